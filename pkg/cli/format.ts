@@ -1,0 +1,42 @@
+import type { Report } from '../pipeline/analyze';
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function fmtValue(kind: string, v: number): string {
+  return kind === 'numeric' ? v.toFixed(1) : pct(v);
+}
+
+function fmtNum(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(1);
+  return Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2);
+}
+
+/** The human-readable report: each KPI, then its leads by impact. */
+export function formatTable(r: Report, maxPerKpi = 5): string {
+  const lines: string[] = [];
+  lines.push(
+    `Surfacer: ${r.hypotheses_tested.toLocaleString('en-US')} hypotheses tested on ${r.groups.toLocaleString('en-US')} groups, ${r.events.toLocaleString('en-US')} events (${r.window.from.slice(0, 10)} → ${r.window.to.slice(0, 10)})`,
+  );
+  for (const k of r.kpis) {
+    const leads = r.opportunities.filter((o) => o.kpi === k.name);
+    lines.push('');
+    lines.push(`■ ${k.name}: ${fmtValue(k.kind, k.value)} over ${k.groups.toLocaleString('en-US')} groups — ${leads.length ? `${leads.length} lead${leads.length > 1 ? 's' : ''}` : 'no lead'}`);
+    if (!leads.length) continue;
+    lines.push(`  ${'#'.padEnd(3)}${'impact'.padStart(9)}  ${'cohort'.padStart(8)}  ${'kpi in/out'.padEnd(17)}${'effect [95% CI]'.padEnd(24)}${'q'.padEnd(9)}lead`);
+    for (const o of leads.slice(0, maxPerKpi)) {
+      const inout = `${fmtValue(k.kind, o.kpi_cohort)}/${fmtValue(k.kind, o.kpi_rest)}`;
+      const eff =
+        o.effect.measure === 'prevalence_ratio'
+          ? `×${fmtNum(o.effect.value)} [${fmtNum(o.effect.ci_low)}, ${fmtNum(o.effect.ci_high)}]`
+          : `${o.effect.value >= 0 ? '+' : ''}${(o.effect.value * 100).toFixed(0)}% [${(o.effect.ci_low * 100).toFixed(0)}, ${(o.effect.ci_high * 100).toFixed(0)}]`;
+      lines.push(
+        `  ${String(o.rank).padEnd(3)}${fmtNum(o.impact).padStart(9)}  ${o.cohort_size.toLocaleString('en-US').padStart(8)}  ${inout.padEnd(17)}${eff.padEnd(24)}${o.q_value.toExponential(1).padEnd(9)}${o.title.slice(k.name.length + 2)} [${o.template}]`,
+      );
+    }
+    if (leads.length > maxPerKpi) lines.push(`  … ${leads.length - maxPerKpi} more (--format json for all)`);
+  }
+  lines.push('');
+  lines.push('Leads are associations, not causes. impact = excess failures (or excess KPI total) in the cohort vs the rest.');
+  return lines.join('\n');
+}

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import type { Params } from '../execute/executor';
+import type { Dataset, KpiInfo } from '../dataset/inspect';
+import { getTemplate } from '../templates/catalog';
+import { canonicalJson, codesOf, type Family, type NodeContext, type NodeSpec, type Profile } from '../templates/types';
+import { attributeColumns, NO_CUT } from './sessionize';
+
+/** A hypothesis class chosen by a planner: one template, its parameters, the KPIs it is tested against. */
+export interface PlanItem {
+  template: Family;
+  params: Record<string, unknown>;
+  kpis: string[];
+  reason: string;
+}
+
+/** A KPI's view of the sequences: its outcome events removed, and cut at its failure for failure-event KPIs. */
+export interface Variant {
+  id: string;
+  excluded: string[];
+  cutColumn: string | null;
+  kpis: KpiInfo[];
+}
+
+export interface FamilyNode {
+  id: string;
+  template: Family;
+  params: Record<string, unknown>;
+  /** The variant whose sequence it reads; null for group-level (cohort) families. */
+  variant: string | null;
+  kpis: string[];
+  reasons: string[];
+  spec: NodeSpec;
+}
+
+/** One scan of the session table: the keys of its nodes for every group, aggregated per key for its KPIs. */
+export interface AggregateQuery {
+  id: string;
+  nodes: string[];
+  kpis: KpiInfo[];
+  sql: string;
+  params: Params;
+}
+
+export interface Dag {
+  variants: Variant[];
+  nodes: FamilyNode[];
+  queries: AggregateQuery[];
+  totals: AggregateQuery;
+}
+
+const SEQUENCE_FAMILIES: Family[] = ['ngram', 'ordered_pattern', 'absence', 'stateful'];
+
+export function variantsOf(kpis: KpiInfo[]): Variant[] {
+  const byKey = new Map<string, Variant>();
+  for (const k of kpis) {
+    const excluded = [...new Set(k.outcomeEvents)].sort();
+    const cutColumn = k.kind === 'failure_events' ? `c${k.index}` : null;
+    // KPIs with the same failure events share one cut; each failure-event KPI has its own cut column.
+    const key = canonicalJson({ excluded, cut: k.kind === 'failure_events' ? [...k.kpi.failure_events!].sort() : null });
+    const v = byKey.get(key);
+    if (v) v.kpis.push(k);
+    else byKey.set(key, { id: `v${byKey.size}`, excluded, cutColumn, kpis: [k] });
+  }
+  return [...byKey.values()];
+}
+
+/** Per-KPI aggregates: for binary KPIs applicable groups and failures; for numeric ones moments, raw and log. */
+export function statsColumns(kpis: KpiInfo[]): string[] {
+  return kpis.flatMap((k) => {
+    const i = k.index;
+    const base = [`countIf(k${i} IS NOT NULL) AS a${i}`, `sum(ifNull(k${i}, 0)) AS s${i}`];
+    if (k.binary) return base;
+    return [
+      ...base,
+      `sum(ifNull(k${i} * k${i}, 0)) AS q${i}`,
+      `sum(ifNull(log1p(greatest(k${i}, 0)), 0)) AS l${i}`,
+      `sum(ifNull(pow(log1p(greatest(k${i}, 0)), 2), 0)) AS m${i}`,
+    ];
+  });
+}
+
+/**
+ * All chosen hypothesis classes become one DAG over the shared session table: identical classes merge (one node
+ * serving several KPIs), sequence families group by the KPIs' sequence variant, and each group of nodes is one
+ * scan of the session table. The events themselves are scanned once, by the sessionize node.
+ */
+export function compileDag(
+  items: PlanItem[],
+  d: Dataset,
+  ctxBase: Omit<NodeContext, 'id' | 'excludedEvents'>,
+  sessTable: string,
+  minSupport: number,
+): Dag {
+  const variants = variantsOf(d.kpis);
+  const variantOfKpi = new Map<string, Variant>();
+  variants.forEach((v) => v.kpis.forEach((k) => variantOfKpi.set(k.kpi.name, v)));
+  const nodes = new Map<string, FamilyNode>();
+  for (const item of items) {
+    const t = getTemplate(item.template);
+    const params = t.params.parse(item.params ?? {}) as Record<string, unknown>;
+    const seq = SEQUENCE_FAMILIES.includes(item.template);
+    const groups = seq
+      ? groupBy(item.kpis, (k) => variantOfKpi.get(k)!.id)
+      : new Map([[null as string | null, item.kpis]]);
+    for (const [variantId, kpis] of groups) {
+      const key = canonicalJson({ t: item.template, params, v: variantId });
+      const existing = nodes.get(key);
+      if (existing) {
+        existing.kpis = [...new Set([...existing.kpis, ...kpis])];
+        existing.reasons.push(item.reason);
+        continue;
+      }
+      const id = `n${nodes.size}`;
+      const variant = variants.find((v) => v.id === variantId);
+      const ctx: NodeContext = { ...ctxBase, id, excludedEvents: new Set(variant?.excluded ?? []) };
+      nodes.set(key, { id, template: item.template, params, variant: variantId, kpis: [...kpis], reasons: [item.reason], spec: t.build(params, ctx) });
+    }
+  }
+  const all = [...nodes.values()];
+  const queries: AggregateQuery[] = [];
+  for (const v of variants) {
+    const vn = all.filter((n) => n.variant === v.id);
+    if (vn.length === 0) continue;
+    const kpis = v.kpis.filter((k) => vn.some((n) => n.kpis.includes(k.kpi.name)));
+    const excl = codesOf({ vocab: ctxBase.vocab } as NodeContext, v.excluded);
+    const params: Params = { [`${v.id}_x`]: excl };
+    const rowCols = [
+      `${v.cutColumn ?? NO_CUT} AS sc`,
+      `arrayFilter((x, t) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, ev, tm) AS s`,
+      `arrayFilter((t, x) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, tm, ev) AS st`,
+    ];
+    queries.push(aggregateQuery(`agg_${v.id}`, vn, kpis, rowCols, params, sessTable, minSupport));
+  }
+  const cohortNodes = all.filter((n) => n.variant === null);
+  if (cohortNodes.length) {
+    const names = new Set(cohortNodes.flatMap((n) => n.kpis));
+    queries.push(aggregateQuery('agg_groups', cohortNodes, d.kpis.filter((k) => names.has(k.kpi.name)), [], {}, sessTable, minSupport));
+  }
+  const totals: AggregateQuery = {
+    id: 'totals',
+    nodes: [],
+    kpis: d.kpis,
+    sql: `SELECT count() AS n,\n  ${statsColumns(d.kpis).join(',\n  ')}\nFROM ${sessTable}`,
+    params: {},
+  };
+  return { variants, nodes: all, queries, totals };
+}
+
+function aggregateQuery(
+  id: string,
+  nodes: FamilyNode[],
+  kpis: KpiInfo[],
+  rowCols: string[],
+  params: Params,
+  sessTable: string,
+  minSupport: number,
+): AggregateQuery {
+  const p: Params = { ...params, [`${id}_min`]: minSupport };
+  nodes.forEach((n) => Object.assign(p, n.spec.params));
+  const preludes = nodes.map((n) => n.spec.prelude).filter(Boolean);
+  const keys = nodes.map((n) => `arrayMap(x -> concat('${n.id}|', x), ${n.spec.keys})`);
+  const kpiCols = kpis.map((k) => `k${k.index}`);
+  const sql = `SELECT key, count() AS n,
+  ${statsColumns(kpis).join(',\n  ')}
+FROM (
+  SELECT
+    ${[...kpiCols, ...rowCols, ...preludes, `arrayConcat(\n      ${keys.join(',\n      ')}\n    ) AS keys`].join(',\n    ')}
+  FROM ${sessTable}
+)
+ARRAY JOIN keys AS key
+GROUP BY key
+HAVING n >= {${id}_min:UInt64}`;
+  return { id, nodes: nodes.map((n) => n.id), kpis, sql, params: p };
+}
+
+function groupBy<T>(xs: T[], f: (x: T) => string): Map<string | null, T[]> {
+  const m = new Map<string | null, T[]>();
+  xs.forEach((x) => {
+    const k = f(x);
+    m.set(k, [...(m.get(k) ?? []), x]);
+  });
+  return m;
+}
+
+export function dagFingerprint(dag: Dag): string {
+  return createHash('sha256').update(dag.queries.map((q) => q.sql).join('\n')).digest('hex').slice(0, 12);
+}
+
+export { attributeColumns };

@@ -1,0 +1,148 @@
+import type { Params } from '../execute/executor';
+import { quoteIdent } from '../execute/sql';
+import type { Dataset, KpiInfo } from '../dataset/inspect';
+import { lit } from '../templates/types';
+
+export const NO_CUT = '9223372036854775807';
+
+/** How a KPI's value (and, for failure events, its cut time) is computed from one group's rows. */
+function kpiColumns(k: KpiInfo, d: Dataset, readable: boolean): { select: string[]; params: Params } {
+  const i = k.index;
+  const ev = `toString(${quoteIdent(d.spec.event)})`;
+  const ms = d.timeMs;
+  const p = (name: string, type: string, value: unknown, params: Params) => {
+    if (readable) return lit(value);
+    params[`k${i}_${name}`] = value;
+    return `{k${i}_${name}:${type}}`;
+  };
+  const params: Params = {};
+  switch (k.kind) {
+    case 'funnel': {
+      const steps = k.kpi.funnel!.steps;
+      const conds = steps.map((s, j) => `${ev} = ${p(`s${j}`, 'String', s, params)}`).join(', ');
+      const level = `windowFunnel(${k.funnelWithinMs})(toUInt64(${ms}), ${conds})`;
+      // Not entered (no step 1) → NULL: the funnel KPI says nothing about that group.
+      return { select: [`${level} AS lvl${i}`, `if(lvl${i} >= 1, toFloat64(lvl${i} < ${steps.length}), NULL) AS k${i}`], params };
+    }
+    case 'failure_events': {
+      const evs = p('ev', 'Array(String)', k.kpi.failure_events, params);
+      return {
+        select: [
+          `toFloat64(countIf(has(${evs}, ${ev})) > 0) AS k${i}`,
+          // When the group failed, its sequence is cut at the first failure: what came after is consequence.
+          `if(k${i} = 1, minIf(${ms}, has(${evs}, ${ev})), ${NO_CUT}) AS c${i}`,
+        ],
+        params,
+      };
+    }
+    case 'failure_when':
+      return { select: [`toFloat64(coalesce((${k.expression!.text}), 0) != 0) AS k${i}`], params };
+    case 'numeric':
+      return { select: [`toFloat64(${k.expression!.text}) AS kv${i}`, `if(isFinite(kv${i}), kv${i}, NULL) AS k${i}`], params };
+  }
+}
+
+export interface SessionizeOptions {
+  from: number;
+  to: number;
+  lookbackMs: number;
+  vocab: string[];
+}
+
+/** Session-table columns every family can read. */
+export function attributeColumns(d: Dataset): { name: string; col: string }[] {
+  return d.spec.attributes.map((name, i) => ({ name, col: `a${i}` }));
+}
+
+/**
+ * The shared node: one scan of the events makes one row per group with its ordered event codes and times,
+ * static attributes, every KPI's value, and lifecycle columns (ordinal and days away, from window functions
+ * over the user's groups, with history read back by the lookback). Every family reads this table.
+ */
+export function sessionizeSql(d: Dataset, o: SessionizeOptions): { select: string; params: Params } {
+  const g = quoteIdent(d.spec.group);
+  const u = d.spec.user ? quoteIdent(d.spec.user) : null;
+  const params: Params = { ...d.events.params, sz_vocab: o.vocab, sz_from: o.from - o.lookbackMs, sz_to: o.to, sz_win: o.from, sz_tz: d.spec.timezone };
+  const attrs = attributeColumns(d).map((a) => `toString(any(${quoteIdent(a.name)})) AS ${a.col}`);
+  const kpis = d.kpis.map((k) => kpiColumns(k, d, false));
+  kpis.forEach((k) => Object.assign(params, k.params));
+  const code = `toUInt16(indexOf({sz_vocab:Array(String)}, toString(${quoteIdent(d.spec.event)})))`;
+  const inner = [
+    `${g} AS g`,
+    u ? `any(${u}) AS u` : null,
+    `arraySort(groupArray((${d.timeMs}, ${code}))) AS pairs`,
+    `arrayMap(x -> x.1, pairs) AS tm`,
+    `arrayMap(x -> x.2, pairs) AS ev`,
+    `tm[1] AS t0`,
+    `tm[-1] AS t1`,
+    ...attrs,
+    ...kpis.flatMap((k) => k.select),
+  ].filter(Boolean);
+  const lifecycle = u
+    ? `row_number() OVER w AS ordinal,
+      if(ordinal = 1, NULL, (t0 - lagInFrame(t1, 1) OVER w) / 86400000) AS away_days`
+    : `toUInt64(0) AS ordinal, CAST(NULL, 'Nullable(Float64)') AS away_days`;
+  const select = `SELECT * EXCEPT (pairs)
+FROM (
+  SELECT *,
+    ${lifecycle},
+    toHour(toTimeZone(toDateTime(intDiv(t0, 1000)), {sz_tz:String})) AS hour,
+    toDayOfWeek(toTimeZone(toDateTime(intDiv(t0, 1000)), {sz_tz:String})) AS dow
+  FROM (
+    SELECT
+      ${inner.join(',\n      ')}
+    FROM ${d.events.from}
+    WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}
+    GROUP BY g
+  )${u ? '\n  WINDOW w AS (PARTITION BY u ORDER BY t0 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)' : ''}
+)
+WHERE t0 >= {sz_win:Int64}`;
+  return { select, params };
+}
+
+/**
+ * The same sessions, readable: event names instead of codes, literals instead of parameters, and the
+ * KPI's own view of the sequence (s, st, sc). A lead's SQL is this CTE plus its hypothesis' predicate,
+ * so anyone can paste it into a ClickHouse client and get the cohort's groups back.
+ */
+export function readableSessionsCte(d: Dataset, k: KpiInfo, o: { from: number; to: number; lookbackMs: number }, source: string): string {
+  const g = quoteIdent(d.spec.group);
+  const u = d.spec.user ? quoteIdent(d.spec.user) : null;
+  const attrs = d.spec.attributes.map((a) => `toString(any(${quoteIdent(a)})) AS ${quoteIdent(a)}`);
+  const kc = kpiColumns(k, d, true);
+  const excl = lit(k.outcomeEvents);
+  const cut = k.kind === 'failure_events' ? `c${k.index}` : NO_CUT;
+  const inner = [
+    `${g} AS g`,
+    u ? `any(${u}) AS u` : null,
+    `arraySort(groupArray((${d.timeMs}, toString(${quoteIdent(d.spec.event)})))) AS pairs`,
+    `arrayMap(x -> x.1, pairs) AS times`,
+    `arrayMap(x -> x.2, pairs) AS events`,
+    `times[1] AS t0`,
+    `times[-1] AS t1`,
+    ...attrs,
+    ...kc.select,
+  ].filter(Boolean);
+  const lifecycle = u
+    ? `row_number() OVER w AS ordinal, if(ordinal = 1, NULL, (t0 - lagInFrame(t1, 1) OVER w) / 86400000) AS away_days`
+    : `0 AS ordinal, NULL AS away_days`;
+  return `sessions AS (
+  SELECT *,
+    ${cut} AS sc,
+    arrayFilter((x, t) -> NOT has(${excl}, x) AND t < sc, events, times) AS s,
+    arrayFilter((t, x) -> NOT has(${excl}, x) AND t < sc, times, events) AS st
+  FROM (
+    SELECT *, ${lifecycle},
+      toHour(toTimeZone(toDateTime(intDiv(t0, 1000)), ${lit(d.spec.timezone)})) AS hour,
+      toDayOfWeek(toTimeZone(toDateTime(intDiv(t0, 1000)), ${lit(d.spec.timezone)})) AS dow
+    FROM (
+      SELECT
+        ${inner.join(',\n        ')}
+      FROM ${source}
+      WHERE ${d.timeMs} >= ${o.from - o.lookbackMs} AND ${d.timeMs} < ${o.to}
+      GROUP BY g
+    )${u ? '\n    WINDOW w AS (PARTITION BY u ORDER BY t0 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)' : ''}
+  )
+  WHERE t0 >= ${o.from}
+)`;
+}

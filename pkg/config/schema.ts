@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+/** "10s", "5m", "2h", "30d", or "500ms" → milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(text);
+  if (!m) throw new Error(`not a duration: ${JSON.stringify(text)} (use a number and a unit: 500ms, 10s, 5m, 2h, 30d)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+const duration = z
+  .string()
+  .refine((s) => /^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/.test(s), { message: 'expected a duration such as 500ms, 10s, 5m, 2h or 30d' })
+  .describe('A duration: a number and a unit (ms, s, m, h, d), e.g. 10s');
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a name of letters, digits and _ (not starting with a digit)');
+
+const column = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'expected a column name of letters, digits, _ and .')
+  .describe('A column of the source; checked against the real schema before any query runs');
+
+export const storeSchema = z
+  .object({
+    embedded: z.string().min(1).optional().describe('Folder of the embedded ClickHouse (chdb); relative to the config file'),
+    url: z.string().url().optional().describe('URL of a ClickHouse server or cluster entry point, e.g. http://localhost:8123'),
+    username: z.string().optional(),
+    password: z.string().optional().describe('Prefer SURFACER_CLICKHOUSE_PASSWORD in the environment'),
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Database holding the events table (default: default)'),
+    results_database: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .default('surfacer')
+      .describe("Database where Surfacer keeps its runs, leads and scratch tables"),
+    cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Cluster name for ON CLUSTER DDL, when the server is a cluster'),
+  })
+  .strict()
+  .refine((s) => !(s.embedded && s.url), { message: 'set either store.embedded or store.url, not both' });
+
+const contextSchema = z
+  .object({
+    name,
+    source: z.string().min(1).describe('A table in the store, or a .csv/.parquet/.jsonl path'),
+    time: column,
+    value: column,
+    threshold: z.number().optional().describe('Abnormal above this value; default: above the metric’s own p95'),
+  })
+  .strict();
+
+export const eventsSchema = z
+  .object({
+    source: z.string().min(1).describe('A table in the store (db.table or table), or a .csv/.parquet/.jsonl path read with file()'),
+    time: column,
+    group: column.describe('The grouping key C_g: sessions by default, any key allowed'),
+    user: column.optional().describe('User key; enables lifecycle templates'),
+    event: column,
+    attributes: z.array(column).default([]).describe('Static attributes of a group (constant within it)'),
+    timezone: z.string().default('UTC').describe('Time zone for hour-of-day and weekday predicates'),
+  })
+  .strict();
+
+const kpiBase = {
+  name,
+  description: z.string().default('').describe('What the KPI means; the LLM planner reads it'),
+};
+
+export const kpiSchema = z
+  .object({
+    ...kpiBase,
+    funnel: z
+      .object({ steps: z.array(z.string().min(1)).min(2), within: duration })
+      .strict()
+      .optional()
+      .describe('failure = entered step 1, did not finish every step in time'),
+    failure_events: z.array(z.string().min(1)).min(1).optional().describe('failure = any of these events in the group'),
+    failure_when: z.string().min(1).optional().describe("failure = a SQL condition over the group's rows, e.g. max(status_code) >= 500"),
+    numeric: z.string().min(1).optional().describe("a per-group number, higher is worse, e.g. avgIf(duration_ms, event_name = 'page_load')"),
+    higher_is_better: z.boolean().default(false).describe('For numeric KPIs: set when a higher value is better'),
+  })
+  .strict()
+  .superRefine((k, ctx) => {
+    const kinds = (['funnel', 'failure_events', 'failure_when', 'numeric'] as const).filter((x) => k[x] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          kinds.length === 0
+            ? 'a KPI needs exactly one of funnel, failure_events, failure_when, numeric'
+            : `a KPI takes exactly one of funnel, failure_events, failure_when, numeric; got ${kinds.join(' and ')}`,
+      });
+    }
+  });
+
+export const configSchema = z
+  .object({
+    store: storeSchema.default({ embedded: './.surfacer', results_database: 'surfacer' }),
+    dataset: z.object({ events: eventsSchema, context: z.array(contextSchema).default([]) }).strict(),
+    kpis: z.array(kpiSchema).min(1),
+    analysis: z
+      .object({
+        lookback_days: z.number().int().min(0).max(3650).default(90).describe('History read before the window for lifecycle attributes'),
+        max_events_per_group: z.number().int().min(10).max(100000).default(500).describe('Longer groups are cut for pattern enumeration'),
+        min_support: z.number().int().min(1).default(25).describe('Smallest cohort (groups) worth testing'),
+        max_execution_time_s: z.number().int().min(1).default(600),
+        max_memory_gb: z.number().min(0.1).default(8),
+      })
+      .strict()
+      .default({ lookback_days: 90, max_events_per_group: 500, min_support: 25, max_execution_time_s: 600, max_memory_gb: 8 }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.kpis.forEach((k, i) => {
+      if (seen.has(k.name)) ctx.addIssue({ code: 'custom', path: ['kpis', i, 'name'], message: `duplicate KPI name ${k.name}` });
+      seen.add(k.name);
+    });
+    const ctxNames = new Set<string>();
+    c.dataset.context.forEach((x, i) => {
+      if (ctxNames.has(x.name)) ctx.addIssue({ code: 'custom', path: ['dataset', 'context', i, 'name'], message: `duplicate context name ${x.name}` });
+      ctxNames.add(x.name);
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type Kpi = z.infer<typeof kpiSchema>;
+export type EventsSpec = z.infer<typeof eventsSchema>;
+export type ContextSpec = Config['dataset']['context'][number];
+
+export type KpiKind = 'funnel' | 'failure_events' | 'failure_when' | 'numeric';
+export function kpiKind(k: Kpi): KpiKind {
+  if (k.funnel) return 'funnel';
+  if (k.failure_events) return 'failure_events';
+  if (k.failure_when) return 'failure_when';
+  return 'numeric';
+}
+export const isBinary = (k: Kpi): boolean => kpiKind(k) !== 'numeric';
+
+/** JSON Schema of the config file, for editors and the docs. */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,394 @@
+/**
+ * SQL of the synthetic telemetry generator, one named step per statement:
+ *
+ *   spikes   → the CPU spike schedule (a few dozen rows)
+ *   users    → one row per user: per-user attributes, arrival, number of sessions
+ *   sessions → one row per session: start time, planted flags, and the session's events as parallel arrays
+ *   events   → the sessions' arrays unrolled into rows, written to Parquet
+ *   metrics  → one row per minute of backend CPU, written to CSV
+ *
+ * All randomness comes from cityHash64(seed, purpose, keys…), never rand(): the same seed gives the same data.
+ * Every value travels as a bound parameter ({name:Type}); the only SQL spliced in here is our own text
+ * (table names we generated, purpose tags checked against [a-z0-9_]).
+ */
+import { sql } from '../execute/sql';
+
+export const SPAN_FROM = '2026-10-01T00:00:00Z';
+export const SPAN_TO = '2026-11-15T00:00:00Z';
+export const RELEASE = '2026-10-31T00:00:00Z';
+export const SPAN_DAYS = 45;
+export const SPAN_MINUTES = SPAN_DAYS * 1440;
+
+/** Events a request to the backend makes: they carry status 200, or the session's one 500/503. */
+export const REQUEST_EVENTS = [
+  'login', 'token_refresh', 'home_view', 'search', 'apply_filter', 'sort_price', 'product_view',
+  'add_to_cart', 'view_cart', 'buy_plan', 'page_load', 'play_video',
+];
+
+/**
+ * The browsing/watching mix the middle of every session is drawn from (relative weights). page_load is frequent
+ * so most sessions have several; search, apply_filter and sort_price are each in roughly half of the sessions,
+ * but as independent draws they almost never come out adjacent in that order.
+ */
+export const MIDDLE_MIX: Record<string, number> = {
+  page_load: 18, product_view: 10, home_view: 8, play_video: 7, search: 4, add_to_cart: 4, buffer_start: 4,
+  buffer_end: 4, video_end: 4, like: 4, apply_filter: 3.5, sort_price: 3.5, view_cart: 3, notification_open: 2.5,
+  share: 2, comment: 2, settings_open: 2, rate: 1.5,
+};
+
+/** Share of session starts per UTC hour: hours 0–5 hold 15%, the evening peaks. Sums to 100. */
+export const HOUR_WEIGHTS = [
+  2.5, 2.5, 2.5, 2.5, 2.5, 2.5, // 0–5: night
+  3.5, 3.5, 3.5, // 6–8
+  4.5, 4.5, 4.5, // 9–11
+  5.5, 5.5, 5.5, 5.5, 5.5, 5.5, // 12–17
+  5.5, 5.5, 5.5, 5.5, // 18–21
+  3, 3, // 22–23
+];
+
+/** Number of CPU spikes and the share of minutes they cover together (above 5%, so the p95 of cpu is a spike value). */
+export const SPIKES = 36;
+export const SPIKE_SHARE = 0.06;
+/** Spike i lies inside minutes [i·SPIKE_SLOT, (i+1)·SPIKE_SLOT) of the span. */
+const SPIKE_SLOT = Math.floor(SPAN_MINUTES / SPIKES);
+
+/** The mix as a lookup table of 1000 names: a uniform draw u picks mix[1 + floor(1000u)]. */
+export function mixTable(weights: Record<string, number>, size = 1000): string[] {
+  const entries = Object.entries(weights);
+  const total = entries.reduce((s, [, w]) => s + w, 0);
+  const out: string[] = [];
+  let acc = 0;
+  for (const [name, w] of entries) {
+    acc += w;
+    while (out.length < Math.round((acc / total) * size)) out.push(name);
+  }
+  return out;
+}
+
+/** The parameters every step binds. */
+export interface StepParams {
+  seed: number;
+  users: number;
+  from_ms: number;
+  to_ms: number;
+  release_ms: number;
+  mix: string[];
+  hour_w: number[];
+  hour_end: number[];
+  requests: string[];
+  [k: string]: unknown;
+}
+
+export function stepParams(seed: number, users: number): StepParams {
+  const total = HOUR_WEIGHTS.reduce((s, w) => s + w, 0);
+  const hourW = HOUR_WEIGHTS.map((w) => w / total);
+  let acc = 0;
+  const hourEnd = hourW.map((w) => (acc += w));
+  hourEnd[23] = 1.0000001; // every fraction in [0, 1) finds its hour
+  return {
+    seed,
+    users,
+    from_ms: Date.parse(SPAN_FROM),
+    to_ms: Date.parse(SPAN_TO),
+    release_ms: Date.parse(RELEASE),
+    mix: mixTable(MIDDLE_MIX),
+    hour_w: hourW,
+    hour_end: hourEnd,
+    requests: REQUEST_EVENTS,
+  };
+}
+
+/** A uniform draw in (0, 1), fixed by the seed, a purpose tag and the keys (column names or lambda variables). */
+export function u(purpose: string, ...keys: string[]): string {
+  if (!/^[a-z0-9_]+$/.test(purpose)) throw new Error(`bad purpose tag ${purpose}`);
+  return `((cityHash64({seed:UInt64}, '${purpose}', ${keys.join(', ')}) % 16777216) + 0.5) / 16777216`;
+}
+
+/** A gap between two events in ms: 0.3–20 s, mostly short (mean ~5 s). */
+function gap(purpose: string, ...keys: string[]): string {
+  return `toUInt32(300 + floor(19700 * pow(${u(purpose, ...keys)}, 3)))`;
+}
+
+/** A standard normal draw (Box–Muller over two uniform draws). */
+function normal(purpose: string, ...keys: string[]): string {
+  return `(sqrt(-2 * log(${u(purpose + '_a', ...keys)})) * cos(2 * pi() * ${u(purpose + '_b', ...keys)}))`;
+}
+
+/** A name from the middle mix. */
+function mixPick(purpose: string, ...keys: string[]): string {
+  return `{mix:Array(String)}[1 + toUInt32(floor(1000 * ${u(purpose, ...keys)}))]`;
+}
+
+/** An id that looks random but is a bijection of the index (odd multiplier mod 2^53): unique, and exact in JS. */
+function scrambledId(index: string, purpose: string): string {
+  return `bitAnd(${index} * 2862933555777941757 + cityHash64({seed:UInt64}, '${purpose}'), 9007199254740991) + 1`;
+}
+
+/**
+ * Step "spikes": SPIKES bursts of high CPU, one in each equal slot of the span at a random place. Raw lengths of
+ * 30–180 minutes are scaled so that together they cover SPIKE_SHARE of all minutes.
+ */
+export function spikesSql(table: string): string {
+  const slot = SPIKE_SLOT;
+  const covered = Math.round(SPAN_MINUTES * SPIKE_SHARE);
+  return sql`
+    CREATE TABLE ${table} ENGINE = Memory AS
+    SELECT i, start_min, start_min + len - 1 AS end_min
+    FROM (
+      SELECT
+        number AS i,
+        30 + 150 * ${u('spike_len', 'number')} AS raw,
+        toUInt32(round(raw * ${covered} / sum(raw) OVER ())) AS len,
+        toUInt32(number * ${slot} + floor(${u('spike_at', 'number')} * (${slot} - len))) AS start_min
+      FROM numbers(${SPIKES})
+    )`;
+}
+
+/**
+ * Step "users": per-user attributes (os_version, country, device), an arrival point a in [0, 0.98) of the span
+ * (in "start-time quantile" space, see sessionsSql), and a geometric number of sessions (mean 3, at most 40, and
+ * few enough that sessions arriving late still fit without overlapping).
+ */
+export function usersSql(table: string): string {
+  const os = u('os', 'number');
+  const country = u('country', 'number');
+  const device = u('device', 'number');
+  return sql`
+    CREATE TABLE ${table} ENGINE = Memory AS
+    SELECT
+      number AS u,
+      ${scrambledId('number', 'user_id')} AS user_id,
+      multiIf(${os} < 0.25, 'android_13', ${os} < 0.50, 'android_14', ${os} < 0.70, 'ios_17', ${os} < 0.90, 'ios_18', 'web') AS os_version,
+      multiIf(${country} < 0.30, 'US', ${country} < 0.50, 'IN', ${country} < 0.62, 'BR', ${country} < 0.70, 'DE',
+              ${country} < 0.78, 'GB', ${country} < 0.84, 'JP', ${country} < 0.90, 'FR', ${country} < 0.95, 'MX', 'ID') AS country,
+      multiIf(${device} < 0.60, 'phone', ${device} < 0.80, 'tablet', ${device} < 0.95, 'desktop', 'tv') AS device,
+      0.98 * ${u('arrival', 'number')} AS arrival,
+      toUInt32(least(40, greatest(1, floor(540 * (1 - arrival))), 1 + floor(log(${u('n_sessions', 'number')}) / log(2 / 3)))) AS n_sessions
+    FROM numbers({users:UInt64})`;
+}
+
+/** One inserted block of events: kept together, in this order, at a position `at` in [0, 2) of the session. */
+interface Block {
+  /** Unique per block of a session; breaks ties between equal positions so blocks never interleave. */
+  no: number;
+  when: string;
+  at: string;
+  size: string;
+  names: string;
+  gaps: string;
+}
+
+/** Sort key of a block's first event: position (24 bits of fraction), block number, then j-th event of the block. */
+function blockKey(at: string, no: string): string {
+  return `(bitShiftLeft(toUInt64(floor((${at}) * 16777216)), 24) + toUInt64(${no}) * 256)`;
+}
+
+/**
+ * Step "sessions", in three nested layers:
+ *
+ * 1. plan: one row per (user, k-th session). The start time: user's remaining span [arrival, 1) is cut into
+ *    n_sessions equal segments; session k starts in the first 80% of segment k, in quantile space v, which maps
+ *    monotonically to a time (day = v·45, hour by the diurnal weights). The 20% margin is ≥ 1.5 h of real time,
+ *    longer than any session, so a user's sessions never overlap and stay in order. Then every coin flip:
+ *    the base behaviour and the planted cohorts, with the error and server-error probabilities.
+ * 2. skeleton: every event as (sort key, name, gap before it in ms), in parallel arrays sorted by key. The middle
+ *    events sit at evenly spaced positions, each inserted block (login+token_refresh, buy_plan[+P1 errors], the P2
+ *    run, errors, retries…) at a random position in its range, its events with consecutive keys so the block stays
+ *    whole and in order. Payment is not decided yet: P7 needs the session's time span, known here
+ *    (payment_complete adds ≤ 30 s, a negligible edge).
+ * 3. final: payment outcome (P1, P7) and payment_complete right after the buy_plan block, app_start in front,
+ *    gaps summed into offsets, and the server error's position (a request event after login).
+ *
+ * The table is a MergeTree sorted by (start_ms, session_id), so the events step reads it in order without a sort.
+ */
+export function sessionsSql(table: string, users: string, spikes: string): string {
+  const sid = 'session_id';
+  const G = (p: string) => gap(p, sid);
+  const single = (no: number, when: string, at: string, name: string, p: string): Block => ({
+    no, when, at, size: '1', names: `[${name}]`, gaps: `[${G('gap_' + p)}]`,
+  });
+  const blocks: Block[] = [
+    {
+      no: 40, when: 'has_login', at: `0.1 * ${u('login_at', sid)}`, size: 'if(p3, 1, 2)',
+      names: "if(p3, ['login'], ['login', 'token_refresh'])",
+      gaps: `if(p3, [${G('gap_login')}], [${G('gap_login')}, toUInt32(1000 + floor(4000 * ${u('gap_token', sid)}))])`,
+    },
+    {
+      // P1: buy_plan, k1 others, web_cors_error 1–3 s after buy_plan, k2 others, timeout_error 2–6 s after that
+      no: 41, when: 'has_buy', at: `0.15 + 0.8 * ${u('buy_at', sid)}`, size: 'if(p1, 3 + p1_k, 1)',
+      names: `if(p1, arrayConcat(['buy_plan'], arrayMap(j -> ${mixPick('p1_mid1', sid, 'j')}, range(p1_k1)), ['web_cors_error'],
+                                 arrayMap(j -> ${mixPick('p1_mid2', sid, 'j')}, range(p1_k2)), ['timeout_error']),
+                 ['buy_plan'])`,
+      gaps: `if(p1, arrayConcat([${G('gap_buy')}], arrayWithConstant(p1_k1 + 1, toUInt32(intDiv(p1_cors_ms, p1_k1 + 1))),
+                                arrayWithConstant(p1_k2 + 1, toUInt32(intDiv(p1_timeout_ms, p1_k2 + 1)))),
+                [${G('gap_buy')}])`,
+    },
+    {
+      no: 42, when: 'p2', at: `0.05 + 0.75 * ${u('p2_at', sid)}`, size: '3',
+      names: "['search', 'apply_filter', 'sort_price']",
+      gaps: `[${G('gap_p2_1')}, ${G('gap_p2_2')}, ${G('gap_p2_3')}]`,
+    },
+    // app_error near the end (after any P2 run); a crash ends the session.
+    single(43, 'has_error', `if(crash, 1.9, 0.86 + 0.13 * ${u('error_at', sid)})`, "if(crash, 'crash', 'app_error')", 'error'),
+    single(44, 'logout', '1.5', "'logout'", 'logout'),
+    single(45, 'video_start_error', u('vse_at', sid), "'video_start_error'", 'vse'),
+    single(46, 'cors_alone', u('cors_at', sid), "'web_cors_error'", 'cors'),
+    single(47, 'timeout_alone', u('timeout_at', sid), "'timeout_error'", 'timeout'),
+  ];
+  const middle = 'range(1, n_middle + 1)';
+  const keys = [
+    `arrayMap(i -> ${blockKey('(i - 0.5) / n_middle', 'i')}, ${middle})`,
+    ...blocks.map((b) => `if(${b.when}, range(${blockKey(b.at, String(b.no))}, ${blockKey(b.at, String(b.no))} + ${b.size}), [])`),
+    `arrayMap(j -> ${blockKey(u('retry_at', sid, 'j'), '50 + j')}, range(retries))`,
+  ];
+  const names = [
+    `arrayMap(i -> ${mixPick('middle', sid, 'i')}, ${middle})`,
+    ...blocks.map((b) => `if(${b.when}, ${b.names}, [])`),
+    `arrayWithConstant(retries, 'api_retry')`,
+  ];
+  const gaps = [
+    `arrayMap(i -> ${gap('gap_middle', sid, 'i')}, ${middle})`,
+    ...blocks.map((b) => `if(${b.when}, ${b.gaps}, [])`),
+    `arrayMap(j -> ${gap('gap_retry', sid, 'j')}, range(retries))`,
+  ];
+  const buy = blocks.find((b) => b.no === 41)!;
+  const list = (xs: string[]) => xs.join(',\n');
+  return sql`
+    CREATE TABLE ${table} ENGINE = MergeTree ORDER BY (start_ms, session_id) AS
+    WITH (SELECT arraySort(groupArray((i, start_min, end_min))) FROM ${spikes}) AS spikes
+    SELECT
+      session_id, user_id, os_version, app_version, country, device, start_ms, names, offsets, server_idx, server_code,
+      if(country = 'IN' AND device = 'tablet', 2.5, 1) * if(retries >= 3, 2, 1) AS page_load_factor  -- P6, P8
+    FROM (
+    -- 3. final ------------------------------------------------------------------------------------------------
+    SELECT *,
+      least(0.95, 0.12 + 0.73 * p1 + 0.33 * cpu_hot) AS pay_fail_p,
+      has_buy AND ${u('pay', sid)} >= pay_fail_p AS pay_ok,
+      has_buy AND NOT pay_ok AND ${u('pay_late', sid)} < 0.17 AS pay_late,       -- ≈2% of buy_plan sessions pay too late
+      -- a late payment lands 12–30 s after buy_plan, with a view_cart halfway so no gap exceeds 20 s
+      12000 + floor(18000 * ${u('pay_late_at', sid)}) - p1_span AS late_rest,
+      multiIf(
+        pay_ok, [toUInt32(if(p1,
+          300 + floor(${u('pay_at', sid)} * (9200 - p1_span)),     -- after timeout_error, still within 9.5 s of buy_plan
+          2000 + floor(6000 * ${u('pay_at', sid)})))],             -- 2–8 s after buy_plan
+        pay_late, [toUInt32(intDiv(late_rest, 2)), toUInt32(late_rest - intDiv(late_rest, 2))],
+        CAST([], 'Array(UInt32)')) AS pay_gaps,
+      multiIf(pay_ok, ['payment_complete'], pay_late, ['view_cart', 'payment_complete'], CAST([], 'Array(String)')) AS pay_names,
+      arrayConcat(['app_start'], arraySlice(skeleton_names, 1, buy_end), pay_names, arraySlice(skeleton_names, buy_end + 1)) AS names,
+      arrayCumSum(arrayConcat([toUInt32(0)], arraySlice(skeleton_gaps, 1, buy_end), pay_gaps, arraySlice(skeleton_gaps, buy_end + 1))) AS offsets,
+      -- the server error: a request event after login (if any)
+      indexOf(names, 'login') AS login_idx,
+      arrayFilter((i, name) -> name IN (${REQUEST_EVENTS.map((e) => `'${e}'`).join(', ')}) AND i > login_idx,
+                  arrayEnumerate(names), names) AS server_candidates,
+      if(has_server_error AND notEmpty(server_candidates),
+         server_candidates[1 + toUInt32(floor(length(server_candidates) * ${u('server_at', sid)}))], 0) AS server_idx,
+      toUInt16(if(p3 OR ${u('server_code', sid)} < 0.5, 500, 503)) AS server_code
+    FROM (
+      -- 2. skeleton ---------------------------------------------------------------------------------------------
+      SELECT *,
+        arrayConcat(
+          ${list(keys)}) AS keys,
+        arrayConcat(
+          ${list(names)}) AS unsorted_names,
+        arrayConcat(
+          ${list(gaps)}) AS unsorted_gaps,
+        arraySort((x, key) -> key, unsorted_names, keys) AS skeleton_names,
+        arraySort((x, key) -> key, unsorted_gaps, keys) AS skeleton_gaps,
+        -- the buy_plan block ends at this index of the sorted skeleton (0: no buy_plan)
+        ${blockKey(buy.at, String(buy.no))} + ${buy.size} - 1 AS buy_last_key,
+        if(has_buy, arrayCount(key -> key <= buy_last_key, keys), 0) AS buy_end,
+        -- buy_plan → timeout_error in P1 blocks, for placing a successful payment after it
+        if(p1, intDiv(p1_cors_ms, p1_k1 + 1) * (p1_k1 + 1) + intDiv(p1_timeout_ms, p1_k2 + 1) * (p1_k2 + 1), 0) AS p1_span,
+        -- P7: does [first event, last event] touch a CPU spike minute? Only the spikes of the slots of the
+        -- first and the last minute can (a session is far shorter than a slot).
+        intDiv(start_ms - {from_ms:Int64}, 60000) AS first_min,
+        intDiv(start_ms + arraySum(unsorted_gaps) - {from_ms:Int64}, 60000) AS last_min,
+        spikes[1 + intDiv(first_min, ${SPIKE_SLOT})] AS spike_a,
+        spikes[1 + least(intDiv(last_min, ${SPIKE_SLOT}), ${SPIKES - 1})] AS spike_b,
+        (spike_a.2 <= last_min AND spike_a.3 >= first_min) OR (spike_b.2 <= last_min AND spike_b.3 >= first_min) AS cpu_hot
+      FROM (
+        -- 1. plan -----------------------------------------------------------------------------------------------
+        SELECT
+          ${scrambledId('u * 64 + k', 'session_id')} AS session_id,
+          user_id, os_version, country, device,
+          k + 1 AS ordinal,
+          arrival + (1 - arrival) * (k + 0.8 * ${u('start', 'u', 'k')}) / n_sessions AS v,
+          floor(v * ${SPAN_DAYS}) AS day,
+          v * ${SPAN_DAYS} - day AS day_frac,
+          arrayFirstIndex(c -> c > day_frac, {hour_end:Array(Float64)}) - 1 AS hour,
+          (day_frac - ({hour_end:Array(Float64)}[hour + 1] - {hour_w:Array(Float64)}[hour + 1])) / {hour_w:Array(Float64)}[hour + 1] AS in_hour,
+          {from_ms:Int64} + toInt64(day * 86400000 + floor((hour + least(in_hour, 0.9999)) * 3600000)) AS start_ms,
+          hour < 6 AS night,
+          -- app_version: 5.1/5.2/5.3 before the release; 5.4.0 adopted linearly to 50% of sessions by the end
+          greatest(0, (start_ms - {release_ms:Int64}) / ({to_ms:Int64} - {release_ms:Int64})) AS since_release,
+          multiIf(${u('v54', sid)} < 0.5 * since_release, '5.4.0',
+                  ${u('version', sid)} < 0.25, '5.1.0', ${u('version', sid)} < 0.60, '5.2.0', '5.3.0') AS app_version,
+          -- the middle: 2–31 draws from the mix (~15 on average; ~20 events per session in all)
+          toUInt32(2 + floor(29 * (${u('len_a', sid)} + ${u('len_b', sid)}) / 2)) AS n_middle,
+          -- base behaviour
+          ${u('login', sid)} < 0.70 AS has_login,
+          ${u('buy', sid)} < 0.30 AS has_buy,
+          ${u('vse', sid)} < 0.03 AS video_start_error,      -- the null KPI: independent of everything
+          ${u('cors', sid)} < 0.03 AS cors_alone,
+          ${u('timeout', sid)} < 0.03 AS timeout_alone,
+          -- plants
+          has_buy AND ${u('p1', sid)} < 0.05 AS p1,          -- P1 buy_plan → web_cors_error → timeout_error
+          toUInt32(floor(3 * ${u('p1_k', sid)})) AS p1_k,    -- 0–2 other events inside the P1 block
+          toUInt32(floor((p1_k + 1) * ${u('p1_k1', sid)})) AS p1_k1,
+          p1_k - p1_k1 AS p1_k2,
+          toUInt32(1000 + floor(2000 * ${u('p1_cors', sid)})) AS p1_cors_ms,
+          toUInt32(2000 + floor(4000 * ${u('p1_timeout', sid)})) AS p1_timeout_ms,
+          ${u('p2', sid)} < 0.04 AS p2,                      -- P2 search, apply_filter, sort_price run
+          has_login AND ${u('p3', sid)} < 0.06 AS p3,        -- P3 login without token_refresh
+          os_version = 'android_14' AND ordinal >= 2 AS p4,  -- P4 returning android_14 sessions
+          ${u('p8', sid)} < 0.08 AS p8,                      -- P8 3–6 api_retry
+          toUInt32(if(p8, 3 + floor(4 * ${u('retries', sid)}), ${u('retry', sid)} < 0.10)) AS retries,
+          ordinal = 1 AND app_version = '5.4.0' AS p9,       -- P9 first session, on 5.4.0
+          -- KPI coin flips (effects add up in probability, capped at 0.95)
+          least(0.95, 0.05 + 0.40 * p2 + 0.15 * p4 + if(p9, 0.20 * since_release, 0)) AS error_p,
+          ${u('error', sid)} < error_p AS has_error,
+          has_error AND ${u('crash', sid)} < 0.30 AS crash,
+          least(0.95, 0.04 + 0.31 * p3 + 0.08 * night) AS server_p,   -- P3, P5
+          ${u('server', sid)} < server_p AS has_server_error,
+          NOT crash AND ${u('logout', sid)} < 0.5 AS logout
+        FROM ${users}
+        ARRAY JOIN range(n_sessions) AS k
+      )
+    )
+    )`;
+}
+
+/** Step "events": unroll the sessions into rows, session by session in order of start, straight into Parquet. */
+export function eventsSql(sessions: string): string {
+  const key = ['session_id', 'idx'];
+  return sql`
+    INSERT INTO FUNCTION file({path:String}, 'Parquet')
+    SELECT
+      fromUnixTimestamp64Milli(toInt64(start_ms + offset), 'UTC') AS ts,
+      toUInt64(session_id) AS session_id,
+      toUInt64(user_id) AS user_id,
+      event_name,
+      os_version, app_version, country, device,
+      toUInt16(if(idx = server_idx, server_code, if(has({requests:Array(String)}, event_name), 200, 0))) AS status_code,
+      toFloat64(if(event_name = 'page_load',
+        round(800 * exp(0.6 * ${normal('page_load', ...key)}) * page_load_factor, 1), 0)) AS duration_ms
+    FROM ${sessions}
+    ARRAY JOIN names AS event_name, offsets AS offset, arrayEnumerate(names) AS idx
+    ORDER BY start_ms, session_id, idx   -- the table's own order: read in order, no sort
+    SETTINGS engine_file_truncate_on_insert = 1, output_format_parquet_write_bloom_filter = 0`;
+}
+
+/** Step "metrics": backend CPU per minute, ~40 ± 8, 85–98 inside the spikes. ts is ISO-8601 with a Z. */
+export function metricsSql(spikes: string): string {
+  return sql`
+    INSERT INTO FUNCTION file({path:String}, 'CSVWithNames')
+    WITH (SELECT groupArray((start_min, end_min)) FROM ${spikes}) AS spikes
+    SELECT
+      formatDateTime(toDateTime(intDiv({from_ms:Int64}, 1000) + number * 60, 'UTC'), '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS ts,
+      round(if(arrayExists(s -> s.1 <= number AND s.2 >= number, spikes),
+               85 + 13 * ${u('cpu_spike', 'number')},
+               greatest(0, 40 + 8 * ${normal('cpu', 'number')})), 1) AS cpu
+    FROM numbers(${SPAN_MINUTES})
+    ORDER BY number
+    SETTINGS engine_file_truncate_on_insert = 1`;
+}

@@ -1,0 +1,34 @@
+/**
+ * SQL text helpers. Identifiers are quoted only after they were checked against the real schema
+ * (see dataset/schema.ts); values never go through here, they travel as query parameters.
+ */
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+
+/** Backtick-quote an identifier; refuses names ClickHouse could not have given us. */
+export function quoteIdent(name: string): string {
+  if (!IDENT.test(name)) throw new Error(`not a valid identifier: ${JSON.stringify(name)}`);
+  return '`' + name + '`';
+}
+
+/** A database-qualified table name, each part checked. */
+export function qualified(database: string, table: string): string {
+  return `${quoteIdent(database)}.${quoteIdent(table)}`;
+}
+
+/** Names we generate ourselves (parameter names, aliases). */
+export function safeName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a valid name: ${JSON.stringify(name)}`);
+  return name;
+}
+
+/** Collapse the indentation of template literals so printed SQL reads well. */
+export function sql(strings: TemplateStringsArray, ...values: (string | number)[]): string {
+  let out = '';
+  strings.forEach((s, i) => {
+    out += s + (i < values.length ? String(values[i]) : '');
+  });
+  const lines = out.replace(/^\n/, '').replace(/\s+$/, '').split('\n');
+  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
+  return lines.map((l) => l.slice(indent)).join('\n');
+}

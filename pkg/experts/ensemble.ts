@@ -1,0 +1,118 @@
+import { benjaminiHochberg, twoByTwoTest, welchT } from './stats';
+import { cohortExpert, COHORT_MIN_RELATIVE_DIFFERENCE } from './cohort';
+import { enrichmentExpert } from './enrichment';
+import type { Expert, Finding, KpiStats, Observation } from './types';
+
+export const EXPERTS: Expert[] = [enrichmentExpert, cohortExpert];
+
+export interface Lead {
+  finding: Finding;
+  q: number;
+  rank: number;
+  /** Keys of weaker or longer variants folded into this lead. */
+  related: string[];
+}
+
+export interface EnsembleResult {
+  /** Hypothesis × KPI pairs that were tested (passed the support floor). */
+  tested: number;
+  leads: Lead[];
+  /** Every finding with its q, for the store and for "why not" questions. */
+  findings: { finding: Finding; q: number }[];
+}
+
+/** The support floor, applied before correction: min(configured groups, 2% of the KPI's groups), at least 5. */
+export function supportFloor(minSupport: number, applicable: number): number {
+  return Math.max(5, Math.min(minSupport, Math.ceil(0.02 * applicable)));
+}
+
+/**
+ * Runs every expert that applies, controls the false discovery rate over all tests of the run (every family,
+ * every KPI), applies each expert's effect gates after correction, folds redundant leads into the minimal one,
+ * and ranks each KPI's leads by impact.
+ */
+export function runEnsemble(observations: Observation[], minSupport: number): EnsembleResult {
+  const findings: Finding[] = [];
+  for (const o of observations) {
+    const floor = supportFloor(minSupport, o.total.a);
+    if (o.cohort.a < floor || o.total.a - o.cohort.a < floor) continue;
+    for (const e of EXPERTS) {
+      if (!e.applies(o)) continue;
+      const f = e.assess(o);
+      if (f && Number.isFinite(f.p)) findings.push(f);
+    }
+  }
+  const q = benjaminiHochberg(findings.map((f) => f.p));
+  const scored = findings.map((finding, i) => ({ finding, q: q[i]! }));
+  const passing = scored.filter((s) => s.finding.gates(s.q).pass && s.finding.impact > 0);
+
+  const leads: Lead[] = [];
+  const byKpi = new Map<string, typeof passing>();
+  passing.forEach((s) => {
+    const k = s.finding.obs.kpi.kpi.name;
+    byKpi.set(k, [...(byKpi.get(k) ?? []), s]);
+  });
+  for (const [, list] of byKpi) {
+    const byKey = new Map(list.map((s) => [s.finding.obs.hyp.key, s]));
+    const foldedInto = new Map<string, string>();
+    for (const child of list) {
+      for (const pk of child.finding.obs.hyp.parents ?? []) {
+        const parent = byKey.get(pk);
+        if (!parent || foldedInto.has(pk) || foldedInto.has(child.finding.obs.hyp.key)) continue;
+        const verdict = refinementVerdict(child.finding.obs, parent.finding.obs);
+        if (verdict === 'child-redundant') foldedInto.set(child.finding.obs.hyp.key, pk);
+        else if (verdict === 'parent-redundant') foldedInto.set(pk, child.finding.obs.hyp.key);
+      }
+    }
+    const root = (k: string): string => (foldedInto.has(k) ? root(foldedInto.get(k)!) : k);
+    const kept = list.filter((s) => !foldedInto.has(s.finding.obs.hyp.key));
+    kept.sort((x, y) => y.finding.impact - x.finding.impact || x.q - y.q);
+    kept.forEach((s, i) => {
+      const related = [...foldedInto.keys()].filter((c) => root(c) === s.finding.obs.hyp.key);
+      leads.push({ finding: s.finding, q: s.q, rank: i + 1, related });
+    });
+  }
+  return { tested: findings.length, leads, findings: scored };
+}
+
+const sub = (x: KpiStats, y: KpiStats): KpiStats => ({
+  a: x.a - y.a,
+  s: x.s - y.s,
+  q: (x.q ?? 0) - (y.q ?? 0),
+  l: (x.l ?? 0) - (y.l ?? 0),
+  m: (x.m ?? 0) - (y.m ?? 0),
+});
+
+/** Is x's KPI worse than y's, and how sure: a 2×2 test for binary KPIs, Welch's t on log1p for numeric ones. */
+export function worseThan(x: KpiStats, y: KpiStats, binary: boolean, higherIsBetter = false): { p: number; worse: boolean; ratio: number } {
+  if (x.a < 2 || y.a < 2) return { p: 1, worse: false, ratio: 1 };
+  if (binary) {
+    const t = { a: x.s, b: x.a - x.s, c: y.s, d: y.a - y.s };
+    const rx = x.s / x.a;
+    const ry = y.s / y.a;
+    return { p: twoByTwoTest(t).p, worse: rx > ry, ratio: ry > 0 ? rx / ry : Infinity };
+  }
+  const v = (sq: number, sum: number, n: number) => Math.max(0, (sq - (sum * sum) / n) / (n - 1));
+  const w = welchT(x.l! / x.a, v(x.m!, x.l!, x.a), x.a, y.l! / y.a, v(y.m!, y.l!, y.a), y.a);
+  const mx = x.s / x.a;
+  const my = y.s / y.a;
+  const worse = higherIsBetter ? mx < my : mx > my;
+  return { p: w.p, worse, ratio: higherIsBetter ? my / mx : mx / my };
+}
+
+/**
+ * A refinement C of a parent P (a longer pattern, a crossed cohort, a higher threshold; C's groups are inside
+ * P's): C is redundant when it is no worse than the rest of P; P is redundant when, without C, it is no worse
+ * than the groups outside it — its effect lives in C, the minimal explanation.
+ */
+export function refinementVerdict(child: Observation, parent: Observation): 'child-redundant' | 'parent-redundant' | 'both' {
+  const binary = child.kpi.binary;
+  const hib = child.kpi.kpi.higher_is_better;
+  const rest = sub(parent.cohort, child.cohort);
+  const outside = sub(parent.total, parent.cohort);
+  const c = worseThan(child.cohort, rest, binary, hib);
+  if (!(c.worse && c.p < 0.01 && c.ratio > 1 + COHORT_MIN_RELATIVE_DIFFERENCE / 2)) return 'child-redundant';
+  const r = worseThan(rest, outside, binary, hib);
+  if (!(r.worse && r.p < 0.01 && r.ratio > 1 + COHORT_MIN_RELATIVE_DIFFERENCE)) return 'parent-redundant';
+  return 'both';
+}

@@ -1,0 +1,55 @@
+import type { KpiInfo } from '../dataset/inspect';
+import type { Hypothesis } from '../templates/types';
+
+/** Aggregates of one KPI over a set of groups, as ClickHouse returns them. */
+export interface KpiStats {
+  /** Groups where the KPI applies (a funnel's entered groups, groups with a numeric value). */
+  a: number;
+  /** Failures (binary) or the sum of values (numeric). */
+  s: number;
+  /** Numeric only: sum of squares, sum of log1p, sum of log1p squared. */
+  q?: number;
+  l?: number;
+  m?: number;
+}
+
+/** One hypothesis measured against one KPI: the cohort's aggregates and the whole window's. */
+export interface Observation {
+  hyp: Hypothesis;
+  kpi: KpiInfo;
+  node: string;
+  /** Groups in the cohort (whether or not the KPI applies to them). */
+  groups: number;
+  cohort: KpiStats;
+  total: KpiStats;
+}
+
+export interface Effect {
+  measure: 'prevalence_ratio' | 'relative_difference';
+  value: number;
+  ci_low: number;
+  ci_high: number;
+}
+
+export type ExpertName = 'enrichment' | 'cohort';
+
+/** An expert's verdict on one observation. */
+export interface Finding {
+  obs: Observation;
+  expert: ExpertName;
+  test: string;
+  p: number;
+  effect: Effect;
+  kpiCohort: number;
+  kpiRest: number;
+  /** Excess failures (binary) or excess total of the KPI (numeric) in the cohort vs the rest's level. */
+  impact: number;
+  /** The expert's effect-size gates (evaluated after correction, with q). */
+  gates(q: number): { pass: boolean; why: string };
+}
+
+export interface Expert {
+  name: ExpertName;
+  applies(o: Observation): boolean;
+  assess(o: Observation): Finding | null;
+}

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import type { LoadedConfig } from '../config/load';
+import { compileDag, type Dag } from '../compile/dag';
+import { contextQueries, profileQueries, toIntervals } from '../compile/profile';
+import { attributeColumns, readableSessionsCte, sessionizeSql } from '../compile/sessionize';
+import { inspectDataset, type Dataset } from '../dataset/inspect';
+import { Executor, type Params } from '../execute/executor';
+import { qualified, quoteIdent } from '../execute/sql';
+import { runEnsemble, type Lead } from '../experts/ensemble';
+import type { KpiStats, Observation } from '../experts/types';
+import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
+import type { NodeContext, Profile } from '../templates/types';
+
+export interface Progress {
+  stage: string;
+  done: number;
+  total: number;
+  message?: string;
+}
+
+export interface AnalyzeOptions extends PlanRequest {
+  from?: number;
+  to?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** A plan made elsewhere (the LLM planner); default: the deterministic planner. */
+  plan?: Plan;
+}
+
+export interface Opportunity {
+  rank: number;
+  kpi: string;
+  template: string;
+  title: string;
+  params: Record<string, unknown>;
+  cohort_size: number;
+  kpi_cohort: number;
+  kpi_rest: number;
+  effect: { measure: string; value: number; ci_low: number; ci_high: number };
+  p_value: number;
+  q_value: number;
+  impact: number;
+  experts: string[];
+  test: string;
+  fingerprint: string;
+  related: string[];
+  sql: string;
+}
+
+export interface Report {
+  hypotheses_tested: number;
+  kpis: { name: string; kind: string; groups: number; value: number }[];
+  opportunities: Opportunity[];
+  plan: Plan;
+  window: { from: string; to: string };
+  groups: number;
+  events: number;
+  timings: Record<string, number>;
+}
+
+const STAGES = ['inspect', 'sessionize', 'profile', 'compile', 'aggregate', 'experts'];
+
+/** The whole pipeline on one executor: plan → one merged computation in ClickHouse → experts → ranked leads. */
+export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOptions = {}): Promise<Report> {
+  const timings: Record<string, number> = {};
+  const t = async <T>(stage: string, fn: () => Promise<T>, done?: number, total?: number): Promise<T> => {
+    opts.onProgress?.({ stage, done: done ?? STAGES.indexOf(stage), total: total ?? STAGES.length });
+    const s = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[stage] = (timings[stage] ?? 0) + (performance.now() - s) / 1000;
+    }
+  };
+  const q = { signal: opts.signal };
+  const d = await t('inspect', () => inspectDataset(ex, cfg, { from: opts.from, to: opts.to }));
+  const plan = opts.plan ?? deterministicPlan(d, opts);
+  const db = cfg.store.results_database;
+  const sess = qualified(db, `sess_${randomUUID().replace(/-/g, '')}`);
+  const vocab = d.vocab.map((v) => v.name);
+  const lookbackMs = cfg.analysis.lookback_days * 86_400_000;
+  await ex.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`, {}, { label: 'create results database', ...q });
+  try {
+    const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs, vocab });
+    await t('sessionize', () => ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}`, sz.params, { label: 'sessionize', ...q }));
+
+    const absenceItem = plan.items.find((i) => i.template === 'absence');
+    const followWithin = absenceItem?.params.within ? parseMs(String(absenceItem.params.within)) : 30_000;
+    const profile = await t('profile', () => profileOf(ex, d, sess, vocab, followWithin, q.signal));
+    const contexts = await t('profile', () => contextWindows(ex, d, q.signal));
+
+    const ctxBase: Omit<NodeContext, 'id' | 'excludedEvents'> = {
+      vocab,
+      attributes: attributeColumns(d),
+      hasUser: Boolean(d.spec.user),
+      profile,
+      contexts,
+      timezone: d.spec.timezone,
+    };
+    const dag = await t('compile', async () => compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support));
+    const totalsRow = (await ex.query<Record<string, number>>(dag.totals.sql, dag.totals.params, { label: 'totals', ...q }))[0]!;
+    const observations: Observation[] = [];
+    const nodeById = new Map(dag.nodes.map((n) => [n.id, n]));
+    for (const [i, query] of dag.queries.entries()) {
+      const rows = await t(
+        'aggregate',
+        () => ex.query<Record<string, unknown>>(query.sql, query.params, { label: `aggregate ${query.id} (${query.nodes.map((n) => nodeById.get(n)!.template).join(', ')})`, ...q }),
+        i,
+        dag.queries.length,
+      );
+      for (const row of rows) {
+        const key = String(row.key);
+        const bar = key.indexOf('|');
+        const node = nodeById.get(key.slice(0, bar));
+        const hyp = node?.spec.decode(key.slice(bar + 1));
+        if (!node || !hyp) continue;
+        for (const k of query.kpis) {
+          if (!node.kpis.includes(k.kpi.name)) continue;
+          // What defines the outcome is never a candidate for it.
+          if (hyp.events.some((e) => k.outcomeEvents.includes(e)) || hyp.columns.some((c) => k.outcomeColumns.includes(c))) continue;
+          observations.push({ hyp, kpi: k, node: node.id, groups: Number(row.n), cohort: statsOf(row, k.index), total: statsOf(totalsRow, k.index) });
+        }
+      }
+    }
+    const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
+    const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
+    const opportunities = ens.leads
+      .sort((a, b) => kpiOrder(d, a) - kpiOrder(d, b) || a.rank - b.rank)
+      .map((l) => toOpportunity(l, d, source, lookbackMs));
+    opts.onProgress?.({ stage: 'done', done: STAGES.length, total: STAGES.length });
+    return {
+      hypotheses_tested: ens.tested,
+      kpis: d.kpis
+        .filter((k) => plan.kpis.includes(k.kpi.name))
+        .map((k) => {
+          const s = statsOf(totalsRow, k.index);
+          return { name: k.kpi.name, kind: k.kind, groups: s.a, value: s.a ? s.s / s.a : 0 };
+        }),
+      opportunities,
+      plan,
+      window: { from: new Date(d.range.from).toISOString(), to: new Date(d.range.to).toISOString() },
+      groups: Number(totalsRow.n),
+      events: d.totalEvents,
+      timings,
+    };
+  } finally {
+    await ex.command(`DROP TABLE IF EXISTS ${sess}`, {}, { label: 'drop scratch table' }).catch(() => undefined);
+  }
+}
+
+function kpiOrder(d: Dataset, l: Lead): number {
+  return d.kpis.findIndex((k) => k.kpi.name === l.finding.obs.kpi.kpi.name);
+}
+
+function statsOf(row: Record<string, unknown>, i: number): KpiStats {
+  const n = (k: string) => (row[k] === null || row[k] === undefined ? undefined : Number(row[k]));
+  return { a: n(`a${i}`) ?? 0, s: n(`s${i}`) ?? 0, q: n(`q${i}`), l: n(`l${i}`), m: n(`m${i}`) };
+}
+
+function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number): Opportunity {
+  const f = l.finding;
+  const o = f.obs;
+  const cte = readableSessionsCte(d, o.kpi, { from: d.range.from, to: d.range.to, lookbackMs }, source);
+  return {
+    rank: l.rank,
+    kpi: o.kpi.kpi.name,
+    template: o.hyp.template,
+    title: `${o.kpi.kpi.name}: ${o.hyp.title}`,
+    params: o.hyp.params,
+    cohort_size: o.cohort.a,
+    kpi_cohort: f.kpiCohort,
+    kpi_rest: f.kpiRest,
+    effect: f.effect,
+    p_value: f.p,
+    q_value: l.q,
+    impact: f.impact,
+    experts: [f.expert],
+    test: f.test,
+    fingerprint: `${o.kpi.kpi.name}/${o.hyp.key}`,
+    related: l.related,
+    sql: `WITH ${cte}\nSELECT g AS ${'`' + d.spec.group + '`'}\nFROM sessions\nWHERE k${o.kpi.index} IS NOT NULL AND (${o.hyp.predicate})`,
+  };
+}
+
+function lit(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function parseMs(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(s.trim());
+  if (!m) return 30_000;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+}
+
+async function profileOf(ex: Executor, d: Dataset, sess: string, vocab: string[], followWithinMs: number, signal?: AbortSignal): Promise<Profile> {
+  const groups = Number((await ex.query<{ n: number }>(`SELECT count() AS n FROM ${sess}`, {}, { label: 'count groups', signal }))[0]!.n);
+  const top = d.vocab.slice(0, 30).map((_, i) => i + 1);
+  const pq = profileQueries(sess, d.spec.attributes.length, followWithinMs, top);
+  const eg = await ex.query<{ e: number; groups: number }>(pq.eventGroups, {}, { label: 'profile events', signal });
+  const eventGroups: Record<string, number> = {};
+  eg.forEach((r) => (eventGroups[vocab[Number(r.e) - 1]!] = Number(r.groups)));
+  const attributeValues: Profile['attributeValues'] = {};
+  if (pq.attributeValues) {
+    const rows = await ex.query<{ i: number; value: string; groups: number }>(pq.attributeValues, {}, { label: 'profile attributes', signal });
+    rows.forEach((r) => {
+      const name = d.spec.attributes[Number(r.i)]!;
+      (attributeValues[name] ??= []).push({ value: r.value, groups: Number(r.groups) });
+    });
+  }
+  const fr = await ex.query<{ pair: string; followed: number }>(pq.follows, pq.params as Params, { label: 'profile transitions', signal });
+  const follows = fr.map((r) => {
+    const [a, b] = r.pair.split(',').map((x) => vocab[Number(x) - 1]!);
+    return { a: a!, b: b!, withA: eventGroups[a!] ?? 0, followed: Number(r.followed) };
+  });
+  return { groups, eventGroups, attributeValues, follows, followWithinMs };
+}
+
+async function contextWindows(ex: Executor, d: Dataset, signal?: AbortSignal): Promise<NodeContext['contexts']> {
+  const out: NodeContext['contexts'] = [];
+  for (const [i, c] of d.contexts.entries()) {
+    const cq = contextQueries(c, i);
+    const p: Params = { ...cq.params, [`cx${i}_from`]: d.range.from - 86_400_000, [`cx${i}_to`]: d.range.to + 86_400_000 };
+    if (c.spec.threshold !== undefined) p[`cx${i}_thr`] = c.spec.threshold;
+    const st = (await ex.query<{ threshold: number; step: number; n: number }>(cq.stats, p, { label: `context ${c.spec.name}`, signal }))[0]!;
+    if (!Number(st.n)) continue;
+    p[`cx${i}_thr`] = Number(st.threshold);
+    const ab = (await ex.query<{ abnormal: number[] }>(cq.abnormal, p, { label: `context ${c.spec.name} abnormal windows`, signal }))[0]!;
+    const iv = toIntervals(ab.abnormal.map(Number), Number(st.step));
+    out.push({ name: c.spec.name, ...iv, rule: c.spec.threshold !== undefined ? 'above_threshold' : 'above_p95', threshold: Number(st.threshold) });
+  }
+  return out;
+}
+
+export type { Dag };

@@ -1,0 +1,56 @@
+import type { LoadedConfig } from '../config/load';
+import { compileDag } from '../compile/dag';
+import { attributeColumns, sessionizeSql } from '../compile/sessionize';
+import { inspectDataset } from '../dataset/inspect';
+import type { Executor } from '../execute/executor';
+import { deterministicPlan, type PlanRequest } from '../planner/deterministic';
+
+/**
+ * The plan, the merged DAG and its SQL, without running the heavy queries (only the inspection scan).
+ * Candidate lists that come from the data profile are shown empty here; their SQL shape is the same.
+ */
+export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: PlanRequest & { from?: number; to?: number }): Promise<string> {
+  const d = await inspectDataset(ex, cfg, { from: req.from, to: req.to });
+  const plan = deterministicPlan(d, req);
+  const sess = '`' + cfg.store.results_database + '`.`sess_<run>`';
+  const vocab = d.vocab.map((v) => v.name);
+  const dag = compileDag(
+    plan.items,
+    d,
+    {
+      vocab,
+      attributes: attributeColumns(d),
+      hasUser: Boolean(d.spec.user),
+      profile: { groups: d.groups, eventGroups: {}, attributeValues: {}, follows: [], followWithinMs: 30000 },
+      contexts: d.contexts.map((c) => ({ name: c.spec.name, starts: [], ends: [], rule: 'above_p95', threshold: 0 })),
+      timezone: d.spec.timezone,
+    },
+    sess,
+    cfg.analysis.min_support,
+  );
+  const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs: cfg.analysis.lookback_days * 86_400_000, vocab });
+  const node = (id: string) => dag.nodes.find((n) => n.id === id)!;
+  const out: string[] = [];
+  out.push(`Plan (${plan.planner}) for KPIs ${plan.kpis.join(', ')}`);
+  plan.notes.forEach((n) => out.push(`  note: ${n}`));
+  plan.items.forEach((i) => out.push(`  - ${i.template}: ${i.reason}`));
+  out.push('');
+  out.push('DAG (one scan of the events; every family reads the one session table):');
+  out.push(`  scan ${d.events.label} (${d.totalEvents.toLocaleString('en-US')} events)`);
+  out.push(`  └─ sessionize → ${sess}: one row per ${d.spec.group} (${d.groups.toLocaleString('en-US')}), shared by every family`);
+  dag.queries.forEach((q, i) => {
+    const last = i === dag.queries.length - 1;
+    const fams = q.nodes.map((id) => `${node(id).template} ${id}`).join(', ');
+    out.push(`     ${last ? '└' : '├'}─ ${q.id} [KPIs: ${q.kpis.map((k) => k.kpi.name).join(', ')}]: ${fams}`);
+  });
+  out.push(`     (totals: one more pass over ${sess} for the KPIs' overall values)`);
+  out.push('');
+  out.push('-- sessionize (the shared node)');
+  out.push(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select};`);
+  for (const q of dag.queries) {
+    out.push('');
+    out.push(`-- ${q.id}: ${q.nodes.map((id) => `${node(id).template} (${id})`).join(', ')}`);
+    out.push(`${q.sql};`);
+  }
+  return out.join('\n');
+}

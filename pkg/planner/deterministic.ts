@@ -1,0 +1,92 @@
+import type { PlanItem } from '../compile/dag';
+import type { Dataset } from '../dataset/inspect';
+import { TEMPLATES } from '../templates/catalog';
+import { FAMILIES, type Family } from '../templates/types';
+
+export interface PlanRequest {
+  prompt?: string;
+  kpis?: string[];
+  families?: Family[];
+  /** Per-family parameter overrides. */
+  params?: Partial<Record<Family, Record<string, unknown>>>;
+}
+
+export interface Plan {
+  planner: 'deterministic' | 'llm';
+  kpis: string[];
+  items: PlanItem[];
+  notes: string[];
+}
+
+const FAMILY_WORDS: Record<Family, RegExp> = {
+  ngram: /\b(sequence|n-?gram|steps?|journey|flow|path)s?\b/i,
+  ordered_pattern: /\b(pattern|sequence|then|followed|after|before|journey|funnel)s?\b/i,
+  absence: /\b(missing|absent|absence|never|without|skipped?|drop-?off)\b/i,
+  lifecycle: /\b(returning|first[- ]time|new users?|lifecycle|second|repeat|came back|churn|away)\b/i,
+  indirect: /\b(night|day|hour|weekend|weekday|version|morning|evening|time of day)s?\b/i,
+  static: /\b(country|countries|device|os|platform|version|region|browser|segment)s?\b/i,
+  stateful: /\b(retr(y|ies)|count|many|long|duration|length|buffering|slow|time between)\b/i,
+  nonlocal: /\b(cpu|backend|spike|load|outage|incident|context|infrastructure|server)s?\b/i,
+};
+
+const words = (s: string) => new Set(s.toLowerCase().match(/[a-z0-9_]+/g) ?? []);
+
+/** KPIs the prompt is about: names or description words shared with the prompt; all when none match. */
+export function kpisForPrompt(d: Dataset, prompt: string | undefined): { kpis: string[]; why: string } {
+  const all = d.kpis.map((k) => k.kpi.name);
+  if (!prompt?.trim()) return { kpis: all, why: 'no prompt: every KPI' };
+  const pw = words(prompt);
+  const stem = (w: string) => w.replace(/(ing|ions?|s|ed|ures?)$/, '');
+  const pstems = new Set([...pw].map(stem).filter((w) => w.length >= 4));
+  const scored = d.kpis.map((k) => {
+    const kw = new Set([...words(k.kpi.name.replace(/_/g, ' ')), ...words(k.kpi.description)]);
+    const hits = [...kw].filter((w) => w.length >= 4 && pstems.has(stem(w)));
+    return { name: k.kpi.name, hits };
+  });
+  const best = scored.filter((s) => s.hits.length > 0);
+  if (best.length === 0) return { kpis: all, why: 'the prompt names no KPI: every KPI' };
+  return { kpis: best.map((s) => s.name), why: best.map((s) => `${s.name} (prompt mentions ${s.hits.join(', ')})`).join('; ') };
+}
+
+/**
+ * The planner without an LLM: every family the dataset supports (testing all of them is cheap, one merged
+ * computation), for the KPIs the prompt is about; the prompt's words explain the order and the reasons.
+ */
+export function deterministicPlan(d: Dataset, req: PlanRequest): Plan {
+  const notes: string[] = [];
+  let kpis: string[];
+  if (req.kpis?.length) {
+    const unknown = req.kpis.filter((k) => !d.kpis.some((x) => x.kpi.name === k));
+    if (unknown.length) throw new Error(`unknown KPI ${unknown.join(', ')}; KPIs are: ${d.kpis.map((k) => k.kpi.name).join(', ')}`);
+    kpis = req.kpis;
+    notes.push(`KPIs chosen by the request: ${kpis.join(', ')}`);
+  } else {
+    const r = kpisForPrompt(d, req.prompt);
+    kpis = r.kpis;
+    notes.push(`KPIs: ${r.why}`);
+  }
+  const avail = {
+    hasUser: Boolean(d.spec.user),
+    contexts: d.contexts.map((c) => ({ name: c.spec.name })) as never,
+    attributes: d.spec.attributes.map((name, i) => ({ name, col: `a${i}` })),
+  };
+  const families = req.families?.length ? req.families : [...FAMILIES];
+  const items: PlanItem[] = [];
+  for (const f of families) {
+    const why = TEMPLATES[f].unavailable(avail);
+    if (why) {
+      notes.push(`${f} skipped: ${why}`);
+      continue;
+    }
+    const mentioned = req.prompt && FAMILY_WORDS[f].test(req.prompt);
+    items.push({
+      template: f,
+      params: req.params?.[f] ?? {},
+      kpis,
+      reason: mentioned ? `the prompt asks about ${FAMILY_WORDS[f].exec(req.prompt!)![0]}` : req.families?.length ? 'requested' : 'every family is tested by default',
+    });
+  }
+  // Families the prompt mentions go first: same results, but the plan reads in the operator's terms.
+  items.sort((a, b) => Number(b.reason.startsWith('the prompt')) - Number(a.reason.startsWith('the prompt')));
+  return { planner: 'deterministic', kpis, items, notes };
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { FAMILIES, type Family, type Template } from './types';
+import { ngram } from './families/ngram';
+import { orderedPattern } from './families/ordered-pattern';
+import { absence } from './families/absence';
+import { lifecycle } from './families/lifecycle';
+import { indirect } from './families/indirect';
+import { staticTemplate } from './families/static';
+import { stateful } from './families/stateful';
+import { nonlocal } from './families/nonlocal';
+
+/** The template library T. */
+export const TEMPLATES: Record<Family, Template<any>> = {
+  ngram,
+  ordered_pattern: orderedPattern,
+  absence,
+  lifecycle,
+  indirect,
+  static: staticTemplate,
+  stateful,
+  nonlocal,
+};
+
+export function getTemplate(name: string): Template<any> {
+  if (!(FAMILIES as readonly string[]).includes(name)) {
+    throw new Error(`unknown template ${JSON.stringify(name)}; templates are: ${FAMILIES.join(', ')}`);
+  }
+  return TEMPLATES[name as Family];
+}
+
+/** The catalog as data: name, meaning, example, and the JSON Schema of its parameters. */
+export function catalog(): { name: Family; summary: string; example: string; params_schema: unknown }[] {
+  return FAMILIES.map((f) => ({
+    name: f,
+    summary: TEMPLATES[f].summary,
+    example: TEMPLATES[f].example,
+    params_schema: z.toJSONSchema(TEMPLATES[f].params as z.ZodType, { io: 'input', unrepresentable: 'any' }),
+  }));
+}

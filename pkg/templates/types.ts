@@ -1,0 +1,117 @@
+import type { z } from 'zod';
+import type { Params } from '../execute/executor';
+
+export const FAMILIES = ['ngram', 'ordered_pattern', 'absence', 'lifecycle', 'indirect', 'static', 'stateful', 'nonlocal'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** What the compiler knows when it turns a hypothesis class into SQL. */
+export interface NodeContext {
+  /** Node id, a safe SQL name: prefixes its parameters and its keys. */
+  id: string;
+  /** Event vocabulary; the code of vocab[i] is i + 1. */
+  vocab: string[];
+  /** Events excluded from the sequence this node reads (its KPIs' outcome events). */
+  excludedEvents: Set<string>;
+  /** Static attributes: real column name and the session-table column holding its value as a string. */
+  attributes: { name: string; col: string }[];
+  hasUser: boolean;
+  /** From the profile of the sessions. */
+  profile: Profile;
+  /** Abnormal windows of each context metric, [start, end) in epoch ms. */
+  contexts: { name: string; starts: number[]; ends: number[]; rule: string; threshold: number }[];
+  timezone: string;
+}
+
+/** Dataset facts the templates use to choose candidates, measured on the sessionized table. */
+export interface Profile {
+  groups: number;
+  /** Per event name: groups containing it (within the window). */
+  eventGroups: Record<string, number>;
+  /** Per attribute: value → groups, most frequent first (capped). */
+  attributeValues: Record<string, { value: string; groups: number }[]>;
+  /** Ordered pairs A→B: groups with A, and groups where some A is followed by B within the absence window. */
+  follows: { a: string; b: string; withA: number; followed: number }[];
+  followWithinMs: number;
+}
+
+/** One hypothesis: a cohort of groups, said in one sentence and reproducible as SQL. */
+export interface Hypothesis {
+  template: Family;
+  /** The hypothesis itself, e.g. {"pattern": ["buy_plan", "web_cors_error", "timeout_error"]}. */
+  params: Record<string, unknown>;
+  title: string;
+  /** Events and columns it is defined by; a KPI whose outcome uses them does not test it. */
+  events: string[];
+  columns: string[];
+  /** Readable predicate over the `sessions` CTE of the reproducing SQL (see compile/readable.ts). */
+  predicate: string;
+  /** Fingerprint-stable key: template + canonical params. */
+  key: string;
+  /** Whether this hypothesis is a refinement of others in its node (longer pattern, crossed cohort). */
+  parents?: string[];
+}
+
+/** A family node compiled for one sequence variant: per-group keys, and how to read a key back. */
+export interface NodeSpec {
+  /** SQL expression over the session row (and `s`/`st`, the variant's events and times) → Array(String). */
+  keys: string;
+  params: Params;
+  decode(key: string): Hypothesis | null;
+  /** Whether keys read the variant sequence (s, st) rather than only group-level columns. */
+  sequence: boolean;
+  /** Per-row aliases computed once before the keys (e.g. a filtered sequence), `expr AS name, …`. */
+  prelude?: string;
+}
+
+export interface Template<P = unknown> {
+  name: Family;
+  /** One line: what the family tests. */
+  summary: string;
+  /** Example of a hypothesis of this family, for the catalog and the LLM. */
+  example: string;
+  params: z.ZodType<P>;
+  /** Why the family can't run on this dataset, or null. */
+  unavailable(ctx: Pick<NodeContext, 'hasUser' | 'contexts' | 'attributes'>): string | null;
+  build(params: P, ctx: NodeContext): NodeSpec;
+}
+
+/** A SQL literal for the readable, reproducing SQL shown to users (never for queries we run with data). */
+export function lit(v: unknown): string {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
+    return String(v);
+  }
+  if (Array.isArray(v)) return `[${v.map(lit).join(', ')}]`;
+  return `'${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function fmtDuration(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
+/** Canonical key of a hypothesis: the template and its params with sorted keys. */
+export function hypothesisKey(template: Family, params: Record<string, unknown>): string {
+  return `${template}:${canonicalJson(params)}`;
+}
+
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function codesOf(ctx: NodeContext, names: string[]): number[] {
+  return names.map((n) => ctx.vocab.indexOf(n) + 1).filter((c) => c > 0);
+}
+export function nameOf(ctx: NodeContext, code: number): string {
+  return ctx.vocab[code - 1] ?? `#${code}`;
+}
