@@ -126,7 +126,7 @@ export function buildCli(): Command {
   program
     .command('demo')
     .description('Generate synthetic telemetry and analyze it on the embedded engine')
-    .option('-n, --events <n>', 'about how many events', int, 1_000_000)
+    .option('-n, --events <n>', 'about how many events', int, 500_000)
     .option('-s, --seed <n>', 'random seed', int, 42)
     .option('-o, --out <dir>', 'output folder', './demo-out')
     .option('-f, --format <format>', 'table | json', 'table')

@@ -85,7 +85,11 @@ export function isNumericType(t: string): boolean {
 export function requireColumn(columns: Column[], name: string, key: string, srcLabel: string): Column {
   const c = columns.find((x) => x.name === name);
   if (!c) {
-    const close = columns.filter((x) => x.name.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(x.name.toLowerCase()));
+    const n = name.toLowerCase();
+    const close = columns.filter((x) => {
+      const c = x.name.toLowerCase();
+      return c.includes(n) || n.includes(c) || editDistance(c, n) <= 2;
+    });
     throw new SchemaError(
       `${key}: unknown column ${JSON.stringify(name)} in ${srcLabel}` +
         (close.length ? ` (did you mean ${close.map((x) => x.name).join(' or ')}?)` : '') +
@@ -93,4 +97,13 @@ export function requireColumn(columns: Column[], name: string, key: string, srcL
     );
   }
   return c;
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
 }

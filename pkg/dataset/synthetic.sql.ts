@@ -198,8 +198,6 @@ function blockKey(at: string, no: string): string {
  *    (payment_complete adds ≤ 30 s, a negligible edge).
  * 3. final: payment outcome (P1, P7) and payment_complete right after the buy_plan block, app_start in front,
  *    gaps summed into offsets, and the server error's position (a request event after login).
- *
- * The table is a MergeTree sorted by (start_ms, session_id), so the events step reads it in order without a sort.
  */
 export function sessionsSql(table: string, users: string, spikes: string): string {
   const sid = 'session_id';
@@ -254,7 +252,7 @@ export function sessionsSql(table: string, users: string, spikes: string): strin
   const buy = blocks.find((b) => b.no === 41)!;
   const list = (xs: string[]) => xs.join(',\n');
   return sql`
-    CREATE TABLE ${table} ENGINE = MergeTree ORDER BY (start_ms, session_id) AS
+    CREATE TABLE ${table} ENGINE = Memory AS
     WITH (SELECT arraySort(groupArray((i, start_min, end_min))) FROM ${spikes}) AS spikes
     SELECT
       session_id, user_id, os_version, app_version, country, device, start_ms, names, offsets, server_idx, server_code,
@@ -358,7 +356,12 @@ export function sessionsSql(table: string, users: string, spikes: string): strin
     )`;
 }
 
-/** Step "events": unroll the sessions into rows, session by session in order of start, straight into Parquet. */
+/**
+ * Step "events": the sessions in order of start (a sort of sessions, not of events), unrolled into rows in that
+ * order, straight into Parquet. The single sorted stream makes the file byte-identical for a seed whatever the
+ * thread count (row groups follow the sorted blocks); query_plan_remove_redundant_sorting must stay off, or the
+ * planner drops the inner ORDER BY as it sees nothing above it that needs an order.
+ */
 export function eventsSql(sessions: string): string {
   const key = ['session_id', 'idx'];
   return sql`
@@ -372,10 +375,15 @@ export function eventsSql(sessions: string): string {
       toUInt16(if(idx = server_idx, server_code, if(has({requests:Array(String)}, event_name), 200, 0))) AS status_code,
       toFloat64(if(event_name = 'page_load',
         round(800 * exp(0.6 * ${normal('page_load', ...key)}) * page_load_factor, 1), 0)) AS duration_ms
-    FROM ${sessions}
+    FROM (SELECT * FROM ${sessions} ORDER BY start_ms, session_id)
     ARRAY JOIN names AS event_name, offsets AS offset, arrayEnumerate(names) AS idx
-    ORDER BY start_ms, session_id, idx   -- the table's own order: read in order, no sort
-    SETTINGS engine_file_truncate_on_insert = 1, output_format_parquet_write_bloom_filter = 0`;
+    SETTINGS
+      engine_file_truncate_on_insert = 1,
+      query_plan_remove_redundant_sorting = 0,
+      -- fast and widely readable: snappy, no bloom filters, dictionaries only for the low-cardinality columns
+      output_format_parquet_compression_method = 'snappy',
+      output_format_parquet_write_bloom_filter = 0,
+      output_format_parquet_max_dictionary_size = 65536`;
 }
 
 /** Step "metrics": backend CPU per minute, ~40 ± 8, 85–98 inside the spikes. ts is ISO-8601 with a Z. */

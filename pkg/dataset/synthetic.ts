@@ -204,15 +204,16 @@ export async function generateSynthetic(ex: Executor, opts: SyntheticOptions): P
     measure: `${tag}_measure`,
     measureBase: `${tag}_measure_base`,
   };
-  const step = async (label: string, text: string, extra: Record<string, unknown> = {}) => {
+  const step = async (label: string, text: string, extra: Record<string, unknown> = {}, settings: Record<string, unknown> = {}) => {
     const s = Date.now();
-    await ex.command(text, { ...params, ...extra }, { label: `synthetic ${label}`, settings: { session_timezone: 'UTC' } as never });
+    await ex.command(text, { ...params, ...extra }, { label: `synthetic ${label}`, settings: { session_timezone: 'UTC', ...settings } as never });
     progress(`${label}: ${((Date.now() - s) / 1000).toFixed(1)} s`);
   };
 
   try {
     await step('spikes', spikesSql(t.spikes));
-    await step(`users (${users})`, usersSql(t.users));
+    // Small blocks, so the sessions step that reads this table runs on every thread.
+    await step(`users (${users})`, usersSql(t.users), {}, { max_block_size: 4096, min_insert_block_size_rows: 4096, max_insert_threads: 1 });
     await step('sessions', sessionsSql(t.sessions, t.users, t.spikes));
     await step('events → parquet', eventsSql(t.sessions), { path: files.events });
     await step('backend metrics → csv', metricsSql(t.spikes), { path: files.context });
@@ -297,12 +298,15 @@ function measureSql(base: string, table: string): string[] {
       min(${ms}) AS first_ms,
       max(${ms}) AS last_ms,
       toHour(min(ts), 'UTC') < 6 AS night,
-      arrayMap(x -> x.2, arraySort(groupArray((ts, event_name)))) AS names,
+      -- the session as codes in time order: 1 search, 2 apply_filter, 3 sort_price, 0 anything else
+      arraySort((code, t) -> t,
+        groupArray(toUInt8(multiIf(event_name = 'search', 1, event_name = 'apply_filter', 2, event_name = 'sort_price', 3, 0))),
+        groupArray(${ms})) AS p2_codes,
       -- payment_conversion: buy_plan then payment_complete within 10 s
       countIf(event_name = 'buy_plan') > 0 AS has_buy,
       has_buy AND windowFunnel(10000)(${ms}, event_name = 'buy_plan', event_name = 'payment_complete') < 2 AS pay_fail,
       windowFunnel(30000)(${ms}, event_name = 'buy_plan', event_name = 'web_cors_error', event_name = 'timeout_error') = 3 AS p1,
-      hasSubstr(names, ['search', 'apply_filter', 'sort_price']) AS p2,
+      hasSubstr(p2_codes, [1, 2, 3]) AS p2,
       countIf(event_name = 'login') > 0 AS has_login,
       windowFunnel(30000)(${ms}, event_name = 'login', event_name = 'token_refresh') = 1 AS p3,
       countIf(event_name = 'api_retry') AS retries,

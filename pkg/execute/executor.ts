@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 
 /** Where the data lives: an embedded chdb folder, or a ClickHouse server (or cluster entry point). */
 export interface StoreTarget {
@@ -75,6 +75,8 @@ export class Executor {
         password: target.password ?? '',
         database: target.database ?? 'default',
         request_timeout: (limits.maxExecutionTimeS + 30) * 1000,
+        // Errors reach the caller as QueryError; the client's own console logging would only repeat them.
+        log: { level: process.env.SURFACER_DEBUG ? ClickHouseLogLevel.WARN : ClickHouseLogLevel.OFF },
       };
       const ex = new Executor('server', createClient(base), createClient(base), limits, target.url);
       await ex.checkReachable();
@@ -200,7 +202,7 @@ export function toQueryError(e: unknown, label: string | undefined, target: stri
   if (err?.code === 'ECONNREFUSED' || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|socket hang up/.test(msg)) {
     return new QueryError(`${where}cannot reach ClickHouse at ${target} (${msg})`, undefined, 'UNREACHABLE', label);
   }
-  if (code === 516 || /Authentication failed|password is incorrect|AUTHENTICATION_FAILED/i.test(msg)) {
+  if (code === 516 || code === 192 || code === 193 || code === 194 || /Authentication failed|password is incorrect|Wrong password|Unknown user|AUTHENTICATION_FAILED/i.test(msg)) {
     return new QueryError(`${where}ClickHouse at ${target} refused the credentials: ${firstLine(msg)}`, code, 'AUTHENTICATION_FAILED', label);
   }
   if (code === 159 || code === 160) {

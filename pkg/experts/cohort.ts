@@ -1,4 +1,4 @@
-import { ratioOfMeansCI, riskRatio, twoByTwoTest, welchT } from './stats';
+import { ratioOfMeansCI, riskRatio, twoByTwoGreater, welchT } from './stats';
 import type { Expert, Finding, Observation } from './types';
 
 export const COHORT_MIN_RELATIVE_DIFFERENCE = 0.25;
@@ -23,10 +23,10 @@ export const cohortExpert: Expert = {
       const t = { a, b: n1 - a, c, d: n0 - c };
       if (t.b < 0 || t.d < 0 || c < 0) return null;
       const rr = riskRatio(t);
-      const test = twoByTwoTest(t);
+      const test = twoByTwoGreater(t);
       const r1 = a / n1;
       const r0 = c / n0;
-      return finding(o, test.test === 'g' ? 'G-test' : "Fisher's exact", test.p, rr.value - 1, rr.ciLow - 1, rr.ciHigh - 1, r1, r0, a - n1 * r0, true);
+      return finding(o, test.test === 'g' ? 'G-test, one-sided' : "Fisher's exact, one-sided", test.p, rr.value - 1, rr.ciLow - 1, rr.ciHigh - 1, r1, r0, a - n1 * r0, true);
     }
     const m1 = o.cohort.s / n1;
     const m0 = (o.total.s - o.cohort.s) / n0;
@@ -42,7 +42,10 @@ export const cohortExpert: Expert = {
     const worse = !o.kpi.kpi.higher_is_better;
     // For "higher is better" KPIs the harmful direction is a lower mean: flip so positive means worse.
     const [value, lo, hi] = worse ? [r.value - 1, r.ciLow - 1, r.ciHigh - 1] : [1 / r.value - 1, 1 / r.ciHigh - 1, 1 / r.ciLow - 1];
-    return finding(o, "Welch's t on log1p", w.p, value, lo, hi, m1, m0, worse ? (m1 - m0) * n1 : (m0 - m1) * n1, false);
+    // One-sided: only the harmful direction makes a lead.
+    const harmful = worse ? w.t > 0 : w.t < 0;
+    const p = harmful ? w.p / 2 : 1 - w.p / 2;
+    return finding(o, "Welch's t on log1p, one-sided", p, value, lo, hi, m1, m0, worse ? (m1 - m0) * n1 : (m0 - m1) * n1, false);
   },
 };
 

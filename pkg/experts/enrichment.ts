@@ -1,4 +1,4 @@
-import { prevalenceRatio, twoByTwoTest } from './stats';
+import { prevalenceRatio, twoByTwoGreater } from './stats';
 import type { Expert, Observation } from './types';
 
 const PATTERN_FAMILIES = new Set(['ngram', 'ordered_pattern', 'absence']);
@@ -24,7 +24,7 @@ export const enrichmentExpert: Expert = {
     const d = A - F - b; // without pattern, not failed
     if (F <= 0 || A - F <= 0 || o.cohort.a <= 0 || c < 0 || d < 0) return null;
     const t = { a, b, c, d };
-    const test = twoByTwoTest(t);
+    const test = twoByTwoGreater(t);
     const pr = prevalenceRatio(t);
     const support = a / F;
     const rateIn = a / (a + b);
@@ -32,7 +32,7 @@ export const enrichmentExpert: Expert = {
     return {
       obs: o,
       expert: 'enrichment',
-      test: test.test === 'g' ? 'G-test' : "Fisher's exact",
+      test: test.test === 'g' ? 'G-test, one-sided' : "Fisher's exact, one-sided",
       p: test.p,
       effect: { measure: 'prevalence_ratio', value: pr.value, ci_low: pr.ciLow, ci_high: pr.ciHigh },
       kpiCohort: rateIn,

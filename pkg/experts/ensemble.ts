@@ -21,6 +21,37 @@ export interface EnsembleResult {
   findings: { finding: Finding; q: number }[];
 }
 
+/** A lead is a sub-population: a cohort holding most groups is better read as its complement being better. */
+export const MAX_COHORT_SHARE = 0.5;
+
+/**
+ * False discovery rate over every test of the run, KPI by KPI then across KPIs (Benjamini & Bogomolov 2014):
+ * BH within each KPI; each KPI's Simes p-value (its smallest BH q) is BH-corrected across KPIs; a KPI is
+ * selected when that is below 0.05, and its q-values are scaled by (KPIs / selected KPIs). A single BH over the
+ * pooled tests would let a KPI with no effect borrow the many true discoveries of the others.
+ */
+export function hierarchicalQ(findings: Finding[]): number[] {
+  const byKpi = new Map<string, number[]>();
+  findings.forEach((f, i) => {
+    const k = f.obs.kpi.kpi.name;
+    byKpi.set(k, [...(byKpi.get(k) ?? []), i]);
+  });
+  const kpis = [...byKpi.keys()];
+  const within = new Map<string, number[]>();
+  kpis.forEach((k) => within.set(k, benjaminiHochberg(byKpi.get(k)!.map((i) => findings[i]!.p))));
+  const simes = kpis.map((k) => Math.min(...within.get(k)!));
+  const familyQ = benjaminiHochberg(simes);
+  const selected = familyQ.filter((x) => x < 0.05).length;
+  const out = new Array<number>(findings.length).fill(1);
+  kpis.forEach((k, j) => {
+    const scale = kpis.length / Math.max(selected, 1);
+    byKpi.get(k)!.forEach((i, n) => {
+      out[i] = Math.min(1, Math.max(within.get(k)![n]! * scale, familyQ[j]!));
+    });
+  });
+  return out;
+}
+
 /** The support floor, applied before correction: min(configured groups, 2% of the KPI's groups), at least 5. */
 export function supportFloor(minSupport: number, applicable: number): number {
   return Math.max(5, Math.min(minSupport, Math.ceil(0.02 * applicable)));
@@ -42,9 +73,9 @@ export function runEnsemble(observations: Observation[], minSupport: number): En
       if (f && Number.isFinite(f.p)) findings.push(f);
     }
   }
-  const q = benjaminiHochberg(findings.map((f) => f.p));
+  const q = hierarchicalQ(findings);
   const scored = findings.map((finding, i) => ({ finding, q: q[i]! }));
-  const passing = scored.filter((s) => s.finding.gates(s.q).pass && s.finding.impact > 0);
+  const passing = scored.filter((s) => s.finding.gates(s.q).pass && s.finding.impact > 0 && s.finding.obs.cohort.a <= MAX_COHORT_SHARE * s.finding.obs.total.a);
 
   const leads: Lead[] = [];
   const byKpi = new Map<string, typeof passing>();

@@ -656,3 +656,15 @@ export function robustZ(values: number[]): number[] {
   if (!(scale > 0)) scale = dev.length ? (1.2533 * dev.reduce((s, x) => s + x, 0)) / dev.length : 0;
   return values.map((x) => (Number.isNaN(x) ? NaN : scale > 0 ? (x - med) / scale : 0));
 }
+
+/**
+ * One-sided p-value for "the cohort's failure rate is higher" (a/(a+b) > c/(c+d)): Fisher's exact "greater"
+ * when an expected count is under 5, else the G statistic's two-sided p halved in the observed direction.
+ * Leads are only ever harms, so protective differences must not crowd the false discovery rate.
+ */
+export function twoByTwoGreater(t: Table2x2): { test: 'g' | 'fisher'; p: number } {
+  const two = twoByTwoTest(t);
+  if (two.test === 'fisher') return { test: 'fisher', p: fisherExact(t, 'greater').p };
+  const higher = t.a * (t.c + t.d) > t.c * (t.a + t.b);
+  return { test: 'g', p: higher ? two.p / 2 : 1 - two.p / 2 };
+}

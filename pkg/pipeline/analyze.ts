@@ -124,6 +124,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     }
     const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
     const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
+    await t('experts', () => foldOverlapping(ex, d, ens.leads, source, lookbackMs, q.signal));
     const opportunities = ens.leads
       .sort((a, b) => kpiOrder(d, a) - kpiOrder(d, b) || a.rank - b.rank)
       .map((l) => toOpportunity(l, d, source, lookbackMs));
@@ -145,6 +146,65 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     };
   } finally {
     await ex.command(`DROP TABLE IF EXISTS ${sess}`, {}, { label: 'drop scratch table' }).catch(() => undefined);
+  }
+}
+
+/**
+ * Leads of one KPI that cover mostly the same groups (Jaccard ≥ 0.5, computed in ClickHouse from each lead's own
+ * predicate) are one finding said several ways (a 1-gram, a pattern, a crossed cohort): the one with the larger
+ * impact stays, the others become its relatives. Top leads only; one pass over the events per KPI.
+ */
+async function foldOverlapping(ex: Executor, d: Dataset, leads: Lead[], source: string, lookbackMs: number, signal?: AbortSignal): Promise<void> {
+  const TOP = 20;
+  for (const k of d.kpis) {
+    const list = leads.filter((l) => l.finding.obs.kpi.kpi.name === k.kpi.name).sort((a, b) => a.rank - b.rank);
+    const top = list.slice(0, TOP);
+    if (top.length < 2) continue;
+    const cte = readableSessionsCte(d, k, { from: d.range.from, to: d.range.to, lookbackMs }, source);
+    const pi: number[] = [];
+    const pj: number[] = [];
+    top.forEach((_, i) => top.forEach((__, j) => j > i && (pi.push(i + 1), pj.push(j + 1))));
+    const sql = `WITH ${cte}
+SELECT sumForEach(f) AS sizes, sumForEach(arrayMap((i, j) -> f[i] * f[j], ${JSON.stringify(pi)}, ${JSON.stringify(pj)})) AS both
+FROM (SELECT [${top.map((l) => `toUInt64(${l.finding.obs.hyp.predicate})`).join(', ')}] AS f FROM sessions WHERE k${k.index} IS NOT NULL)`;
+    const row = (await ex.query<{ sizes: number[]; both: number[] }>(sql, {}, { label: `overlap of ${k.kpi.name} leads`, signal }))[0];
+    if (!row) continue;
+    // Overlap coefficient: the smaller cohort lies mostly inside the larger one.
+    const overlap = new Map<string, number>();
+    pi.forEach((i, n) => {
+      const inter = Number(row.both[n]);
+      const small = Math.min(Number(row.sizes[i - 1]), Number(row.sizes[pj[n]! - 1]));
+      overlap.set(`${i - 1},${pj[n]! - 1}`, small > 0 ? inter / small : 0);
+    });
+    const folded = new Set<number>();
+    top.forEach((l, i) => {
+      if (folded.has(i)) return;
+      const cluster = [i];
+      top.forEach((_, j) => {
+        if (j > i && !folded.has(j) && (overlap.get(`${i},${j}`) ?? 0) >= 0.6) cluster.push(j);
+      });
+      if (cluster.length === 1) return;
+      // The cluster keeps its place (its largest impact) and is shown by its most specific member:
+      // the strongest lower CI bound among members measured the same way.
+      const same = cluster.filter((c) => top[c]!.finding.effect.measure === l.finding.effect.measure);
+      const rep = same.reduce((a, b) => (top[b]!.finding.effect.ci_low > top[a]!.finding.effect.ci_low ? b : a), i);
+      const repLead = top[rep]!;
+      if (rep !== i) {
+        // Swap the representative into the leader's slot so ranking by impact is kept.
+        const leaderFinding = l.finding;
+        const leaderRelated = l.related;
+        l.finding = repLead.finding;
+        l.q = repLead.q;
+        l.related = [...repLead.related, leaderFinding.obs.hyp.key, ...leaderRelated];
+      }
+      cluster.filter((c) => c !== i).forEach((c) => {
+        folded.add(c);
+        if (c !== rep) l.related.push(top[c]!.finding.obs.hyp.key, ...top[c]!.related);
+      });
+    });
+    const keep = list.filter((_, i) => !folded.has(i)).sort((a, b) => b.finding.impact - a.finding.impact || a.q - b.q);
+    keep.forEach((l, i) => (l.rank = i + 1));
+    for (const i of [...folded].sort((a, b) => b - a)) leads.splice(leads.indexOf(top[i]!), 1);
   }
 }
 

@@ -70,7 +70,14 @@ export const lifecycle: Template<z.infer<typeof params>> = {
           columns: [attr.name],
           predicate: `${ph.pred} AND ${'`' + attr.name + '`'} = ${lit(value)}`,
           key: hypothesisKey('lifecycle', hp),
-          parents: [hypothesisKey('lifecycle', ph.hp), hypothesisKey('static', { attributes: { [attr.name]: value } })],
+          parents: [
+            hypothesisKey('lifecycle', ph.hp),
+            hypothesisKey('static', { attributes: { [attr.name]: value } }),
+            // A later ordinal with the same attribute sits inside the earlier one.
+            ...p.min_ordinals
+              .filter((k) => typeof ph.hp.min_ordinal === 'number' && k < (ph.hp.min_ordinal as number))
+              .map((k) => hypothesisKey('lifecycle', { phase: 'returning', min_ordinal: k, attribute: attr.name, value })),
+          ],
         };
       },
     };

@@ -8,7 +8,7 @@ const params = z
     within: z.string().default('30s').describe('All steps within this time of the first'),
     /** Candidate events; default: the most common events of the window that are not outcomes. */
     events: z.array(z.string()).optional(),
-    max_events: z.number().int().min(2).max(40).default(14),
+    max_events: z.number().int().min(2).max(60).default(30),
     /** Longer groups are cut to their first N candidate events (bounds the per-group work). */
     max_group_events: z.number().int().min(3).max(2000).default(200),
     /** Steps are at most this many candidate events apart (bounds the work per group; the window usually binds first). */
@@ -27,14 +27,20 @@ export function patternCandidates(ctx: NodeContext, explicit: string[] | undefin
     .map(([e]) => e);
 }
 
-/** The readable form of "A, then B, then C, all within W of A" over the sessions CTE (names in s, times in st). */
-export function orderedPredicate(steps: string[], withinMs: number): string {
-  const idx = 'arrayEnumerate(s)';
+/**
+ * The readable form of "A, then B, then C, all within W of A" over the sessions CTE (names in s, times in st),
+ * with the fast path's exact bounds: only candidate events count as positions, the group's first
+ * maxGroupEvents of them, and the steps at most maxGap positions apart.
+ */
+export function orderedPredicate(steps: string[], withinMs: number, cands: string[], maxGroupEvents: number, maxGap: number): string {
+  const e = `arraySlice(arrayFilter(x -> has(${lit(cands)}, x), s), 1, ${maxGroupEvents})`;
+  const t = `arraySlice(arrayFilter((y, x) -> has(${lit(cands)}, x), st, s), 1, ${maxGroupEvents})`;
+  const idx = `arrayEnumerate(${e})`;
   const [a, b, c] = steps;
   const third = c
-    ? ` AND arrayExists((e3, t3, k) -> k > j AND e3 = ${lit(c)} AND t3 - t1 <= ${withinMs}, s, st, ${idx})`
+    ? ` AND arrayExists((e3, t3, k) -> k > j AND k - i <= ${maxGap} AND e3 = ${lit(c)} AND t3 - t1 <= ${withinMs}, ${e}, ${t}, ${idx})`
     : ` AND t2 - t1 <= ${withinMs}`;
-  return `arrayExists((e1, t1, i) -> e1 = ${lit(a)} AND arrayExists((e2, t2, j) -> j > i AND e2 = ${lit(b)}${third}, s, st, ${idx}), s, st, ${idx})`;
+  return `arrayExists((e1, t1, i) -> e1 = ${lit(a)} AND arrayExists((e2, t2, j) -> j > i AND j - i <= ${maxGap} AND e2 = ${lit(b)}${third}, ${e}, ${t}, ${idx}), ${e}, ${t}, ${idx})`;
 }
 
 /**
@@ -76,7 +82,8 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
   build(p, ctx) {
     const id = ctx.id;
     const W = parseDuration(p.within);
-    const cand = codesOf(ctx, patternCandidates(ctx, p.events, p.max_events));
+    const candNames = patternCandidates(ctx, p.events, p.max_events);
+    const cand = codesOf(ctx, candNames);
     const e = `${id}_e`;
     const t = `${id}_t`;
     const pairs = windowChains(e, t, W, p.max_gap_events, 2);
@@ -97,7 +104,7 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
           title: `groups where ${steps.join(', then ')} happen in that order within ${fmtDuration(W)}`,
           events: steps,
           columns: [],
-          predicate: orderedPredicate(steps, W),
+          predicate: orderedPredicate(steps, W, candNames, p.max_group_events, p.max_gap_events),
           key: hypothesisKey('ordered_pattern', hp),
           parents:
             steps.length === 3

@@ -6,7 +6,7 @@ const params = z
   .object({
     /** Events whose per-group count is bucketed; default: the common non-outcome events. */
     count_events: z.array(z.string()).optional(),
-    max_count_events: z.number().int().min(0).max(60).default(20),
+    max_count_events: z.number().int().min(0).max(100).default(40),
     count_thresholds: z.array(z.number().int().min(1)).default([2, 3, 5, 10]),
     duration_thresholds_s: z.array(z.number().min(0)).default([60, 300, 900, 1800]),
     length_thresholds: z.array(z.number().int().min(1)).default([10, 25, 50, 100]),

@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfigFile } from '../../pkg/config/load';
+import { generateSynthetic } from '../../pkg/dataset/synthetic';
+import { Executor } from '../../pkg/execute/executor';
+import { analyze, type Report } from '../../pkg/pipeline/analyze';
+import { explainAnalysis } from '../../pkg/pipeline/explain';
+import { expresses, relatedAsLead, type Plant } from '../support/plants';
+
+// One synthetic dataset with a planted effect per family, analyzed end to end on the embedded engine.
+describe('analyze on synthetic telemetry (embedded ClickHouse)', () => {
+  let dir: string;
+  let ex: Executor;
+  let report: Report;
+  let plants: Plant[];
+  let nullKpis: string[];
+  let configPath: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'surfacer-pipeline-'));
+    ex = await Executor.open({ embedded: join(dir, '.store') });
+    const g = await generateSynthetic(ex, { events: 300_000, seed: 7, outDir: dir });
+    const truth = JSON.parse(readFileSync(g.files.groundTruth, 'utf8'));
+    plants = truth.plants.filter((p: Plant) => p.family !== 'trend');
+    nullKpis = truth.null_kpis;
+    configPath = g.files.config;
+    const stages: string[] = [];
+    report = await analyze(ex, loadConfigFile(configPath), { onProgress: (p) => stages.push(p.stage) });
+    expect(stages).toEqual(expect.arrayContaining(['inspect', 'sessionize', 'aggregate', 'experts', 'done']));
+  }, 300_000);
+
+  afterAll(async () => {
+    await ex?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('plants one effect per template family', () => {
+    expect(new Set(plants.map((p) => p.family))).toEqual(
+      new Set(['ngram', 'ordered_pattern', 'absence', 'lifecycle', 'indirect', 'static', 'stateful', 'nonlocal']),
+    );
+  });
+
+  it.each(['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'])('finds plant %s in the top 5 of its KPI, in its own family', (id) => {
+    const p = plants.find((x) => x.id === id)!;
+    const top = report.opportunities.filter((o) => o.kpi === p.kpi && o.rank <= 5);
+    // A lead stands for the cluster of hypotheses covering mostly the same groups; its relatives are listed with it.
+    const hit = top.find((o) => expresses(p, o) || o.related.some((r) => expresses(p, relatedAsLead(o, r))));
+    if (!hit) throw new Error(`${id} (${p.family}, ${JSON.stringify(p.params)}) not in the top 5 of ${p.kpi}:\n${top.map((o) => `  ${o.rank}. [${o.template}] ${o.title}`).join('\n')}`);
+    expect(hit.q_value).toBeLessThan(0.05);
+    expect(hit.effect.ci_low).toBeLessThanOrEqual(hit.effect.value);
+    expect(hit.effect.ci_high).toBeGreaterThanOrEqual(hit.effect.value);
+  });
+
+  it('reports no lead for the KPI with no planted effect', () => {
+    expect(nullKpis.length).toBeGreaterThan(0);
+    for (const k of nullKpis) expect(report.opportunities.filter((o) => o.kpi === k)).toEqual([]);
+  });
+
+  it('fills the JSON contract for every lead', () => {
+    expect(report.hypotheses_tested).toBeGreaterThan(1000);
+    for (const o of report.opportunities) {
+      for (const f of ['rank', 'kpi', 'template', 'title', 'params', 'cohort_size', 'kpi_cohort', 'kpi_rest', 'p_value', 'q_value', 'impact', 'experts', 'sql'] as const) {
+        expect(o[f]).toBeDefined();
+      }
+      expect(Number.isFinite(o.effect.ci_low) && Number.isFinite(o.effect.ci_high)).toBe(true);
+      expect(o.impact).toBeGreaterThan(0);
+    }
+  });
+
+  it('ranks each KPI by impact', () => {
+    for (const k of report.kpis) {
+      const leads = report.opportunities.filter((o) => o.kpi === k.name);
+      leads.forEach((o, i) => {
+        expect(o.rank).toBe(i + 1);
+        if (i > 0) expect(leads[i - 1]!.impact).toBeGreaterThanOrEqual(o.impact);
+      });
+    }
+  });
+
+  it("reproduces each top lead's cohort with its own SQL (one query per hypothesis)", async () => {
+    const top = report.opportunities.filter((o) => o.rank <= 3);
+    expect(top.length).toBeGreaterThan(5);
+    for (const o of top) {
+      const rows = await ex.query<{ n: number }>(`SELECT count() AS n FROM (${o.sql})`, {}, { label: o.title });
+      expect({ lead: o.title, n: Number(rows[0]!.n) }).toEqual({ lead: o.title, n: o.cohort_size });
+    }
+  }, 120_000);
+
+  it('explains one sessionization shared by every family', async () => {
+    const text = await explainAnalysis(ex, loadConfigFile(configPath), {});
+    expect(text.match(/CREATE TABLE/g)).toHaveLength(1);
+    expect(text).toContain('shared by every family');
+    for (const f of ['ngram', 'ordered_pattern', 'absence', 'lifecycle', 'indirect', 'static', 'stateful', 'nonlocal']) expect(text).toContain(f);
+    // Every aggregate reads the session table, never the events.
+    const aggs = text.split('-- agg_').slice(1);
+    expect(aggs.length).toBeGreaterThan(1);
+    for (const a of aggs) {
+      expect(a).toContain('sess_<run>');
+      expect(a).not.toContain('events.parquet');
+    }
+  }, 60_000);
+});
