@@ -3,7 +3,9 @@
  *
  *   spikes   → the CPU spike schedule (a few dozen rows)
  *   users    → one row per user: per-user attributes, arrival, number of sessions
- *   sessions → one row per session: start time, planted flags, and the session's events as parallel arrays
+ *   plan     → one row per session: start time, attributes, every coin flip
+ *   skeleton → the session's events but payment, as arrays of names and gaps in time order
+ *   sessions → payment outcome and the server error added: names and time offsets of the final events
  *   events   → the sessions' arrays unrolled into rows, written to Parquet
  *   metrics  → one row per minute of backend CPU, written to CSV
  *
@@ -146,7 +148,7 @@ export function spikesSql(table: string): string {
 
 /**
  * Step "users": per-user attributes (os_version, country, device), an arrival point a in [0, 0.98) of the span
- * (in "start-time quantile" space, see sessionsSql), and a geometric number of sessions (mean 3, at most 40, and
+ * (in "start-time quantile" space, see planSql), and a geometric number of sessions (mean 3, at most 40, and
  * few enough that sessions arriving late still fit without overlapping).
  */
 export function usersSql(table: string): string {
@@ -163,8 +165,67 @@ export function usersSql(table: string): string {
               ${country} < 0.78, 'GB', ${country} < 0.84, 'JP', ${country} < 0.90, 'FR', ${country} < 0.95, 'MX', 'ID') AS country,
       multiIf(${device} < 0.60, 'phone', ${device} < 0.80, 'tablet', ${device} < 0.95, 'desktop', 'tv') AS device,
       0.98 * ${u('arrival', 'number')} AS arrival,
-      toUInt32(least(40, greatest(1, floor(540 * (1 - arrival))), 1 + floor(log(${u('n_sessions', 'number')}) / log(2 / 3)))) AS n_sessions
+      toUInt32(least(40, greatest(1, floor(300 * (1 - arrival))), 1 + floor(log(${u('n_sessions', 'number')}) / log(2 / 3)))) AS n_sessions
     FROM numbers({users:UInt64})`;
+}
+
+/**
+ * Step "plan": one row per (user, k-th session). The start time: the user's remaining span [arrival, 1) is cut into
+ * n_sessions equal segments; session k starts in the first 80% of segment k, in quantile space v, which maps
+ * monotonically to a time (day = v·45, hour by the diurnal weights). With n_sessions ≤ 300·(1 - arrival), the 20%
+ * margin is ≥ 30 minutes of real time even at the busiest hour, longer than any session can last (< 20 minutes: at
+ * most ~56 events, gaps ≤ 20 s), so a user's sessions never overlap, stay in order, and end inside the span. Then every coin flip: the base behaviour
+ * and the planted cohorts, with the error and server-error probabilities.
+ */
+export function planSql(table: string, users: string): string {
+  const sid = 'session_id';
+  return sql`
+    CREATE TABLE ${table} ENGINE = Memory AS
+    SELECT
+      ${scrambledId('u * 64 + k', 'session_id')} AS session_id,
+      user_id, os_version, country, device,
+      k + 1 AS ordinal,
+      arrival + (1 - arrival) * (k + 0.8 * ${u('start', 'u', 'k')}) / n_sessions AS v,
+      floor(v * ${SPAN_DAYS}) AS day,
+      v * ${SPAN_DAYS} - day AS day_frac,
+      arrayFirstIndex(c -> c > day_frac, {hour_end:Array(Float64)}) - 1 AS hour,
+      (day_frac - ({hour_end:Array(Float64)}[hour + 1] - {hour_w:Array(Float64)}[hour + 1])) / {hour_w:Array(Float64)}[hour + 1] AS in_hour,
+      {from_ms:Int64} + toInt64(day * 86400000 + floor((hour + least(in_hour, 0.9999)) * 3600000)) AS start_ms,
+      hour < 6 AS night,
+      -- app_version: 5.1/5.2/5.3 before the release; 5.4.0 adopted linearly to 50% of sessions by the end
+      greatest(0, (start_ms - {release_ms:Int64}) / ({to_ms:Int64} - {release_ms:Int64})) AS since_release,
+      multiIf(${u('v54', sid)} < 0.5 * since_release, '5.4.0',
+              ${u('version', sid)} < 0.25, '5.1.0', ${u('version', sid)} < 0.60, '5.2.0', '5.3.0') AS app_version,
+      -- the middle: 2–31 draws from the mix (~15 on average; ~20 events per session in all)
+      toUInt32(2 + floor(29 * (${u('len_a', sid)} + ${u('len_b', sid)}) / 2)) AS n_middle,
+      -- base behaviour
+      ${u('login', sid)} < 0.70 AS has_login,
+      ${u('buy', sid)} < 0.30 AS has_buy,
+      ${u('vse', sid)} < 0.03 AS video_start_error,      -- the null KPI: independent of everything
+      ${u('cors', sid)} < 0.03 AS cors_alone,
+      ${u('timeout', sid)} < 0.03 AS timeout_alone,
+      -- plants
+      has_buy AND ${u('p1', sid)} < 0.05 AS p1,          -- P1 buy_plan → web_cors_error → timeout_error
+      toUInt32(floor(3 * ${u('p1_k', sid)})) AS p1_k,    -- 0–2 other events inside the P1 block
+      toUInt32(floor((p1_k + 1) * ${u('p1_k1', sid)})) AS p1_k1,
+      p1_k - p1_k1 AS p1_k2,
+      toUInt32(1000 + floor(2000 * ${u('p1_cors', sid)})) AS p1_cors_ms,
+      toUInt32(2000 + floor(4000 * ${u('p1_timeout', sid)})) AS p1_timeout_ms,
+      ${u('p2', sid)} < 0.04 AS p2,                      -- P2 search, apply_filter, sort_price run
+      has_login AND ${u('p3', sid)} < 0.06 AS p3,        -- P3 login without token_refresh
+      os_version = 'android_14' AND ordinal >= 2 AS p4,  -- P4 returning android_14 sessions
+      ${u('p8', sid)} < 0.08 AS p8,                      -- P8 3–6 api_retry
+      toUInt32(if(p8, 3 + floor(4 * ${u('retries', sid)}), ${u('retry', sid)} < 0.10)) AS retries,
+      ordinal = 1 AND app_version = '5.4.0' AS p9,       -- P9 first session, on 5.4.0
+      -- KPI coin flips (effects add up in probability, capped at 0.95)
+      least(0.95, 0.05 + 0.40 * p2 + 0.15 * p4 + if(p9, 0.20 * since_release, 0)) AS error_p,
+      ${u('error', sid)} < error_p AS has_error,
+      has_error AND ${u('crash', sid)} < 0.30 AS crash,
+      least(0.95, 0.04 + 0.31 * p3 + 0.08 * night) AS server_p,   -- P3, P5
+      ${u('server', sid)} < server_p AS has_server_error,
+      NOT crash AND ${u('logout', sid)} < 0.5 AS logout
+    FROM ${users}
+    ARRAY JOIN range(n_sessions) AS k`;
 }
 
 /** One inserted block of events: kept together, in this order, at a position `at` in [0, 2) of the session. */
@@ -184,22 +245,13 @@ function blockKey(at: string, no: string): string {
 }
 
 /**
- * Step "sessions", in three nested layers:
- *
- * 1. plan: one row per (user, k-th session). The start time: user's remaining span [arrival, 1) is cut into
- *    n_sessions equal segments; session k starts in the first 80% of segment k, in quantile space v, which maps
- *    monotonically to a time (day = v·45, hour by the diurnal weights). The 20% margin is ≥ 1.5 h of real time,
- *    longer than any session, so a user's sessions never overlap and stay in order. Then every coin flip:
- *    the base behaviour and the planted cohorts, with the error and server-error probabilities.
- * 2. skeleton: every event as (sort key, name, gap before it in ms), in parallel arrays sorted by key. The middle
- *    events sit at evenly spaced positions, each inserted block (login+token_refresh, buy_plan[+P1 errors], the P2
- *    run, errors, retries…) at a random position in its range, its events with consecutive keys so the block stays
- *    whole and in order. Payment is not decided yet: P7 needs the session's time span, known here
- *    (payment_complete adds ≤ 30 s, a negligible edge).
- * 3. final: payment outcome (P1, P7) and payment_complete right after the buy_plan block, app_start in front,
- *    gaps summed into offsets, and the server error's position (a request event after login).
+ * Step "skeleton": every event of a session as (sort key, name, gap before it in ms), in parallel arrays sorted by
+ * key. The middle events sit at evenly spaced positions, each inserted block (login+token_refresh, buy_plan[+P1
+ * errors], the P2 run, errors, retries…) at a random position in its range, its events with consecutive keys so the
+ * block stays whole and in order. Payment is not decided yet: P7 needs the session's time span, known here
+ * (payment_complete adds ≤ 30 s, a negligible edge).
  */
-export function sessionsSql(table: string, users: string, spikes: string): string {
+export function skeletonSql(table: string, plan: string, spikes: string): string {
   const sid = 'session_id';
   const G = (p: string) => gap(p, sid);
   const single = (no: number, when: string, at: string, name: string, p: string): Block => ({
@@ -255,34 +307,9 @@ export function sessionsSql(table: string, users: string, spikes: string): strin
     CREATE TABLE ${table} ENGINE = Memory AS
     WITH (SELECT arraySort(groupArray((i, start_min, end_min))) FROM ${spikes}) AS spikes
     SELECT
-      session_id, user_id, os_version, app_version, country, device, start_ms, names, offsets, server_idx, server_code,
-      if(country = 'IN' AND device = 'tablet', 2.5, 1) * if(retries >= 3, 2, 1) AS page_load_factor  -- P6, P8
+      session_id, user_id, os_version, app_version, country, device, start_ms,
+      has_buy, p1, p3, retries, has_server_error, skeleton_names, skeleton_gaps, buy_end, p1_span, cpu_hot
     FROM (
-    -- 3. final ------------------------------------------------------------------------------------------------
-    SELECT *,
-      least(0.95, 0.12 + 0.73 * p1 + 0.33 * cpu_hot) AS pay_fail_p,
-      has_buy AND ${u('pay', sid)} >= pay_fail_p AS pay_ok,
-      has_buy AND NOT pay_ok AND ${u('pay_late', sid)} < 0.17 AS pay_late,       -- ≈2% of buy_plan sessions pay too late
-      -- a late payment lands 12–30 s after buy_plan, with a view_cart halfway so no gap exceeds 20 s
-      12000 + floor(18000 * ${u('pay_late_at', sid)}) - p1_span AS late_rest,
-      multiIf(
-        pay_ok, [toUInt32(if(p1,
-          300 + floor(${u('pay_at', sid)} * (9200 - p1_span)),     -- after timeout_error, still within 9.5 s of buy_plan
-          2000 + floor(6000 * ${u('pay_at', sid)})))],             -- 2–8 s after buy_plan
-        pay_late, [toUInt32(intDiv(late_rest, 2)), toUInt32(late_rest - intDiv(late_rest, 2))],
-        CAST([], 'Array(UInt32)')) AS pay_gaps,
-      multiIf(pay_ok, ['payment_complete'], pay_late, ['view_cart', 'payment_complete'], CAST([], 'Array(String)')) AS pay_names,
-      arrayConcat(['app_start'], arraySlice(skeleton_names, 1, buy_end), pay_names, arraySlice(skeleton_names, buy_end + 1)) AS names,
-      arrayCumSum(arrayConcat([toUInt32(0)], arraySlice(skeleton_gaps, 1, buy_end), pay_gaps, arraySlice(skeleton_gaps, buy_end + 1))) AS offsets,
-      -- the server error: a request event after login (if any)
-      indexOf(names, 'login') AS login_idx,
-      arrayFilter((i, name) -> name IN (${REQUEST_EVENTS.map((e) => `'${e}'`).join(', ')}) AND i > login_idx,
-                  arrayEnumerate(names), names) AS server_candidates,
-      if(has_server_error AND notEmpty(server_candidates),
-         server_candidates[1 + toUInt32(floor(length(server_candidates) * ${u('server_at', sid)}))], 0) AS server_idx,
-      toUInt16(if(p3 OR ${u('server_code', sid)} < 0.5, 500, 503)) AS server_code
-    FROM (
-      -- 2. skeleton ---------------------------------------------------------------------------------------------
       SELECT *,
         arrayConcat(
           ${list(keys)}) AS keys,
@@ -304,55 +331,45 @@ export function sessionsSql(table: string, users: string, spikes: string): strin
         spikes[1 + intDiv(first_min, ${SPIKE_SLOT})] AS spike_a,
         spikes[1 + least(intDiv(last_min, ${SPIKE_SLOT}), ${SPIKES - 1})] AS spike_b,
         (spike_a.2 <= last_min AND spike_a.3 >= first_min) OR (spike_b.2 <= last_min AND spike_b.3 >= first_min) AS cpu_hot
-      FROM (
-        -- 1. plan -----------------------------------------------------------------------------------------------
-        SELECT
-          ${scrambledId('u * 64 + k', 'session_id')} AS session_id,
-          user_id, os_version, country, device,
-          k + 1 AS ordinal,
-          arrival + (1 - arrival) * (k + 0.8 * ${u('start', 'u', 'k')}) / n_sessions AS v,
-          floor(v * ${SPAN_DAYS}) AS day,
-          v * ${SPAN_DAYS} - day AS day_frac,
-          arrayFirstIndex(c -> c > day_frac, {hour_end:Array(Float64)}) - 1 AS hour,
-          (day_frac - ({hour_end:Array(Float64)}[hour + 1] - {hour_w:Array(Float64)}[hour + 1])) / {hour_w:Array(Float64)}[hour + 1] AS in_hour,
-          {from_ms:Int64} + toInt64(day * 86400000 + floor((hour + least(in_hour, 0.9999)) * 3600000)) AS start_ms,
-          hour < 6 AS night,
-          -- app_version: 5.1/5.2/5.3 before the release; 5.4.0 adopted linearly to 50% of sessions by the end
-          greatest(0, (start_ms - {release_ms:Int64}) / ({to_ms:Int64} - {release_ms:Int64})) AS since_release,
-          multiIf(${u('v54', sid)} < 0.5 * since_release, '5.4.0',
-                  ${u('version', sid)} < 0.25, '5.1.0', ${u('version', sid)} < 0.60, '5.2.0', '5.3.0') AS app_version,
-          -- the middle: 2–31 draws from the mix (~15 on average; ~20 events per session in all)
-          toUInt32(2 + floor(29 * (${u('len_a', sid)} + ${u('len_b', sid)}) / 2)) AS n_middle,
-          -- base behaviour
-          ${u('login', sid)} < 0.70 AS has_login,
-          ${u('buy', sid)} < 0.30 AS has_buy,
-          ${u('vse', sid)} < 0.03 AS video_start_error,      -- the null KPI: independent of everything
-          ${u('cors', sid)} < 0.03 AS cors_alone,
-          ${u('timeout', sid)} < 0.03 AS timeout_alone,
-          -- plants
-          has_buy AND ${u('p1', sid)} < 0.05 AS p1,          -- P1 buy_plan → web_cors_error → timeout_error
-          toUInt32(floor(3 * ${u('p1_k', sid)})) AS p1_k,    -- 0–2 other events inside the P1 block
-          toUInt32(floor((p1_k + 1) * ${u('p1_k1', sid)})) AS p1_k1,
-          p1_k - p1_k1 AS p1_k2,
-          toUInt32(1000 + floor(2000 * ${u('p1_cors', sid)})) AS p1_cors_ms,
-          toUInt32(2000 + floor(4000 * ${u('p1_timeout', sid)})) AS p1_timeout_ms,
-          ${u('p2', sid)} < 0.04 AS p2,                      -- P2 search, apply_filter, sort_price run
-          has_login AND ${u('p3', sid)} < 0.06 AS p3,        -- P3 login without token_refresh
-          os_version = 'android_14' AND ordinal >= 2 AS p4,  -- P4 returning android_14 sessions
-          ${u('p8', sid)} < 0.08 AS p8,                      -- P8 3–6 api_retry
-          toUInt32(if(p8, 3 + floor(4 * ${u('retries', sid)}), ${u('retry', sid)} < 0.10)) AS retries,
-          ordinal = 1 AND app_version = '5.4.0' AS p9,       -- P9 first session, on 5.4.0
-          -- KPI coin flips (effects add up in probability, capped at 0.95)
-          least(0.95, 0.05 + 0.40 * p2 + 0.15 * p4 + if(p9, 0.20 * since_release, 0)) AS error_p,
-          ${u('error', sid)} < error_p AS has_error,
-          has_error AND ${u('crash', sid)} < 0.30 AS crash,
-          least(0.95, 0.04 + 0.31 * p3 + 0.08 * night) AS server_p,   -- P3, P5
-          ${u('server', sid)} < server_p AS has_server_error,
-          NOT crash AND ${u('logout', sid)} < 0.5 AS logout
-        FROM ${users}
-        ARRAY JOIN range(n_sessions) AS k
-      )
-    )
+      FROM ${plan}
+    )`;
+}
+
+/**
+ * Step "sessions": the payment outcome (P1, P7) and payment_complete right after the buy_plan block, app_start in
+ * front, gaps summed into offsets, and the server error's position (a request event after login).
+ */
+export function sessionsSql(table: string, skeleton: string): string {
+  const sid = 'session_id';
+  return sql`
+    CREATE TABLE ${table} ENGINE = Memory AS
+    SELECT
+      session_id, user_id, os_version, app_version, country, device, start_ms, names, offsets, server_idx, server_code,
+      if(country = 'IN' AND device = 'tablet', 2.5, 1) * if(retries >= 3, 2, 1) AS page_load_factor  -- P6, P8
+    FROM (
+      SELECT *,
+        least(0.95, 0.12 + 0.73 * p1 + 0.33 * cpu_hot) AS pay_fail_p,
+        has_buy AND ${u('pay', sid)} >= pay_fail_p AS pay_ok,
+        has_buy AND NOT pay_ok AND ${u('pay_late', sid)} < 0.17 AS pay_late,       -- ≈2% of buy_plan sessions pay too late
+        -- a late payment lands 12–30 s after buy_plan, with a view_cart halfway so no gap exceeds 20 s
+        12000 + floor(18000 * ${u('pay_late_at', sid)}) - p1_span AS late_rest,
+        multiIf(
+          pay_ok, [toUInt32(if(p1,
+            300 + floor(${u('pay_at', sid)} * (9200 - p1_span)),     -- after timeout_error, still within 9.5 s of buy_plan
+            2000 + floor(6000 * ${u('pay_at', sid)})))],             -- 2–8 s after buy_plan
+          pay_late, [toUInt32(intDiv(late_rest, 2)), toUInt32(late_rest - intDiv(late_rest, 2))],
+          CAST([], 'Array(UInt32)')) AS pay_gaps,
+        multiIf(pay_ok, ['payment_complete'], pay_late, ['view_cart', 'payment_complete'], CAST([], 'Array(String)')) AS pay_names,
+        arrayConcat(['app_start'], arraySlice(skeleton_names, 1, buy_end), pay_names, arraySlice(skeleton_names, buy_end + 1)) AS names,
+        arrayCumSum(arrayConcat([toUInt32(0)], arraySlice(skeleton_gaps, 1, buy_end), pay_gaps, arraySlice(skeleton_gaps, buy_end + 1))) AS offsets,
+        -- the server error: a request event after login (if any)
+        indexOf(names, 'login') AS login_idx,
+        arrayFilter((i, name) -> name IN (${REQUEST_EVENTS.map((e) => `'${e}'`).join(', ')}) AND i > login_idx,
+                    arrayEnumerate(names), names) AS server_candidates,
+        if(has_server_error AND notEmpty(server_candidates),
+           server_candidates[1 + toUInt32(floor(length(server_candidates) * ${u('server_at', sid)}))], 0) AS server_idx,
+        toUInt16(if(p3 OR ${u('server_code', sid)} < 0.5, 500, 503)) AS server_code
+      FROM ${skeleton}
     )`;
 }
 

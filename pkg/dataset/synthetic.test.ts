@@ -236,6 +236,30 @@ describe('shape of the data', () => {
     expect(r.mixed_attrs).toBe(0);
   });
 
+  it('the file is ordered: session after session by start time, events in time order', async () => {
+    const [r] = await ex.query<Record<string, number>>(
+      `SELECT uniqExact(session_id) AS sessions, countIf(new_run) AS runs,
+              countIf(NOT new_run AND ts < prev_ts) AS ts_backwards,
+              countIf(new_run AND ts < prev_run_start) AS starts_backwards
+       FROM (
+         SELECT session_id, ts, new_run, prev_ts,
+                lagInFrame(ts, 1, ts) OVER (PARTITION BY new_run ORDER BY r ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS prev_run_start
+         FROM (
+           SELECT r, session_id, ts,
+                  session_id != lagInFrame(session_id, 1, 0) OVER w AS new_run,
+                  lagInFrame(ts, 1, ts) OVER w AS prev_ts
+           FROM (SELECT rowNumberInAllBlocks() AS r, session_id, ts FROM file({events:String}, 'Parquet'))
+           WINDOW w AS (ORDER BY r ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+         )
+       )`,
+      { events: run.files.events },
+      { settings: { max_threads: 1 } as never },
+    );
+    expect(r!.runs).toBe(r!.sessions);
+    expect(r!.ts_backwards).toBe(0);
+    expect(r!.starts_backwards).toBe(0);
+  });
+
   it("a user's sessions don't overlap, and users have 1..N sessions", async () => {
     const r = await one(`SELECT countIf(prev_end >= t0) AS overlaps, max(ordinal) AS max_sessions,
         (SELECT countIf(c = 1) / count() FROM (SELECT count() AS c FROM t_sess GROUP BY user_id)) AS single_share

@@ -16,12 +16,13 @@ import { join, resolve } from 'node:path';
 import type { Executor } from '../execute/executor';
 import { sql } from '../execute/sql';
 import {
-  REQUEST_EVENTS,
   SPAN_FROM,
   SPAN_TO,
   eventsSql,
   metricsSql,
+  planSql,
   sessionsSql,
+  skeletonSql,
   spikesSql,
   stepParams,
   usersSql,
@@ -200,6 +201,8 @@ export async function generateSynthetic(ex: Executor, opts: SyntheticOptions): P
   const t = {
     spikes: `${tag}_spikes`,
     users: `${tag}_users`,
+    plan: `${tag}_plan`,
+    skeleton: `${tag}_skeleton`,
     sessions: `${tag}_sessions`,
     measure: `${tag}_measure`,
     measureBase: `${tag}_measure_base`,
@@ -212,9 +215,12 @@ export async function generateSynthetic(ex: Executor, opts: SyntheticOptions): P
 
   try {
     await step('spikes', spikesSql(t.spikes));
-    // Small blocks, so the sessions step that reads this table runs on every thread.
+    // Small blocks, so the steps reading this table (and the tables made from it) run on every thread.
     await step(`users (${users})`, usersSql(t.users), {}, { max_block_size: 4096, min_insert_block_size_rows: 4096, max_insert_threads: 1 });
-    await step('sessions', sessionsSql(t.sessions, t.users, t.spikes));
+    await step('session plans', planSql(t.plan, t.users));
+    await step('session skeletons', skeletonSql(t.skeleton, t.plan, t.spikes));
+    await step('sessions', sessionsSql(t.sessions, t.skeleton));
+    for (const done of [t.users, t.plan, t.skeleton]) await ex.command(`DROP TABLE ${done} SYNC`, {}, { label: 'synthetic cleanup' });
     await step('events → parquet', eventsSql(t.sessions), { path: files.events });
     await step('backend metrics → csv', metricsSql(t.spikes), { path: files.context });
     const truth = await measure(ex, opts.seed, files, t.measure);
@@ -247,7 +253,7 @@ async function measure(
   files: { events: string; context: string },
   table: string,
 ): Promise<GroundTruth> {
-  const p = { events: files.events, context: files.context, requests: REQUEST_EVENTS };
+  const p = { events: files.events, context: files.context };
   const opts = { label: 'synthetic ground truth', settings: { session_timezone: 'UTC' } as never };
   for (const text of measureSql(`${table}_base`, table)) await ex.command(text, p, opts);
   const [totals] = await ex.query<{ events: number; sessions: number; users: number }>(
