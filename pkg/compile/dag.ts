@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Params } from '../execute/executor';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import { getTemplate } from '../templates/catalog';
 import { canonicalJson, codesOf, type Family, type NodeContext, type NodeSpec, type Profile } from '../templates/types';
-import { attributeColumns, NO_CUT } from './sessionize';
+import { NO_CUT } from './sessionize';
 
 /** A hypothesis class chosen by a planner: one template, its parameters, the KPIs it is tested against. */
 export interface PlanItem {
@@ -182,8 +181,3 @@ function groupBy<T>(xs: T[], f: (x: T) => string): Map<string | null, T[]> {
   return m;
 }
 
-export function dagFingerprint(dag: Dag): string {
-  return createHash('sha256').update(dag.queries.map((q) => q.sql).join('\n')).digest('hex').slice(0, 12);
-}
-
-export { attributeColumns };

@@ -1,7 +1,7 @@
 import type { Params } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
-import { lit } from '../templates/types';
+import { lit, type NodeContext, type Profile } from '../templates/types';
 
 export const NO_CUT = '9223372036854775807';
 
@@ -52,6 +52,36 @@ export interface SessionizeOptions {
 /** Session-table columns every family can read. */
 export function attributeColumns(d: Dataset): { name: string; col: string }[] {
   return d.spec.attributes.map((name, i) => ({ name, col: `a${i}` }));
+}
+
+/** What every family node sees of the dataset, besides its own id and excluded events. */
+export function nodeContextBase(d: Dataset, vocab: string[], profile: Profile, contexts: NodeContext['contexts']): Omit<NodeContext, 'id' | 'excludedEvents'> {
+  return { vocab, attributes: attributeColumns(d), hasUser: Boolean(d.spec.user), profile, contexts, timezone: d.spec.timezone };
+}
+
+/** The KPI's view of a sequence: its outcome events removed, cut at its failure for failure-event KPIs. */
+function kpiSequence(k: KpiInfo, events: string, times: string): string[] {
+  const excl = lit(k.outcomeEvents);
+  return [
+    `${k.kind === 'failure_events' ? `c${k.index}` : NO_CUT} AS sc`,
+    `arrayFilter((x, t) -> NOT has(${excl}, x) AND t < sc, ${events}, ${times}) AS s`,
+    `arrayFilter((t, x) -> NOT has(${excl}, x) AND t < sc, ${times}, ${events}) AS st`,
+  ];
+}
+
+/**
+ * The readable \`sessions\` columns (names, real attribute names, the KPI's s/st/sc) as a view over the session
+ * table already built, so checks on leads (their overlap) need no second scan of the events.
+ */
+export function sessionsFromSessTable(d: Dataset, k: KpiInfo, sessTable: string, vocab: string[]): { cte: string; params: Params } {
+  const cols = [
+    '*',
+    ...attributeColumns(d).map((a) => `${a.col} AS ${quoteIdent(a.name)}`),
+    'arrayMap(x -> {sv_vocab:Array(String)}[x], ev) AS events',
+    'tm AS times',
+    ...kpiSequence(k, 'events', 'times'),
+  ];
+  return { cte: `sessions AS (\n  SELECT ${cols.join(',\n    ')}\n  FROM ${sessTable}\n)`, params: { sv_vocab: vocab } };
 }
 
 /**
@@ -110,8 +140,6 @@ export function readableSessionsCte(d: Dataset, k: KpiInfo, o: { from: number; t
   const u = d.spec.user ? quoteIdent(d.spec.user) : null;
   const attrs = d.spec.attributes.map((a) => `toString(any(${quoteIdent(a)})) AS ${quoteIdent(a)}`);
   const kc = kpiColumns(k, d, true);
-  const excl = lit(k.outcomeEvents);
-  const cut = k.kind === 'failure_events' ? `c${k.index}` : NO_CUT;
   const inner = [
     `${g} AS g`,
     u ? `any(${u}) AS u` : null,
@@ -128,9 +156,7 @@ export function readableSessionsCte(d: Dataset, k: KpiInfo, o: { from: number; t
     : `0 AS ordinal, NULL AS away_days`;
   return `sessions AS (
   SELECT *,
-    ${cut} AS sc,
-    arrayFilter((x, t) -> NOT has(${excl}, x) AND t < sc, events, times) AS s,
-    arrayFilter((t, x) -> NOT has(${excl}, x) AND t < sc, times, events) AS st
+    ${kpiSequence(k, 'events', 'times').join(',\n    ')}
   FROM (
     SELECT *, ${lifecycle},
       toHour(toTimeZone(toDateTime(intDiv(t0, 1000)), ${lit(d.spec.timezone)})) AS hour,

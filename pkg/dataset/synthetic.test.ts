@@ -424,17 +424,20 @@ describe('planted effects, measured independently', () => {
     expectRate('P5', m, [0.09, 0.16], [0.025, 0.06]);
   });
 
+  /** The cohort's mean over the rest's lies strictly between lo and hi. */
+  const expectRatio = (m: { cohort: number; rest: number }, lo: number, hi: number) => {
+    expect(m.cohort / m.rest).toBeGreaterThan(lo);
+    expect(m.cohort / m.rest).toBeLessThan(hi);
+  };
+
   it('P6 country IN and device tablet → page loads ×2.5, neither alone', async () => {
     const m = await effect('has_pl AND retries < 3', "ctry = 'IN' AND dev = 'tablet'", 'pl');
     measured.P6 = m;
-    expect(m.cohort / m.rest).toBeGreaterThan(2.2);
-    expect(m.cohort / m.rest).toBeLessThan(2.8);
+    expectRatio(m, 2.2, 2.8);
     const india = await effect("has_pl AND retries < 3 AND dev != 'tablet'", "ctry = 'IN'", 'pl');
-    expect(india.cohort / india.rest).toBeGreaterThan(0.9);
-    expect(india.cohort / india.rest).toBeLessThan(1.1);
+    expectRatio(india, 0.9, 1.1);
     const tablet = await effect("has_pl AND retries < 3 AND ctry != 'IN'", "dev = 'tablet'", 'pl');
-    expect(tablet.cohort / tablet.rest).toBeGreaterThan(0.9);
-    expect(tablet.cohort / tablet.rest).toBeLessThan(1.1);
+    expectRatio(tablet, 0.9, 1.1);
   });
 
   it('P7 sessions overlapping CPU above its p95 → payment fails (0.45 vs 0.12)', async () => {
@@ -448,8 +451,7 @@ describe('planted effects, measured independently', () => {
     measured.P8 = m;
     expect(m.n / (m.n + m.n_rest)).toBeGreaterThan(0.06);
     expect(m.n / (m.n + m.n_rest)).toBeLessThan(0.1);
-    expect(m.cohort / m.rest).toBeGreaterThan(1.8);
-    expect(m.cohort / m.rest).toBeLessThan(2.2);
+    expectRatio(m, 1.8, 2.2);
   });
 
   it("P9 a user's first session on 5.4.0 → errors rising after the release", async () => {

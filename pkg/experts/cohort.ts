@@ -1,9 +1,7 @@
-import { ratioOfMeansCI, riskRatio, twoByTwoGreater, welchT } from './stats';
-import type { Expert, Finding, Observation } from './types';
+import { ratioOfMeansCI, riskRatio, sampleVariance, twoByTwoGreater, welchT } from './stats';
+import { PATTERN_FAMILIES, type Expert, type Finding, type Observation } from './types';
 
 export const COHORT_MIN_RELATIVE_DIFFERENCE = 0.25;
-
-const PATTERN_FAMILIES = new Set(['ngram', 'ordered_pattern', 'absence']);
 
 /**
  * Cohort comparison: the cohort against its complement (not against "all", which contains it).
@@ -30,12 +28,12 @@ export const cohortExpert: Expert = {
     }
     const m1 = o.cohort.s / n1;
     const m0 = (o.total.s - o.cohort.s) / n0;
-    const v1 = variance(o.cohort.q!, o.cohort.s, n1);
-    const v0 = variance(o.total.q! - o.cohort.q!, o.total.s - o.cohort.s, n0);
+    const v1 = sampleVariance(o.cohort.q!, o.cohort.s, n1);
+    const v0 = sampleVariance(o.total.q! - o.cohort.q!, o.total.s - o.cohort.s, n0);
     const lm1 = o.cohort.l! / n1;
     const lm0 = (o.total.l! - o.cohort.l!) / n0;
-    const lv1 = variance(o.cohort.m!, o.cohort.l!, n1);
-    const lv0 = variance(o.total.m! - o.cohort.m!, o.total.l! - o.cohort.l!, n0);
+    const lv1 = sampleVariance(o.cohort.m!, o.cohort.l!, n1);
+    const lv0 = sampleVariance(o.total.m! - o.cohort.m!, o.total.l! - o.cohort.l!, n0);
     const w = welchT(lm1, lv1, n1, lm0, lv0, n0);
     if (!(m0 > 0) || !(m1 > 0)) return null;
     const r = ratioOfMeansCI(m1, v1, n1, m0, v0, n0);
@@ -48,11 +46,6 @@ export const cohortExpert: Expert = {
     return finding(o, "Welch's t on log1p, one-sided", p, value, lo, hi, m1, m0, worse ? (m1 - m0) * n1 : (m0 - m1) * n1, false);
   },
 };
-
-function variance(sumSq: number, sum: number, n: number): number {
-  if (n < 2) return 0;
-  return Math.max(0, (sumSq - (sum * sum) / n) / (n - 1));
-}
 
 function finding(
   o: Observation,

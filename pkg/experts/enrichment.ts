@@ -1,7 +1,5 @@
 import { prevalenceRatio, twoByTwoGreater } from './stats';
-import type { Expert, Observation } from './types';
-
-const PATTERN_FAMILIES = new Set(['ngram', 'ordered_pattern', 'absence']);
+import { PATTERN_FAMILIES, type Expert, type Observation } from './types';
 
 /** The seed's gates for patterns in failed groups: common among failures, and much more common than among the rest. */
 export const ENRICHMENT_MIN_SUPPORT = 0.1;

@@ -1,4 +1,4 @@
-import { benjaminiHochberg, twoByTwoTest, welchT } from './stats';
+import { benjaminiHochberg, sampleVariance, twoByTwoTest, welchT } from './stats';
 import { cohortExpert, COHORT_MIN_RELATIVE_DIFFERENCE } from './cohort';
 import { enrichmentExpert } from './enrichment';
 import type { Expert, Finding, KpiStats, Observation } from './types';
@@ -123,8 +123,7 @@ export function worseThan(x: KpiStats, y: KpiStats, binary: boolean, higherIsBet
     const ry = y.s / y.a;
     return { p: twoByTwoTest(t).p, worse: rx > ry, ratio: ry > 0 ? rx / ry : Infinity };
   }
-  const v = (sq: number, sum: number, n: number) => Math.max(0, (sq - (sum * sum) / n) / (n - 1));
-  const w = welchT(x.l! / x.a, v(x.m!, x.l!, x.a), x.a, y.l! / y.a, v(y.m!, y.l!, y.a), y.a);
+  const w = welchT(x.l! / x.a, sampleVariance(x.m!, x.l!, x.a), x.a, y.l! / y.a, sampleVariance(y.m!, y.l!, y.a), y.a);
   const mx = x.s / x.a;
   const my = y.s / y.a;
   const worse = higherIsBetter ? mx < my : mx > my;

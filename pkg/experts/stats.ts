@@ -657,6 +657,12 @@ export function robustZ(values: number[]): number[] {
   return values.map((x) => (Number.isNaN(x) ? NaN : scale > 0 ? (x - med) / scale : 0));
 }
 
+/** Sample variance from a sum of squares, a sum and a count (the aggregates ClickHouse returns). */
+export function sampleVariance(sumSq: number, sum: number, n: number): number {
+  if (n < 2) return 0;
+  return Math.max(0, (sumSq - (sum * sum) / n) / (n - 1));
+}
+
 /**
  * One-sided p-value for "the cohort's failure rate is higher" (a/(a+b) > c/(c+d)): Fisher's exact "greater"
  * when an expected count is under 5, else the G statistic's two-sided p halved in the observed direction.

@@ -31,6 +31,9 @@ export interface Effect {
   ci_high: number;
 }
 
+/** Families whose cohorts are patterns in the sequence: the enrichment expert's, for failure KPIs. */
+export const PATTERN_FAMILIES = new Set<string>(['ngram', 'ordered_pattern', 'absence']);
+
 export type ExpertName = 'enrichment' | 'cohort';
 
 /** An expert's verdict on one observation. */

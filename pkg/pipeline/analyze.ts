@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load';
 import { compileDag, type Dag } from '../compile/dag';
 import { contextQueries, profileQueries, toIntervals } from '../compile/profile';
-import { attributeColumns, readableSessionsCte, sessionizeSql } from '../compile/sessionize';
+import { nodeContextBase, readableSessionsCte, sessionizeSql, sessionsFromSessTable } from '../compile/sessionize';
+import { parseDuration } from '../config/schema';
 import { inspectDataset, type Dataset } from '../dataset/inspect';
 import { Executor, type Params } from '../execute/executor';
 import { qualified, quoteIdent } from '../execute/sql';
 import { runEnsemble, type Lead } from '../experts/ensemble';
 import type { KpiStats, Observation } from '../experts/types';
 import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
-import type { NodeContext, Profile } from '../templates/types';
+import { lit, type NodeContext, type Profile } from '../templates/types';
 
 export interface Progress {
   stage: string;
@@ -85,18 +86,11 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     await t('sessionize', () => ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}`, sz.params, { label: 'sessionize', ...q }));
 
     const absenceItem = plan.items.find((i) => i.template === 'absence');
-    const followWithin = absenceItem?.params.within ? parseMs(String(absenceItem.params.within)) : 30_000;
+    const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;
     const profile = await t('profile', () => profileOf(ex, d, sess, vocab, followWithin, q.signal));
     const contexts = await t('profile', () => contextWindows(ex, d, q.signal));
 
-    const ctxBase: Omit<NodeContext, 'id' | 'excludedEvents'> = {
-      vocab,
-      attributes: attributeColumns(d),
-      hasUser: Boolean(d.spec.user),
-      profile,
-      contexts,
-      timezone: d.spec.timezone,
-    };
+    const ctxBase = nodeContextBase(d, vocab, profile, contexts);
     const dag = await t('compile', async () => compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support));
     const totalsRow = (await ex.query<Record<string, number>>(dag.totals.sql, dag.totals.params, { label: 'totals', ...q }))[0]!;
     const observations: Observation[] = [];
@@ -123,8 +117,8 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
       }
     }
     const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
+    await t('experts', () => foldOverlapping(ex, d, ens.leads, sess, vocab, q.signal));
     const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
-    await t('experts', () => foldOverlapping(ex, d, ens.leads, source, lookbackMs, q.signal));
     const opportunities = ens.leads
       .sort((a, b) => kpiOrder(d, a) - kpiOrder(d, b) || a.rank - b.rank)
       .map((l) => toOpportunity(l, d, source, lookbackMs));
@@ -152,22 +146,22 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
 /**
  * Leads of one KPI that cover mostly the same groups (Jaccard ≥ 0.5, computed in ClickHouse from each lead's own
  * predicate) are one finding said several ways (a 1-gram, a pattern, a crossed cohort): the one with the larger
- * impact stays, the others become its relatives. Top leads only; one pass over the events per KPI.
+ * impact stays, the others become its relatives. Top leads only; one pass over the session table per KPI.
  */
-async function foldOverlapping(ex: Executor, d: Dataset, leads: Lead[], source: string, lookbackMs: number, signal?: AbortSignal): Promise<void> {
+async function foldOverlapping(ex: Executor, d: Dataset, leads: Lead[], sess: string, vocab: string[], signal?: AbortSignal): Promise<void> {
   const TOP = 20;
   for (const k of d.kpis) {
     const list = leads.filter((l) => l.finding.obs.kpi.kpi.name === k.kpi.name).sort((a, b) => a.rank - b.rank);
     const top = list.slice(0, TOP);
     if (top.length < 2) continue;
-    const cte = readableSessionsCte(d, k, { from: d.range.from, to: d.range.to, lookbackMs }, source);
+    const view = sessionsFromSessTable(d, k, sess, vocab);
     const pi: number[] = [];
     const pj: number[] = [];
     top.forEach((_, i) => top.forEach((__, j) => j > i && (pi.push(i + 1), pj.push(j + 1))));
-    const sql = `WITH ${cte}
+    const sql = `WITH ${view.cte}
 SELECT sumForEach(f) AS sizes, sumForEach(arrayMap((i, j) -> f[i] * f[j], ${JSON.stringify(pi)}, ${JSON.stringify(pj)})) AS both
 FROM (SELECT [${top.map((l) => `toUInt64(${l.finding.obs.hyp.predicate})`).join(', ')}] AS f FROM sessions WHERE k${k.index} IS NOT NULL)`;
-    const row = (await ex.query<{ sizes: number[]; both: number[] }>(sql, {}, { label: `overlap of ${k.kpi.name} leads`, signal }))[0];
+    const row = (await ex.query<{ sizes: number[]; both: number[] }>(sql, view.params, { label: `overlap of ${k.kpi.name} leads`, signal }))[0];
     if (!row) continue;
     // Overlap coefficient: the smaller cohort lies mostly inside the larger one.
     const overlap = new Map<string, number>();
@@ -240,16 +234,6 @@ function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number):
     related: l.related,
     sql: `WITH ${cte}\nSELECT g AS ${'`' + d.spec.group + '`'}\nFROM sessions\nWHERE k${o.kpi.index} IS NOT NULL AND (${o.hyp.predicate})`,
   };
-}
-
-function lit(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-function parseMs(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(s.trim());
-  if (!m) return 30_000;
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
 }
 
 async function profileOf(ex: Executor, d: Dataset, sess: string, vocab: string[], followWithinMs: number, signal?: AbortSignal): Promise<Profile> {

@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/load';
 import { compileDag } from '../compile/dag';
-import { attributeColumns, sessionizeSql } from '../compile/sessionize';
+import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
 import { inspectDataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
 import { deterministicPlan, type PlanRequest } from '../planner/deterministic';
@@ -17,14 +17,12 @@ export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: Plan
   const dag = compileDag(
     plan.items,
     d,
-    {
+    nodeContextBase(
+      d,
       vocab,
-      attributes: attributeColumns(d),
-      hasUser: Boolean(d.spec.user),
-      profile: { groups: d.groups, eventGroups: {}, attributeValues: {}, follows: [], followWithinMs: 30000 },
-      contexts: d.contexts.map((c) => ({ name: c.spec.name, starts: [], ends: [], rule: 'above_p95', threshold: 0 })),
-      timezone: d.spec.timezone,
-    },
+      { groups: d.groups, eventGroups: {}, attributeValues: {}, follows: [], followWithinMs: 30000 },
+      d.contexts.map((c) => ({ name: c.spec.name, starts: [], ends: [], rule: 'above_p95', threshold: 0 })),
+    ),
     sess,
     cfg.analysis.min_support,
   );

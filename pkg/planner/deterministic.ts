@@ -1,5 +1,6 @@
 import type { PlanItem } from '../compile/dag';
 import type { Dataset } from '../dataset/inspect';
+import { attributeColumns } from '../compile/sessionize';
 import { TEMPLATES } from '../templates/catalog';
 import { FAMILIES, type Family } from '../templates/types';
 
@@ -68,7 +69,7 @@ export function deterministicPlan(d: Dataset, req: PlanRequest): Plan {
   const avail = {
     hasUser: Boolean(d.spec.user),
     contexts: d.contexts.map((c) => ({ name: c.spec.name })) as never,
-    attributes: d.spec.attributes.map((name, i) => ({ name, col: `a${i}` })),
+    attributes: attributeColumns(d),
   };
   const families = req.families?.length ? req.families : [...FAMILIES];
   const items: PlanItem[] = [];
