@@ -121,14 +121,8 @@ export function compileDag(
     const vn = all.filter((n) => n.variant === v.id);
     if (vn.length === 0) continue;
     const kpis = v.kpis.filter((k) => vn.some((n) => n.kpis.includes(k.kpi.name)));
-    const excl = codesOf({ vocab: ctxBase.vocab } as NodeContext, v.excluded);
-    const params: Params = { [`${v.id}_x`]: excl };
-    const rowCols = [
-      `${v.cutColumn ?? NO_CUT} AS sc`,
-      `arrayFilter((x, t) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, ev, tm) AS s`,
-      `arrayFilter((t, x) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, tm, ev) AS st`,
-    ];
-    queries.push(aggregateQuery(`agg_${v.id}`, vn, kpis, rowCols, params, sessTable, minSupport));
+    const seq = variantSequence(v, ctxBase.vocab);
+    queries.push(aggregateQuery(`agg_${v.id}`, vn, kpis, seq.rowCols, seq.params, sessTable, minSupport));
   }
   const cohortNodes = all.filter((n) => n.variant === null);
   if (cohortNodes.length) {
@@ -143,6 +137,51 @@ export function compileDag(
     params: {},
   };
   return { variants, nodes: all, queries, totals };
+}
+
+/** The variant's sequence columns over the session table: s (codes), st (times), sc (cut time). */
+function variantSequence(v: Variant, vocab: string[]): { rowCols: string[]; params: Params } {
+  return {
+    params: { [`${v.id}_x`]: codesOf({ vocab } as NodeContext, v.excluded) },
+    rowCols: [
+      `${v.cutColumn ?? NO_CUT} AS sc`,
+      `arrayFilter((x, t) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, ev, tm) AS s`,
+      `arrayFilter((t, x) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, tm, ev) AS st`,
+    ],
+  };
+}
+
+/**
+ * For chosen hypotheses of one KPI (node id + key), each group's membership vector, aggregated by distinct
+ * vector with the KPI's moments: the same key expressions as the aggregate pass (so exactly the same cohorts),
+ * only for the nodes involved, and few rows back however many groups there are.
+ */
+export function membershipQuery(dag: Dag, k: KpiInfo, members: { node: string; key: string }[], sessTable: string, vocab: string[]) {
+  const v = dag.variants.find((x) => x.kpis.some((y) => y.index === k.index))!;
+  const nodes = [...new Set(members.map((m) => m.node))].map((id) => dag.nodes.find((n) => n.id === id)!);
+  const seq = variantSequence(v, vocab);
+  const params: Params = { ...seq.params };
+  nodes.forEach((n) => Object.assign(params, n.spec.params));
+  members.forEach((m, i) => (params[`mb${i}`] = m.key));
+  const cols = [
+    `assumeNotNull(k${k.index}) AS v`,
+    ...(nodes.some((n) => n.spec.sequence) ? seq.rowCols : []),
+    ...nodes.map((n) => n.spec.prelude).filter(Boolean),
+    ...nodes.map((n) => `${n.spec.keys} AS ${n.id}_keys`),
+  ];
+  const f = members.map((m, i) => `has(${m.node}_keys, {mb${i}:String})`);
+  const sql = `SELECT f, count() AS n, sum(v) AS s, sum(v * v) AS q, sum(log1p(greatest(v, 0))) AS l, sum(pow(log1p(greatest(v, 0)), 2)) AS m
+FROM (
+  SELECT [${f.join(', ')}] AS f, v
+  FROM (
+    SELECT
+      ${cols.join(',\n      ')}
+    FROM ${sessTable}
+    WHERE k${k.index} IS NOT NULL
+  )
+)
+GROUP BY f`;
+  return { sql, params };
 }
 
 function aggregateQuery(

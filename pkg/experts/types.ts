@@ -18,6 +18,8 @@ export interface Observation {
   hyp: Hypothesis;
   kpi: KpiInfo;
   node: string;
+  /** The hypothesis' key within its node (what the node's key expression emits for member groups). */
+  key: string;
   /** Groups in the cohort (whether or not the KPI applies to them). */
   groups: number;
   cohort: KpiStats;

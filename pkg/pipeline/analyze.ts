@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load';
-import { compileDag, type Dag } from '../compile/dag';
+import { compileDag, membershipQuery, type Dag } from '../compile/dag';
 import { contextQueries, profileQueries, toIntervals } from '../compile/profile';
-import { nodeContextBase, readableSessionsCte, sessionizeSql, sessionsFromSessTable } from '../compile/sessionize';
+import { nodeContextBase, readableSessionsCte, sessionizeSql } from '../compile/sessionize';
 import { parseDuration } from '../config/schema';
 import { inspectDataset, type Dataset } from '../dataset/inspect';
 import { Executor, type Params } from '../execute/executor';
 import { qualified, quoteIdent } from '../execute/sql';
+import { clusterLeads } from '../experts/cluster';
 import { runEnsemble, type Lead } from '../experts/ensemble';
 import type { KpiStats, Observation } from '../experts/types';
 import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
@@ -112,12 +113,12 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
           if (!node.kpis.includes(k.kpi.name)) continue;
           // What defines the outcome is never a candidate for it.
           if (hyp.events.some((e) => k.outcomeEvents.includes(e)) || hyp.columns.some((c) => k.outcomeColumns.includes(c))) continue;
-          observations.push({ hyp, kpi: k, node: node.id, groups: Number(row.n), cohort: statsOf(row, k.index), total: statsOf(totalsRow, k.index) });
+          observations.push({ hyp, kpi: k, node: node.id, key: key.slice(bar + 1), groups: Number(row.n), cohort: statsOf(row, k.index), total: statsOf(totalsRow, k.index) });
         }
       }
     }
     const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
-    await t('experts', () => foldOverlapping(ex, d, ens.leads, sess, vocab, q.signal));
+    await t('experts', () => foldOverlapping(ex, dag, d, ens.leads, sess, vocab, q.signal));
     const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
     const opportunities = ens.leads
       .sort((a, b) => kpiOrder(d, a) - kpiOrder(d, b) || a.rank - b.rank)
@@ -144,61 +145,45 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
 }
 
 /**
- * Leads of one KPI that cover mostly the same groups (Jaccard ≥ 0.5, computed in ClickHouse from each lead's own
- * predicate) are one finding said several ways (a 1-gram, a pattern, a crossed cohort): the one with the larger
- * impact stays, the others become its relatives. Top leads only; one pass over the session table per KPI.
+ * Groups each KPI's top leads into findings (see experts/cluster.ts). Overlaps and residual aggregates come
+ * from one pass over the session table per KPI: each group's membership in the top leads, aggregated by vector.
  */
-async function foldOverlapping(ex: Executor, d: Dataset, leads: Lead[], sess: string, vocab: string[], signal?: AbortSignal): Promise<void> {
-  const TOP = 20;
-  for (const k of d.kpis) {
+async function foldOverlapping(ex: Executor, dag: Dag, d: Dataset, leads: Lead[], sess: string, vocab: string[], signal?: AbortSignal): Promise<void> {
+  const TOP = 50;
+  // Rounds: folding frees places in the top, which the next round checks, until a round folds nothing.
+  for (const k of d.kpis) for (let round = 0; round < 8; round++) {
     const list = leads.filter((l) => l.finding.obs.kpi.kpi.name === k.kpi.name).sort((a, b) => a.rank - b.rank);
     const top = list.slice(0, TOP);
-    if (top.length < 2) continue;
-    const view = sessionsFromSessTable(d, k, sess, vocab);
-    const pi: number[] = [];
-    const pj: number[] = [];
-    top.forEach((_, i) => top.forEach((__, j) => j > i && (pi.push(i + 1), pj.push(j + 1))));
-    const sql = `WITH ${view.cte}
-SELECT sumForEach(f) AS sizes, sumForEach(arrayMap((i, j) -> f[i] * f[j], ${JSON.stringify(pi)}, ${JSON.stringify(pj)})) AS both
-FROM (SELECT [${top.map((l) => `toUInt64(${l.finding.obs.hyp.predicate})`).join(', ')}] AS f FROM sessions WHERE k${k.index} IS NOT NULL)`;
-    const row = (await ex.query<{ sizes: number[]; both: number[] }>(sql, view.params, { label: `overlap of ${k.kpi.name} leads`, signal }))[0];
-    if (!row) continue;
-    // Overlap coefficient: the smaller cohort lies mostly inside the larger one.
-    const overlap = new Map<string, number>();
-    pi.forEach((i, n) => {
-      const inter = Number(row.both[n]);
-      const small = Math.min(Number(row.sizes[i - 1]), Number(row.sizes[pj[n]! - 1]));
-      overlap.set(`${i - 1},${pj[n]! - 1}`, small > 0 ? inter / small : 0);
-    });
-    const folded = new Set<number>();
-    top.forEach((l, i) => {
-      if (folded.has(i)) return;
-      const cluster = [i];
-      top.forEach((_, j) => {
-        if (j > i && !folded.has(j) && (overlap.get(`${i},${j}`) ?? 0) >= 0.6) cluster.push(j);
-      });
-      if (cluster.length === 1) return;
-      // The cluster keeps its place (its largest impact) and is shown by its most specific member:
-      // the strongest lower CI bound among members measured the same way.
-      const same = cluster.filter((c) => top[c]!.finding.effect.measure === l.finding.effect.measure);
-      const rep = same.reduce((a, b) => (top[b]!.finding.effect.ci_low > top[a]!.finding.effect.ci_low ? b : a), i);
-      const repLead = top[rep]!;
-      if (rep !== i) {
-        // Swap the representative into the leader's slot so ranking by impact is kept.
-        const leaderFinding = l.finding;
-        const leaderRelated = l.related;
-        l.finding = repLead.finding;
-        l.q = repLead.q;
-        l.related = [...repLead.related, leaderFinding.obs.hyp.key, ...leaderRelated];
+    if (top.length < 2) break;
+    const mq = membershipQuery(dag, k, top.map((l) => ({ node: l.finding.obs.node, key: l.finding.obs.key })), sess, vocab);
+    const rows = await ex.query<{ f: number[]; n: number; s: number; q: number; l: number; m: number }>(mq.sql, mq.params, { label: `overlap of ${k.kpi.name} leads`, signal });
+    const N = top.length;
+    const sizes = new Array<number>(N).fill(0);
+    const both = new Float64Array(N * N);
+    const rest = Array.from({ length: N * N }, () => ({ a: 0, s: 0, q: 0, l: 0, m: 0 }));
+    for (const r of rows) {
+      const inSet = r.f.map((x, i) => (Number(x) ? i : -1)).filter((i) => i >= 0);
+      const member = new Set(inSet);
+      for (const i of inSet) sizes[i] += Number(r.n);
+      for (let i = 0; i < N; i++) {
+        for (const j of inSet) {
+          if (member.has(i)) both[i * N + j] += Number(r.n);
+          else {
+            const x = rest[i * N + j]!;
+            x.a += Number(r.n);
+            x.s += Number(r.s);
+            x.q += Number(r.q);
+            x.l += Number(r.l);
+            x.m += Number(r.m);
+          }
+        }
       }
-      cluster.filter((c) => c !== i).forEach((c) => {
-        folded.add(c);
-        if (c !== rep) l.related.push(top[c]!.finding.obs.hyp.key, ...top[c]!.related);
-      });
-    });
+    }
+    const folded = clusterLeads(top, sizes, (i, j) => ({ both: both[i * N + j]!, jNotI: rest[i * N + j]! }));
     const keep = list.filter((_, i) => !folded.has(i)).sort((a, b) => b.finding.impact - a.finding.impact || a.q - b.q);
     keep.forEach((l, i) => (l.rank = i + 1));
     for (const i of [...folded].sort((a, b) => b - a)) leads.splice(leads.indexOf(top[i]!), 1);
+    if (folded.size === 0) break;
   }
 }
 

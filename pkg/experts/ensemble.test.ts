@@ -1,0 +1,69 @@
+import type { KpiInfo } from '../dataset/inspect';
+import type { Hypothesis } from '../templates/types';
+import { clusterLeads } from './cluster';
+import { hierarchicalQ, refinementVerdict, runEnsemble, type Lead } from './ensemble';
+import type { KpiStats, Observation } from './types';
+
+const kpi = (name: string, index = 0): KpiInfo =>
+  ({ index, kind: 'failure_events', binary: true, kpi: { name, description: '', failure_events: ['crash'], higher_is_better: false }, outcomeEvents: ['crash'], outcomeColumns: [] }) as KpiInfo;
+const hyp = (key: string, template: Hypothesis['template'] = 'static', parents: string[] = []): Hypothesis => ({
+  template, params: { key }, title: key, events: [], columns: [], predicate: '1', key, parents,
+});
+const obs = (k: KpiInfo, h: Hypothesis, cohort: KpiStats, total: KpiStats): Observation => ({ hyp: h, kpi: k, node: 'n0', key: h.key, groups: cohort.a, cohort, total });
+const TOTAL = { a: 20000, s: 1000 };
+
+describe('ensemble', () => {
+  it('keeps a KPI with no effect free of leads even when another KPI has many', () => {
+    const real = kpi('real', 0);
+    const none = kpi('none', 1);
+    const o: Observation[] = [];
+    // 40 strong effects on "real"; on "none", 400 cohorts at the base rate (5%) with ordinary noise.
+    for (let i = 0; i < 40; i++) o.push(obs(real, hyp(`r${i}`), { a: 500, s: 100 }, TOTAL));
+    for (let i = 0; i < 400; i++) o.push(obs(none, hyp(`n${i}`), { a: 500, s: 25 + ((i * 7) % 11) - 5 }, TOTAL));
+    const r = runEnsemble(o, 25);
+    expect(r.leads.filter((l) => l.finding.obs.kpi.kpi.name === 'real').length).toBeGreaterThan(0);
+    expect(r.leads.filter((l) => l.finding.obs.kpi.kpi.name === 'none')).toEqual([]);
+  });
+
+  it('scales within-KPI q-values by the share of KPIs selected', () => {
+    const a = kpi('a', 0);
+    const b = kpi('b', 1);
+    const f = (k: KpiInfo, p: number) => ({ obs: { kpi: k } as Observation, p }) as never;
+    const q = hierarchicalQ([f(a, 1e-6), f(a, 0.5), f(b, 0.3), f(b, 0.9)]);
+    // a: BH within gives 2e-6; one of two KPIs selected → ×2. b is not selected: q stays above 0.05.
+    expect(q[0]).toBeCloseTo(4e-6, 12);
+    expect(q[2]).toBeGreaterThan(0.05);
+  });
+
+  it('folds a parent whose effect lives in its refinement, and a refinement that adds nothing', () => {
+    const k = kpi('k');
+    // Parent: 2000 groups at 15%; child (inside it): 1000 at 25%; so the parent's remainder is at the 5% base.
+    const parent = obs(k, hyp('os=a'), { a: 2000, s: 300 }, TOTAL);
+    const child = obs(k, hyp('os=a&returning', 'lifecycle', ['os=a']), { a: 1000, s: 250 }, TOTAL);
+    expect(refinementVerdict(child, parent)).toBe('parent-redundant');
+    // Child at the parent's own rate: nothing beyond the parent.
+    const flat = obs(k, hyp('os=a&x', 'static', ['os=a']), { a: 1000, s: 150 }, TOTAL);
+    expect(refinementVerdict(flat, parent)).toBe('child-redundant');
+  });
+
+  it('clusters leads over the same groups and folds leads with no effect outside a stronger one', () => {
+    const k = kpi('k');
+    const lead = (key: string, cohort: KpiStats, ciLow: number): Lead =>
+      ({ finding: { obs: obs(k, hyp(key), cohort, TOTAL), effect: { measure: 'prevalence_ratio', value: ciLow + 1, ci_low: ciLow, ci_high: ciLow + 2 }, impact: cohort.s }, q: 0.001, rank: 0, related: [] }) as never;
+    const top = [lead('broad', { a: 1200, s: 300 }, 3), lead('specific', { a: 800, s: 280 }, 9), lead('shadow', { a: 900, s: 120 }, 2), lead('other', { a: 700, s: 200 }, 4)];
+    const sizes = [1200, 800, 900, 700];
+    const pairs = (i: number, j: number) => {
+      const key = `${i},${j}`;
+      if (key === '0,1') return { both: 800, jNotI: { a: 0, s: 0 } };
+      // shadow's groups outside "broad" fail at the base rate (5%).
+      if (key === '0,2') return { both: 500, jNotI: { a: 400, s: 20 } };
+      return { both: 0, jNotI: j === 3 ? { a: 700, s: 200 } : { a: sizes[j]!, s: top[j]!.finding.obs.cohort.s } };
+    };
+    const folded = clusterLeads(top, sizes, pairs);
+    expect([...folded].sort()).toEqual([1, 2]);
+    // The cluster is shown by its most specific member, with the others as relatives.
+    expect(top[0]!.finding.obs.hyp.key).toBe('specific');
+    expect(top[0]!.related).toEqual(expect.arrayContaining(['broad', 'shadow']));
+    expect(folded.has(3)).toBe(false);
+  });
+});
