@@ -70,21 +70,6 @@ function kpiSequence(k: KpiInfo, events: string, times: string): string[] {
 }
 
 /**
- * The readable \`sessions\` columns (names, real attribute names, the KPI's s/st/sc) as a view over the session
- * table already built, so checks on leads (their overlap) need no second scan of the events.
- */
-export function sessionsFromSessTable(d: Dataset, k: KpiInfo, sessTable: string, vocab: string[]): { cte: string; params: Params } {
-  const cols = [
-    '*',
-    ...attributeColumns(d).map((a) => `${a.col} AS ${quoteIdent(a.name)}`),
-    'arrayMap(x -> {sv_vocab:Array(String)}[x], ev) AS events',
-    'tm AS times',
-    ...kpiSequence(k, 'events', 'times'),
-  ];
-  return { cte: `sessions AS (\n  SELECT ${cols.join(',\n    ')}\n  FROM ${sessTable}\n)`, params: { sv_vocab: vocab } };
-}
-
-/**
  * The shared node: one scan of the events makes one row per group with its ordered event codes and times,
  * static attributes, every KPI's value, and lifecycle columns (ordinal and days away, from window functions
  * over the user's groups, with history read back by the lookback). Every family reads this table.

@@ -1,5 +1,5 @@
 import { COHORT_MIN_RELATIVE_DIFFERENCE } from './cohort';
-import { worseThan, type Lead } from './ensemble';
+import { subtractStats, worseThan, type Lead } from './ensemble';
 import type { KpiStats } from './types';
 
 /** What ClickHouse measured for a pair of leads i (stronger) and j (weaker) of one KPI. */
@@ -13,21 +13,13 @@ export interface PairStats {
 /** Overlap coefficient above which two cohorts are one finding said two ways. */
 export const SAME_GROUPS_OVERLAP = 0.6;
 
-const minus = (x: KpiStats, y: KpiStats): KpiStats => ({
-  a: x.a - y.a,
-  s: x.s - y.s,
-  q: (x.q ?? 0) - (y.q ?? 0),
-  l: (x.l ?? 0) - (y.l ?? 0),
-  m: (x.m ?? 0) - (y.m ?? 0),
-});
-
 /**
  * Is j's effect still there once i's groups are set aside? j's groups outside i against everything outside
  * both. When not, j is a shadow of i (e.g. a pattern that mostly co-occurs with a stronger one).
  */
 export function explainedBy(i: Lead, pair: PairStats): boolean {
   const o = i.finding.obs;
-  const outside = minus(minus(o.total, o.cohort), pair.jNotI);
+  const outside = subtractStats(subtractStats(o.total, o.cohort), pair.jNotI);
   const w = worseThan(pair.jNotI, outside, o.kpi.binary, o.kpi.kpi.higher_is_better);
   return !(w.worse && w.p < 0.01 && w.ratio > 1 + COHORT_MIN_RELATIVE_DIFFERENCE / 2);
 }

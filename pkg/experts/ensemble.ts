@@ -106,7 +106,8 @@ export function runEnsemble(observations: Observation[], minSupport: number): En
   return { tested: findings.length, leads, findings: scored };
 }
 
-const sub = (x: KpiStats, y: KpiStats): KpiStats => ({
+/** Aggregates of x's groups that are not in y (y inside x). */
+export const subtractStats = (x: KpiStats, y: KpiStats): KpiStats => ({
   a: x.a - y.a,
   s: x.s - y.s,
   q: (x.q ?? 0) - (y.q ?? 0),
@@ -138,8 +139,8 @@ export function worseThan(x: KpiStats, y: KpiStats, binary: boolean, higherIsBet
 export function refinementVerdict(child: Observation, parent: Observation): 'child-redundant' | 'parent-redundant' | 'both' {
   const binary = child.kpi.binary;
   const hib = child.kpi.kpi.higher_is_better;
-  const rest = sub(parent.cohort, child.cohort);
-  const outside = sub(parent.total, parent.cohort);
+  const rest = subtractStats(parent.cohort, child.cohort);
+  const outside = subtractStats(parent.total, parent.cohort);
   const c = worseThan(child.cohort, rest, binary, hib);
   if (!(c.worse && c.p < 0.01 && c.ratio > 1 + COHORT_MIN_RELATIVE_DIFFERENCE / 2)) return 'child-redundant';
   const r = worseThan(rest, outside, binary, hib);
