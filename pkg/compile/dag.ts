@@ -34,13 +34,33 @@ export interface FamilyNode {
 /** One scan of the session table: the keys of its nodes for every group, aggregated per key for its KPIs. */
 export interface AggregateQuery {
   id: string;
+  /** Rows per key and time bucket (b), for the trend expert; otherwise one row per key. */
+  byBucket: boolean;
   nodes: string[];
   kpis: KpiInfo[];
   sql: string;
   params: Params;
 }
 
+/** Time buckets of the window: b = intDiv(t0 - from, width). */
+export interface Buckets {
+  from: number;
+  width: number;
+  count: number;
+}
+
+/** Bucket width: the shortest of 1h … 7d that cuts the window into at most 60 buckets. */
+export function bucketsFor(from: number, to: number): Buckets {
+  const H = 3_600_000;
+  const widths = [H, 3 * H, 6 * H, 12 * H, 24 * H, 7 * 24 * H];
+  const width = widths.find((w) => (to - from) / w <= 60) ?? widths[widths.length - 1]!;
+  return { from, width, count: Math.max(1, Math.ceil((to - from) / width)) };
+}
+
+const BUCKET = 'intDiv(t0 - {bk_from:Int64}, {bk_width:Int64}) AS b';
+
 export interface Dag {
+  buckets: Buckets;
   variants: Variant[];
   nodes: FamilyNode[];
   queries: AggregateQuery[];
@@ -89,6 +109,7 @@ export function compileDag(
   ctxBase: Omit<NodeContext, 'id' | 'excludedEvents'>,
   sessTable: string,
   minSupport: number,
+  buckets: Buckets,
 ): Dag {
   const variants = variantsOf(d.kpis);
   const variantOfKpi = new Map<string, Variant>();
@@ -122,21 +143,25 @@ export function compileDag(
     if (vn.length === 0) continue;
     const kpis = v.kpis.filter((k) => vn.some((n) => n.kpis.includes(k.kpi.name)));
     const seq = variantSequence(v, ctxBase.vocab);
-    queries.push(aggregateQuery(`agg_${v.id}`, vn, kpis, seq.rowCols, seq.params, sessTable, minSupport));
+    queries.push(aggregateQuery(`agg_${v.id}`, vn, kpis, seq.rowCols, seq.params, sessTable, minSupport, false));
   }
   const cohortNodes = all.filter((n) => n.variant === null);
   if (cohortNodes.length) {
     const names = new Set(cohortNodes.flatMap((n) => n.kpis));
-    queries.push(aggregateQuery('agg_groups', cohortNodes, d.kpis.filter((k) => names.has(k.kpi.name)), [], {}, sessTable, minSupport));
+    // Group-level cohorts are few: they come back per time bucket, so the trend expert sees each one over time.
+    queries.push(aggregateQuery('agg_groups', cohortNodes, d.kpis.filter((k) => names.has(k.kpi.name)), [], {}, sessTable, minSupport, true));
   }
   const totals: AggregateQuery = {
     id: 'totals',
+    byBucket: true,
     nodes: [],
     kpis: d.kpis,
-    sql: `SELECT count() AS n,\n  ${statsColumns(d.kpis).join(',\n  ')}\nFROM ${sessTable}`,
+    sql: `SELECT ${BUCKET}, count() AS n,\n  ${statsColumns(d.kpis).join(',\n  ')}\nFROM ${sessTable}\nGROUP BY b`,
     params: {},
   };
-  return { variants, nodes: all, queries, totals };
+  const bk = { bk_from: buckets.from, bk_width: buckets.width };
+  for (const q of [...queries, totals]) if (q.byBucket) Object.assign(q.params, bk);
+  return { buckets, variants, nodes: all, queries, totals };
 }
 
 /** The variant's sequence columns over the session table: s (codes), st (times), sc (cut time). */
@@ -170,18 +195,18 @@ export function membershipQuery(dag: Dag, k: KpiInfo, members: { node: string; k
     ...nodes.map((n) => `${n.spec.keys} AS ${n.id}_keys`),
   ];
   const f = members.map((m, i) => `has(${m.node}_keys, {mb${i}:String})`);
-  const sql = `SELECT f, count() AS n, sum(v) AS s, sum(v * v) AS q, sum(log1p(greatest(v, 0))) AS l, sum(pow(log1p(greatest(v, 0)), 2)) AS m
+  const sql = `SELECT f, b, count() AS n, sum(v) AS s, sum(v * v) AS q, sum(log1p(greatest(v, 0))) AS l, sum(pow(log1p(greatest(v, 0)), 2)) AS m
 FROM (
-  SELECT [${f.join(', ')}] AS f, v
+  SELECT [${f.join(', ')}] AS f, v, b
   FROM (
     SELECT
-      ${cols.join(',\n      ')}
+      ${[BUCKET, ...cols].join(',\n      ')}
     FROM ${sessTable}
     WHERE k${k.index} IS NOT NULL
   )
 )
-GROUP BY f`;
-  return { sql, params };
+GROUP BY f, b`;
+  return { sql, params: { ...params, bk_from: dag.buckets.from, bk_width: dag.buckets.width } };
 }
 
 function aggregateQuery(
@@ -192,23 +217,25 @@ function aggregateQuery(
   params: Params,
   sessTable: string,
   minSupport: number,
+  byBucket: boolean,
 ): AggregateQuery {
   const p: Params = { ...params, [`${id}_min`]: minSupport };
   nodes.forEach((n) => Object.assign(p, n.spec.params));
   const preludes = nodes.map((n) => n.spec.prelude).filter(Boolean);
   const keys = nodes.map((n) => `arrayMap(x -> concat('${n.id}|', x), ${n.spec.keys})`);
   const kpiCols = kpis.map((k) => `k${k.index}`);
-  const sql = `SELECT key, count() AS n,
+  const sql = `SELECT key,${byBucket ? ' b,' : ''} count() AS n,
   ${statsColumns(kpis).join(',\n  ')}
 FROM (
   SELECT
-    ${[...kpiCols, ...rowCols, ...preludes, `arrayConcat(\n      ${keys.join(',\n      ')}\n    ) AS keys`].join(',\n    ')}
+    ${[...(byBucket ? [BUCKET] : []), ...kpiCols, ...rowCols, ...preludes, `arrayConcat(\n      ${keys.join(',\n      ')}\n    ) AS keys`].join(',\n    ')}
   FROM ${sessTable}
 )
 ARRAY JOIN keys AS key
-GROUP BY key
-HAVING n >= {${id}_min:UInt64}`;
-  return { id, nodes: nodes.map((n) => n.id), kpis, sql, params: p };
+${byBucket ? 'GROUP BY key, b' : `GROUP BY key\nHAVING n >= {${id}_min:UInt64}`}`;
+  // Per-bucket rows carry no support floor: it applies to the key's total, after the rows are summed.
+  if (byBucket) delete p[`${id}_min`];
+  return { id, byBucket, nodes: nodes.map((n) => n.id), kpis, sql, params: p };
 }
 
 function groupBy<T>(xs: T[], f: (x: T) => string): Map<string | null, T[]> {

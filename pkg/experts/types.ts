@@ -13,6 +13,27 @@ export interface KpiStats {
   m?: number;
 }
 
+/** A cohort and the whole window per time bucket (index = bucket), for trends and stability. */
+export interface Series {
+  /** Epoch ms of bucket 0, and the bucket width in ms. */
+  from: number;
+  width: number;
+  cohort: KpiStats[];
+  total: KpiStats[];
+}
+
+export const emptyStats = (): KpiStats => ({ a: 0, s: 0, q: 0, l: 0, m: 0 });
+
+/** Adds y into x (x changes). */
+export function addStats(x: KpiStats, y: KpiStats): KpiStats {
+  x.a += y.a;
+  x.s += y.s;
+  x.q = (x.q ?? 0) + (y.q ?? 0);
+  x.l = (x.l ?? 0) + (y.l ?? 0);
+  x.m = (x.m ?? 0) + (y.m ?? 0);
+  return x;
+}
+
 /** One hypothesis measured against one KPI: the cohort's aggregates and the whole window's. */
 export interface Observation {
   hyp: Hypothesis;
@@ -24,6 +45,8 @@ export interface Observation {
   groups: number;
   cohort: KpiStats;
   total: KpiStats;
+  /** The same per time bucket, where the family's aggregate was bucketed. */
+  series?: Series;
 }
 
 export interface Effect {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load';
-import { compileDag, membershipQuery, type Dag } from '../compile/dag';
+import { bucketsFor, compileDag, membershipQuery, type Dag } from '../compile/dag';
+import { observe, readTotals } from './observe';
 import { contextQueries, profileQueries, toIntervals } from '../compile/profile';
 import { nodeContextBase, readableSessionsCte, sessionizeSql } from '../compile/sessionize';
 import { parseDuration } from '../config/schema';
@@ -92,31 +93,16 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     const contexts = await t('profile', () => contextWindows(ex, d, q.signal));
 
     const ctxBase = nodeContextBase(d, vocab, profile, contexts);
-    const dag = await t('compile', async () => compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support));
-    const totalsRow = (await ex.query<Record<string, number>>(dag.totals.sql, dag.totals.params, { label: 'totals', ...q }))[0]!;
-    const observations: Observation[] = [];
-    const nodeById = new Map(dag.nodes.map((n) => [n.id, n]));
-    for (const [i, query] of dag.queries.entries()) {
-      const rows = await t(
-        'aggregate',
-        () => ex.query<Record<string, unknown>>(query.sql, query.params, { label: `aggregate ${query.id} (${query.nodes.map((n) => nodeById.get(n)!.template).join(', ')})`, ...q }),
-        i,
-        dag.queries.length,
-      );
-      for (const row of rows) {
-        const key = String(row.key);
-        const bar = key.indexOf('|');
-        const node = nodeById.get(key.slice(0, bar));
-        const hyp = node?.spec.decode(key.slice(bar + 1));
-        if (!node || !hyp) continue;
-        for (const k of query.kpis) {
-          if (!node.kpis.includes(k.kpi.name)) continue;
-          // What defines the outcome is never a candidate for it.
-          if (hyp.events.some((e) => k.outcomeEvents.includes(e)) || hyp.columns.some((c) => k.outcomeColumns.includes(c))) continue;
-          observations.push({ hyp, kpi: k, node: node.id, key: key.slice(bar + 1), groups: Number(row.n), cohort: statsOf(row, k.index), total: statsOf(totalsRow, k.index) });
-        }
-      }
-    }
+    const buckets = bucketsFor(d.range.from, d.range.to);
+    const dag = await t('compile', async () => compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support, buckets));
+    const totalRows = await ex.query<Record<string, unknown>>(dag.totals.sql, dag.totals.params, { label: 'totals', ...q });
+    const totals = readTotals(totalRows, d.kpis, buckets.count);
+    const observations = await t('aggregate', () =>
+      observe(ex, dag, d, totals, cfg.analysis.min_support, {
+        signal: q.signal,
+        onQuery: (done, total) => opts.onProgress?.({ stage: 'aggregate', done, total, message: `${dag.queries[done]!.id}` }),
+      }),
+    );
     const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
     await t('experts', () => foldOverlapping(ex, dag, d, ens.leads, sess, vocab, q.signal));
     const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
@@ -129,13 +115,13 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
       kpis: d.kpis
         .filter((k) => plan.kpis.includes(k.kpi.name))
         .map((k) => {
-          const s = statsOf(totalsRow, k.index);
+          const s = totals.overall.get(k.index)!;
           return { name: k.kpi.name, kind: k.kind, groups: s.a, value: s.a ? s.s / s.a : 0 };
         }),
       opportunities,
       plan,
       window: { from: new Date(d.range.from).toISOString(), to: new Date(d.range.to).toISOString() },
-      groups: Number(totalsRow.n),
+      groups: totals.groups,
       events: d.totalEvents,
       timings,
     };
@@ -191,10 +177,6 @@ function kpiOrder(d: Dataset, l: Lead): number {
   return d.kpis.findIndex((k) => k.kpi.name === l.finding.obs.kpi.kpi.name);
 }
 
-function statsOf(row: Record<string, unknown>, i: number): KpiStats {
-  const n = (k: string) => (row[k] === null || row[k] === undefined ? undefined : Number(row[k]));
-  return { a: n(`a${i}`) ?? 0, s: n(`s${i}`) ?? 0, q: n(`q${i}`), l: n(`l${i}`), m: n(`m${i}`) };
-}
 
 function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number): Opportunity {
   const f = l.finding;

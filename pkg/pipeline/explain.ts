@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load';
-import { compileDag } from '../compile/dag';
+import { bucketsFor, compileDag } from '../compile/dag';
 import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
 import { inspectDataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
@@ -25,6 +25,7 @@ export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: Plan
     ),
     sess,
     cfg.analysis.min_support,
+    bucketsFor(d.range.from, d.range.to),
   );
   const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs: cfg.analysis.lookback_days * 86_400_000, vocab });
   const node = (id: string) => dag.nodes.find((n) => n.id === id)!;

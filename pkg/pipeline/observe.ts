@@ -1,0 +1,97 @@
+import type { Dag } from '../compile/dag';
+import type { Dataset, KpiInfo } from '../dataset/inspect';
+import type { Executor } from '../execute/executor';
+import { supportFloor } from '../experts/ensemble';
+import { addStats, emptyStats, type KpiStats, type Observation } from '../experts/types';
+import type { Hypothesis } from '../templates/types';
+
+type Row = Record<string, unknown>;
+
+export function statsOf(row: Row, i: number): KpiStats {
+  const n = (k: string) => (row[k] === null || row[k] === undefined ? undefined : Number(row[k]));
+  return { a: n(`a${i}`) ?? 0, s: n(`s${i}`) ?? 0, q: n(`q${i}`), l: n(`l${i}`), m: n(`m${i}`) };
+}
+
+export interface Totals {
+  groups: number;
+  /** Per KPI index: the whole window, and per bucket. */
+  overall: Map<number, KpiStats>;
+  byBucket: Map<number, KpiStats[]>;
+}
+
+/** The KPIs over the whole window and per bucket, from the totals query's per-bucket rows. */
+export function readTotals(rows: Row[], kpis: KpiInfo[], bucketCount: number): Totals {
+  const overall = new Map<number, KpiStats>();
+  const byBucket = new Map<number, KpiStats[]>();
+  let groups = 0;
+  for (const k of kpis) {
+    overall.set(k.index, emptyStats());
+    byBucket.set(k.index, Array.from({ length: bucketCount }, emptyStats));
+  }
+  for (const r of rows) {
+    groups += Number(r.n);
+    const b = Number(r.b);
+    for (const k of kpis) {
+      const s = statsOf(r, k.index);
+      addStats(overall.get(k.index)!, s);
+      if (b >= 0 && b < bucketCount) addStats(byBucket.get(k.index)![b]!, s);
+    }
+  }
+  return { groups, overall, byBucket };
+}
+
+/**
+ * Runs the DAG's aggregate scans and turns their rows into observations: one per hypothesis and KPI, with the
+ * outcome-defining hypotheses of each KPI left out, and per-bucket series where the scan was bucketed.
+ */
+export async function observe(
+  ex: Executor,
+  dag: Dag,
+  d: Dataset,
+  totals: Totals,
+  minSupport: number,
+  opts: { signal?: AbortSignal; onQuery?: (done: number, total: number) => void } = {},
+): Promise<Observation[]> {
+  const observations: Observation[] = [];
+  const nodeById = new Map(dag.nodes.map((n) => [n.id, n]));
+  for (const [i, query] of dag.queries.entries()) {
+    opts.onQuery?.(i, dag.queries.length);
+    const label = `aggregate ${query.id} (${query.nodes.map((n) => nodeById.get(n)!.template).join(', ')})`;
+    const rows = await ex.query<Row>(query.sql, query.params, { label, signal: opts.signal });
+    // Bucketed rows are summed per key first; keys then pass the same support floor as unbucketed ones.
+    const byKey = new Map<string, { n: number; rows: Row[] }>();
+    for (const row of rows) {
+      const key = String(row.key);
+      const e = byKey.get(key) ?? { n: 0, rows: [] };
+      e.n += Number(row.n);
+      e.rows.push(row);
+      byKey.set(key, e);
+    }
+    for (const [key, { n, rows: keyRows }] of byKey) {
+      if (query.byBucket && n < Math.min(minSupport, supportFloor(minSupport, totals.groups))) continue;
+      const bar = key.indexOf('|');
+      const node = nodeById.get(key.slice(0, bar));
+      const hyp: Hypothesis | null | undefined = node?.spec.decode(key.slice(bar + 1));
+      if (!node || !hyp) continue;
+      for (const k of query.kpis) {
+        if (!node.kpis.includes(k.kpi.name)) continue;
+        // What defines the outcome is never a candidate for it.
+        if (hyp.events.some((e) => k.outcomeEvents.includes(e)) || hyp.columns.some((c) => k.outcomeColumns.includes(c))) continue;
+        const cohort = emptyStats();
+        let series: Observation['series'];
+        if (query.byBucket) {
+          const perBucket = Array.from({ length: dag.buckets.count }, emptyStats);
+          for (const r of keyRows) {
+            const s = statsOf(r, k.index);
+            addStats(cohort, s);
+            const b = Number(r.b);
+            if (b >= 0 && b < perBucket.length) addStats(perBucket[b]!, s);
+          }
+          series = { from: dag.buckets.from, width: dag.buckets.width, cohort: perBucket, total: totals.byBucket.get(k.index)! };
+        } else addStats(cohort, statsOf(keyRows[0]!, k.index));
+        observations.push({ hyp, kpi: k, node: node.id, key: key.slice(bar + 1), groups: n, cohort, total: totals.overall.get(k.index)!, series });
+      }
+    }
+  }
+  return observations;
+}
