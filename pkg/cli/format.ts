@@ -31,7 +31,7 @@ export function formatTable(r: Report, maxPerKpi = 5): string {
           ? `×${fmtNum(o.effect.value)} [${fmtNum(o.effect.ci_low)}, ${fmtNum(o.effect.ci_high)}]`
           : `${o.effect.value >= 0 ? '+' : ''}${(o.effect.value * 100).toFixed(0)}% [${(o.effect.ci_low * 100).toFixed(0)}, ${(o.effect.ci_high * 100).toFixed(0)}]`;
       lines.push(
-        `  ${String(o.rank).padEnd(3)}${fmtNum(o.impact).padStart(9)}  ${o.cohort_size.toLocaleString('en-US').padStart(8)}  ${inout.padEnd(17)}${eff.padEnd(24)}${o.q_value.toExponential(1).padEnd(9)}${o.title.slice(k.name.length + 2)} [${o.template}]`,
+        `  ${String(o.rank).padEnd(3)}${fmtNum(o.impact).padStart(9)}  ${o.cohort_size.toLocaleString('en-US').padStart(8)}  ${inout.padEnd(17)}${eff.padEnd(24)}${o.q_value.toExponential(1).padEnd(9)}${o.cohort} [${o.template}]${o.trend ? ` ↗ since ${String(o.trend.onset).slice(0, 10)}` : ''}${o.stable ? '' : ' (unstable)'}`,
       );
     }
     if (leads.length > maxPerKpi) lines.push(`  … ${leads.length - maxPerKpi} more (--format json for all)`);

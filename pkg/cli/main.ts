@@ -98,10 +98,11 @@ export function buildCli(): Command {
     .option('-n, --events <n>', 'about how many events', int, 1_000_000)
     .option('-s, --seed <n>', 'random seed', int, 42)
     .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--no-plants', 'null mode: no planted effects, every KPI independent of everything (for calibration)')
     .action(async (o) => {
       const out = resolve(o.out);
       await withExecutor({ embedded: resolve(out, '.store') }, async (ex) => {
-        const r = await generateSynthetic(ex, { events: o.events, seed: o.seed, outDir: out, onProgress: (m) => process.stderr.write(`${m}\n`) });
+        const r = await generateSynthetic(ex, { events: o.events, seed: o.seed, outDir: out, plants: o.plants, onProgress: (m) => process.stderr.write(`${m}\n`) });
         process.stdout.write(
           `${r.events.toLocaleString('en-US')} events, ${r.sessions.toLocaleString('en-US')} sessions, ${r.users.toLocaleString('en-US')} users in ${r.seconds.toFixed(1)} s\n` +
             Object.values(r.files).map((f) => `  ${f}\n`).join(''),
@@ -130,12 +131,13 @@ export function buildCli(): Command {
     .option('-s, --seed <n>', 'random seed', int, 42)
     .option('-o, --out <dir>', 'output folder', './demo-out')
     .option('-f, --format <format>', 'table | json', 'table')
+    .option('--no-plants', 'null mode: no planted effects, every KPI independent of everything (for calibration)')
     .action(async (o) => {
       const out = resolve(o.out);
       const started = Date.now();
       await withExecutor({ embedded: resolve(out, '.store') }, async (ex) => {
-        process.stderr.write(`Generating ~${o.events.toLocaleString('en-US')} events with planted effects in ${out} …\n`);
-        const g = await generateSynthetic(ex, { events: o.events, seed: o.seed, outDir: out });
+        process.stderr.write(`Generating ~${o.events.toLocaleString('en-US')} events ${o.plants ? 'with planted effects' : 'with no planted effects (null mode)'} in ${out} …\n`);
+        const g = await generateSynthetic(ex, { events: o.events, seed: o.seed, outDir: out, plants: o.plants });
         process.stderr.write(`  ${g.events.toLocaleString('en-US')} events, ${g.sessions.toLocaleString('en-US')} sessions in ${g.seconds.toFixed(1)} s\n`);
         const cfg = loadConfigFile(g.files.config);
         const report = await analyze(ex, cfg, { onProgress: progressPrinter(false) });

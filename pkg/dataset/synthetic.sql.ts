@@ -12,6 +12,14 @@
  * All randomness comes from cityHash64(seed, purpose, keys…), never rand(): the same seed gives the same data.
  * Every value travels as a bound parameter ({name:Type}); the only SQL spliced in here is our own text
  * (table names we generated, purpose tags checked against [a-z0-9_]).
+ *
+ * plan, skeleton and sessions take `plants`: false is the null mode, for calibration. The plants' event shapes are
+ * still inserted (P1 blocks, P2 runs, logins without token_refresh, api_retry bursts) but every KPI coin flip has
+ * its base probability whatever the session, and the payment's outcome moves no other event: see the "null mode"
+ * notes at each step. The failure events themselves sit where they do in the planted mode (an app_error or a
+ * video_start_error takes its own gap, so the events after it come a little later; a crash is the last event):
+ * that only touches what follows a failure, which the engine cuts off. With `plants` true the SQL is exactly the
+ * planted generator's.
  */
 import { sql } from '../execute/sql';
 
@@ -177,8 +185,21 @@ export function usersSql(table: string): string {
  * most ~56 events, gaps ≤ 20 s), so a user's sessions never overlap, stay in order, and end inside the span. Then every coin flip: the base behaviour
  * and the planted cohorts, with the error and server-error probabilities.
  */
-export function planSql(table: string, users: string): string {
+export function planSql(table: string, users: string, plants = true): string {
   const sid = 'session_id';
+  // Null mode: the base probabilities only, and logout independent of a crash (were it suppressed by the crash,
+  // "no logout" would go with crashes before the crash's cut).
+  const kpi = plants
+    ? {
+        error: `least(0.95, 0.05 + 0.40 * p2 + 0.15 * p4 + if(p9, 0.20 * since_release, 0))`,
+        server: `least(0.95, 0.04 + 0.31 * p3 + 0.08 * night) AS server_p,   -- P3, P5`,
+        logout: `NOT crash AND ${u('logout', sid)} < 0.5 AS logout`,
+      }
+    : {
+        error: '0.05',
+        server: '0.04 AS server_p,',
+        logout: `${u('logout', sid)} < 0.5 AS logout`,
+      };
   return sql`
     CREATE TABLE ${table} ENGINE = Memory AS
     SELECT
@@ -218,12 +239,12 @@ export function planSql(table: string, users: string): string {
       toUInt32(if(p8, 3 + floor(4 * ${u('retries', sid)}), ${u('retry', sid)} < 0.10)) AS retries,
       ordinal = 1 AND app_version = '5.4.0' AS p9,       -- P9 first session, on 5.4.0
       -- KPI coin flips (effects add up in probability, capped at 0.95)
-      least(0.95, 0.05 + 0.40 * p2 + 0.15 * p4 + if(p9, 0.20 * since_release, 0)) AS error_p,
+      ${kpi.error} AS error_p,
       ${u('error', sid)} < error_p AS has_error,
       has_error AND ${u('crash', sid)} < 0.30 AS crash,
-      least(0.95, 0.04 + 0.31 * p3 + 0.08 * night) AS server_p,   -- P3, P5
+      ${kpi.server}
       ${u('server', sid)} < server_p AS has_server_error,
-      NOT crash AND ${u('logout', sid)} < 0.5 AS logout
+      ${kpi.logout}
     FROM ${users}
     ARRAY JOIN range(n_sessions) AS k`;
 }
@@ -251,8 +272,13 @@ function blockKey(at: string, no: string): string {
  * block stays whole and in order. Payment is not decided yet: P7 needs the session's time span, known here
  * (payment_complete adds ≤ 30 s, a negligible edge).
  */
-export function skeletonSql(table: string, plan: string, spikes: string): string {
+export function skeletonSql(table: string, plan: string, spikes: string, plants = true): string {
   const sid = 'session_id';
+  // Null mode: the buy_plan block always has an event after it (it sits before the last middle event), so the
+  // wait for the payment (sessionsSql) lies inside the session whatever the outcome.
+  const buyAt = plants
+    ? `0.15 + 0.8 * ${u('buy_at', sid)}`
+    : `0.15 + ${u('buy_at', sid)} * (least(0.95, (n_middle - 0.5) / n_middle - 0.001) - 0.15)`;
   const G = (p: string) => gap(p, sid);
   const single = (no: number, when: string, at: string, name: string, p: string): Block => ({
     no, when, at, size: '1', names: `[${name}]`, gaps: `[${G('gap_' + p)}]`,
@@ -265,7 +291,7 @@ export function skeletonSql(table: string, plan: string, spikes: string): string
     },
     {
       // P1: buy_plan, k1 others, web_cors_error 1–3 s after buy_plan, k2 others, timeout_error 2–6 s after that
-      no: 41, when: 'has_buy', at: `0.15 + 0.8 * ${u('buy_at', sid)}`, size: 'if(p1, 3 + p1_k, 1)',
+      no: 41, when: 'has_buy', at: buyAt, size: 'if(p1, 3 + p1_k, 1)',
       names: `if(p1, arrayConcat(['buy_plan'], arrayMap(j -> ${mixPick('p1_mid1', sid, 'j')}, range(p1_k1)), ['web_cors_error'],
                                  arrayMap(j -> ${mixPick('p1_mid2', sid, 'j')}, range(p1_k2)), ['timeout_error']),
                  ['buy_plan'])`,
@@ -291,8 +317,16 @@ export function skeletonSql(table: string, plan: string, spikes: string): string
     ...blocks.map((b) => `if(${b.when}, range(${blockKey(b.at, String(b.no))}, ${blockKey(b.at, String(b.no))} + ${b.size}), [])`),
     `arrayMap(j -> ${blockKey(u('retry_at', sid, 'j'), '50 + j')}, range(retries))`,
   ];
+  const mixNames = `arrayMap(i -> ${mixPick('middle', sid, 'i')}, ${middle})`;
+  const requests = '{requests:Array(String)}';
+  // Null mode: every session has a request event (its first middle event becomes a page_load when nothing else
+  // is one), so the server error can land in any session.
+  const middleNames = plants
+    ? mixNames
+    : `if(has_login OR has_buy OR p2 OR arrayExists(x -> has(${requests}, x), mix_names), mix_names,
+          arrayConcat(['page_load'], arraySlice(mix_names, 2)))`;
   const names = [
-    `arrayMap(i -> ${mixPick('middle', sid, 'i')}, ${middle})`,
+    middleNames,
     ...blocks.map((b) => `if(${b.when}, ${b.names}, [])`),
     `arrayWithConstant(retries, 'api_retry')`,
   ];
@@ -310,7 +344,8 @@ export function skeletonSql(table: string, plan: string, spikes: string): string
       session_id, user_id, os_version, app_version, country, device, start_ms,
       has_buy, p1, p3, retries, has_server_error, skeleton_names, skeleton_gaps, buy_end, p1_span, cpu_hot
     FROM (
-      SELECT *,
+      SELECT *,${plants ? '' : `
+        ${mixNames} AS mix_names,`}
         arrayConcat(
           ${list(keys)}) AS keys,
         arrayConcat(
@@ -339,7 +374,8 @@ export function skeletonSql(table: string, plan: string, spikes: string): string
  * Step "sessions": the payment outcome (P1, P7) and payment_complete right after the buy_plan block, app_start in
  * front, gaps summed into offsets, and the server error's position (a request event after login).
  */
-export function sessionsSql(table: string, skeleton: string): string {
+export function sessionsSql(table: string, skeleton: string, plants = true): string {
+  if (!plants) return nullSessionsSql(table, skeleton);
   const sid = 'session_id';
   return sql`
     CREATE TABLE ${table} ENGINE = Memory AS
@@ -369,6 +405,48 @@ export function sessionsSql(table: string, skeleton: string): string {
         if(has_server_error AND notEmpty(server_candidates),
            server_candidates[1 + toUInt32(floor(length(server_candidates) * ${u('server_at', sid)}))], 0) AS server_idx,
         toUInt16(if(p3 OR ${u('server_code', sid)} < 0.5, 500, 503)) AS server_code
+      FROM ${skeleton}
+    )`;
+}
+
+/**
+ * Step "sessions" in null mode. Payment fails with 0.12 in every buy_plan session, and the outcome moves no other
+ * event: every buy_plan block is followed by the same wait (2–8 s; after a P1 block, up to 9.5 s from buy_plan),
+ * paid or not, and payment_complete sits at the end of that wait when paid. A late payment (17% of failures) is
+ * put at its time, 12–30 s after buy_plan, among the events without shifting them, and only before the session's
+ * last event, with no view_cart of its own. So without payment_complete (the KPI's outcome event), a session's
+ * events, times and span don't depend on the outcome. The server error: 0.04 in every session (each has a request
+ * event), on any request event, 500 or 503 at even odds. Page loads: no factor.
+ */
+function nullSessionsSql(table: string, skeleton: string): string {
+  const sid = 'session_id';
+  return sql`
+    CREATE TABLE ${table} ENGINE = Memory AS
+    SELECT
+      session_id, user_id, os_version, app_version, country, device, start_ms, names, offsets, server_idx, server_code,
+      toFloat64(1) AS page_load_factor
+    FROM (
+      SELECT *,
+        has_buy AND ${u('pay', sid)} >= 0.12 AS pay_ok,
+        has_buy AND NOT pay_ok AND ${u('pay_late', sid)} < 0.17 AS pay_late,
+        toUInt64(if(p1, 300 + floor(${u('pay_at', sid)} * (9200 - p1_span)), 2000 + floor(6000 * ${u('pay_at', sid)}))) AS pay_wait,
+        -- the events but payment: the wait added before the event after the buy_plan block (skeleton index buy_end + 1)
+        arrayConcat(['app_start'], skeleton_names) AS base_names,
+        arrayCumSum(arrayConcat([toUInt64(0)],
+          arrayMap((g, i) -> if(has_buy AND i = buy_end + 1, g + pay_wait, toUInt64(g)), skeleton_gaps, arrayEnumerate(skeleton_gaps)))) AS base_offsets,
+        -- payment_complete's time: the end of the wait (the buy_plan block ends at base index buy_end + 1), or late
+        multiIf(
+          pay_ok, toInt64(base_offsets[buy_end + 1] + pay_wait),
+          pay_late, toInt64(base_offsets[indexOf(base_names, 'buy_plan')] + 12000 + floor(18000 * ${u('pay_late_at', sid)})),
+          -1) AS pay_ms,
+        pay_ms >= 0 AND pay_ms < base_offsets[-1] AS pay_placed,
+        arrayCount(o -> o <= pay_ms, base_offsets) AS pay_pos,
+        if(pay_placed, arrayConcat(arraySlice(base_names, 1, pay_pos), ['payment_complete'], arraySlice(base_names, pay_pos + 1)), base_names) AS names,
+        if(pay_placed, arrayConcat(arraySlice(base_offsets, 1, pay_pos), [toUInt64(pay_ms)], arraySlice(base_offsets, pay_pos + 1)), base_offsets) AS offsets,
+        arrayFilter((i, name) -> name IN (${REQUEST_EVENTS.map((e) => `'${e}'`).join(', ')}), arrayEnumerate(names), names) AS server_candidates,
+        if(has_server_error AND notEmpty(server_candidates),
+           server_candidates[1 + toUInt32(floor(length(server_candidates) * ${u('server_at', sid)}))], 0) AS server_idx,
+        toUInt16(if(${u('server_code', sid)} < 0.5, 500, 503)) AS server_code
       FROM ${skeleton}
     )`;
 }

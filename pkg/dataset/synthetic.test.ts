@@ -1,7 +1,8 @@
 /**
  * The synthetic generator, checked on ~200k events: files, schema, determinism, the shape of the data, and every
  * planted effect measured here with plain SQL over the written files (not through the module's ground truth,
- * which is compared against these numbers at the end). Everything runs on one embedded store.
+ * which is compared against these numbers at the end). Then the null mode (plants: false) on as many events: no
+ * former plant cohort, nor any other, differs from the rest on any KPI. Everything runs on one embedded store.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Executor } from '../execute/executor';
 import { generateSynthetic, type GroundTruth, type SyntheticResult } from './synthetic';
+import { u } from './synthetic.sql';
 
 const N = 200_000;
 const SEED = 42;
@@ -21,6 +23,7 @@ let dir: string;
 let ex: Executor;
 let run: SyntheticResult;
 let truth: GroundTruth;
+let nullRun: SyntheticResult;
 
 /** Run SQL over the written files: EVENTS and CPU stand for the two sources. */
 async function q<T = Record<string, number>>(text: string, files: SyntheticResult['files'] = run.files): Promise<T[]> {
@@ -53,17 +56,14 @@ function z(p1: number, n1: number, p2: number, n2: number): number {
   return se === 0 ? 0 : (p1 - p2) / se;
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'surfacer-synthetic-'));
-  ex = await Executor.open({ embedded: join(dir, 'store') });
-  run = await generateSynthetic(ex, { events: N, seed: SEED, outDir: join(dir, 'a') });
-  truth = JSON.parse(readFileSync(run.files.groundTruth, 'utf8')) as GroundTruth;
-
-  // One row per session, derived from events.parquet and backend_metrics.csv with the KPI definitions of
-  // surfacer.yaml, written independently of the module (arrays of timestamps rather than windowFunnel).
-  await ex.command('DROP TABLE IF EXISTS t_sess');
+/**
+ * One row per session, derived from events.parquet and backend_metrics.csv with the KPI definitions of
+ * surfacer.yaml, written independently of the module (arrays of timestamps rather than windowFunnel).
+ */
+async function sessionTable(table: string, files: SyntheticResult['files']): Promise<void> {
+  await ex.command(`DROP TABLE IF EXISTS ${table}`);
   await ex.command(
-    `CREATE TABLE t_sess ENGINE = Memory AS
+    `CREATE TABLE ${table} ENGINE = Memory AS
      WITH (SELECT quantileExact(0.95)(cpu) FROM file({context:String}, 'CSVWithNames', 'ts DateTime(\\'UTC\\'), cpu Float64')) AS p95
      SELECT *,
        row_number() OVER (PARTITION BY user_id ORDER BY t0) AS ordinal,
@@ -97,13 +97,31 @@ beforeAll(async () => {
               countIf(status_code >= 500) AS n_srv,
               avgIf(duration_ms, event_name = 'page_load') AS pl,
               countIf(event_name = 'page_load') > 0 AS has_pl,
-              countIf(event_name = 'video_start_error') > 0 AS vse
+              countIf(event_name = 'video_start_error') > 0 AS vse,
+              countIf(event_name = 'logout') > 0 AS logout,
+              -- without payment_complete (the payment KPI's outcome event, which the engine leaves out of sequences):
+              -- buy_plan right before view_cart, buy_plan to the next event, and the span of the session
+              arrayFilter(x -> x.2 != 'payment_complete', arraySort(groupArray((toUnixTimestamp64Milli(ts), event_name)))) AS np,
+              hasSubstr(arrayMap(x -> x.2, np), ['buy_plan', 'view_cart']) AS buy_vc,
+              if(notEmpty(buys), np[indexOf(arrayMap(x -> x.2, np), 'buy_plan') + 1].1 - buys[1], NULL) AS buy_gap,
+              np[-1].1 - np[1].1 AS span_np
        FROM file({events:String}, 'Parquet')
        GROUP BY session_id
      )`,
-    { events: run.files.events, context: run.files.context },
+    { events: files.events, context: files.context },
     { settings: { session_timezone: 'UTC' } as never },
   );
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'surfacer-synthetic-'));
+  ex = await Executor.open({ embedded: join(dir, 'store') });
+  run = await generateSynthetic(ex, { events: N, seed: SEED, outDir: join(dir, 'a') });
+  truth = JSON.parse(readFileSync(run.files.groundTruth, 'utf8')) as GroundTruth;
+
+  await sessionTable('t_sess', run.files);
+  nullRun = await generateSynthetic(ex, { events: N, seed: SEED, outDir: join(dir, 'null'), plants: false });
+  await sessionTable('t_null', nullRun.files);
 }, 120_000);
 
 afterAll(async () => {
@@ -359,12 +377,13 @@ describe('shape of the data', () => {
   });
 });
 
-/** KPI of a cohort and of the rest of a population, measured on t_sess. */
-async function effect(population: string, cohort: string, metric: string) {
-  return one<{ n: number; cohort: number; rest: number; n_rest: number }>(`SELECT
+/** KPI of a cohort and of the rest of a population, measured on t_sess (or another session table). */
+async function effect(population: string, cohort: string, metric: string, table = 't_sess') {
+  return one<{ n: number; cohort: number; rest: number; n_rest: number; var_cohort: number; var_rest: number }>(`SELECT
       countIf(${cohort}) AS n, countIf(NOT (${cohort})) AS n_rest,
-      avgIf(${metric}, ${cohort}) AS cohort, avgIf(${metric}, NOT (${cohort})) AS rest
-    FROM t_sess WHERE ${population}`);
+      avgIf(${metric}, ${cohort}) AS cohort, avgIf(${metric}, NOT (${cohort})) AS rest,
+      varSampIf(${metric}, ${cohort}) AS var_cohort, varSampIf(${metric}, NOT (${cohort})) AS var_rest
+    FROM ${table} WHERE ${population}`);
 }
 
 describe('planted effects, measured independently', () => {
@@ -502,5 +521,152 @@ describe('planted effects, measured independently', () => {
     await check('P6', 'has_pl', "ctry = 'IN' AND dev = 'tablet'", 'pl', 0.1);
     await check('P7', 'notEmpty(buys)', 'cpu_hot', 'pay_fail', 1e-3);
     await check('P8', 'has_pl', 'retries >= 3', 'pl', 0.1);
+  });
+});
+
+describe('null mode (plants: false)', () => {
+  /** Rate KPIs: the column, and the sessions where it is defined. */
+  const RATES: [string, string][] = [['pay_fail', 'notEmpty(buys)'], ['err', '1'], ['srv', '1'], ['vse', '1']];
+  /** Two-proportion z of a cohort's rate against the rest's, on t_null. */
+  const zOf = async (population: string, cohort: string, metric: string) => {
+    const m = await effect(population, cohort, metric, 't_null');
+    return { n: m.n, cohort: m.cohort, rest: m.rest, z: z(m.cohort, m.n, m.rest, m.n_rest) };
+  };
+
+  it('writes no plants and every KPI as null in ground_truth.json, and the same surfacer.yaml', async () => {
+    const t = JSON.parse(readFileSync(nullRun.files.groundTruth, 'utf8')) as GroundTruth;
+    const c = await one<{ events: number; sessions: number; users: number }>(
+      'SELECT count() AS events, uniqExact(session_id) AS sessions, uniqExact(user_id) AS users FROM EVENTS', nullRun.files);
+    expect(t).toEqual({
+      seed: SEED, events: c.events, sessions: c.sessions, users: c.users,
+      window: { from: '2026-10-01T00:00:00Z', to: '2026-11-15T00:00:00Z' },
+      plants: [],
+      null_kpis: ['payment_conversion', 'error_rate', 'server_errors', 'page_load_ms', 'video_start_failures'],
+      null: true,
+    });
+    expect(truth.null).toBeUndefined();
+    expect(nullRun).toMatchObject({ events: c.events, sessions: c.sessions, users: run.users });
+    expect(readFileSync(nullRun.files.config, 'utf8')).toBe(
+      readFileSync(run.files.config, 'utf8').replace(`, ${run.events} events)`, `, ${nullRun.events} events)`));
+  });
+
+  it('is deterministic, and other data than the planted mode', async () => {
+    const again = await generateSynthetic(ex, { events: N, seed: SEED, outDir: join(dir, 'null-again'), plants: false });
+    for (const k of ['events', 'context', 'groundTruth', 'config'] as const) expect(sha256(again.files[k])).toBe(sha256(nullRun.files[k]));
+    expect(sha256(nullRun.files.context)).toBe(sha256(run.files.context)); // the same CPU series
+    expect(await fingerprint(nullRun.files)).not.toBe(await fingerprint(run.files));
+  }, 60_000);
+
+  it('keeps the vocabulary, the shapes of the former plants and the base rates', async () => {
+    const r = await one(`SELECT
+        countIf(names[1] != 'app_start') AS bad_first,
+        countIf(p1) / countIf(notEmpty(buys)) AS p1_share,
+        countIf(p2) / count() AS p2_share,
+        countIf(p3) / countIf(notEmpty(logins)) AS p3_share,
+        countIf(retries >= 3) / count() AS retry_share,
+        countIf(pay_fail AND notEmpty(pays)) / countIf(notEmpty(buys)) AS late_share,
+        avgIf(pay_fail, notEmpty(buys)) AS pay_rate, avg(err) AS err_rate, avg(srv) AS srv_rate, avg(vse) AS vse_rate,
+        countIf(n_srv > 1) AS multi_server_errors,
+        (SELECT uniqExact(event_name) FROM EVENTS) AS vocabulary,
+        (SELECT medianExactIf(duration_ms, event_name = 'page_load') FROM EVENTS) AS median_page_load
+      FROM t_null`, nullRun.files);
+    expect(r.bad_first).toBe(0);
+    expect(r.vocabulary).toBe(30);
+    expect(r.p1_share).toBeGreaterThan(0.035);
+    expect(r.p1_share).toBeLessThan(0.065);
+    expect(r.p2_share).toBeGreaterThan(0.03);
+    expect(r.p2_share).toBeLessThan(0.05);
+    expect(r.p3_share).toBeGreaterThan(0.045);
+    expect(r.p3_share).toBeLessThan(0.075);
+    expect(r.retry_share).toBeGreaterThan(0.06);
+    expect(r.retry_share).toBeLessThan(0.1);
+    expect(r.late_share).toBeGreaterThan(0.008); // late payments (12–30 s) remain, failures of the 10 s funnel
+    expect(r.late_share).toBeLessThan(0.03);
+    expect(r.pay_rate).toBeGreaterThan(0.1);
+    expect(r.pay_rate).toBeLessThan(0.14);
+    expect(r.err_rate).toBeGreaterThan(0.04);
+    expect(r.err_rate).toBeLessThan(0.06);
+    expect(r.srv_rate).toBeGreaterThan(0.03);
+    expect(r.srv_rate).toBeLessThan(0.05);
+    expect(r.vse_rate).toBeGreaterThan(0.025);
+    expect(r.vse_rate).toBeLessThan(0.035);
+    expect(r.multi_server_errors).toBe(0);
+    expect(r.median_page_load).toBeGreaterThan(700);
+    expect(r.median_page_load).toBeLessThan(900);
+  });
+
+  it("every KPI is exactly the session's own coin flip at its base rate, nothing else", async () => {
+    // the generator's draws, recomputed from the session ids: the written outcome is the draw, in every session
+    const r = await one(`SELECT count() AS n,
+        countIf(has_buy AND pay_fail != (${u('pay', 'session_id')} < 0.12)) AS pay,
+        countIf(err != (${u('error', 'session_id')} < 0.05)) AS err,
+        countIf(srv != (${u('server', 'session_id')} < 0.04)) AS srv,
+        countIf(vse != (${u('vse', 'session_id')} < 0.03)) AS vse
+      FROM (
+        SELECT session_id, countIf(event_name = 'buy_plan') > 0 AS has_buy,
+          NOT arrayExists(b -> arrayExists(p -> p >= b AND p - b <= 10000, groupArrayIf(toUnixTimestamp64Milli(ts), event_name = 'payment_complete')),
+                          groupArrayIf(toUnixTimestamp64Milli(ts), event_name = 'buy_plan')) AS pay_fail,
+          countIf(event_name IN ('app_error', 'crash')) > 0 AS err, max(status_code) >= 500 AS srv,
+          countIf(event_name = 'video_start_error') > 0 AS vse
+        FROM file({events:String}, 'Parquet') GROUP BY session_id)`.replaceAll('{seed:UInt64}', String(SEED)), nullRun.files);
+    expect(r).toEqual({ n: nullRun.sessions, pay: 0, err: 0, srv: 0, vse: 0 });
+  });
+
+  it('every former plant cohort has the KPI of the rest', async () => {
+    const cohorts: [string, string, string, string][] = [
+      ['P1 buy_plan → web_cors_error → timeout_error', 'notEmpty(buys)', 'p1', 'pay_fail'],
+      ['late payment: buy_plan right before view_cart', 'notEmpty(buys)', 'buy_vc', 'pay_fail'],
+      ['P2 search, apply_filter, sort_price', '1', 'p2', 'err'],
+      ['P3 login without token_refresh', 'notEmpty(logins)', 'p3', 'srv'],
+      ['P4 returning android_14', '1', "ordinal >= 2 AND os = 'android_14'", 'err'],
+      ['P4 android_14', '1', "os = 'android_14'", 'err'],
+      ['P4 returning', '1', 'ordinal >= 2', 'err'],
+      ['P5 night', '1', 'night', 'srv'],
+      ['P7 CPU spike overlap', 'notEmpty(buys)', 'cpu_hot', 'pay_fail'],
+      ['P9 first session on 5.4.0', '1', "ordinal = 1 AND ver = '5.4.0'", 'err'],
+      ['P9 after the middle of the post-release span', "ordinal = 1 AND ver = '5.4.0'", `t0 >= ${MID_AFTER_RELEASE}`, 'err'],
+      ['logout (a crash no longer suppresses it)', '1', 'logout', 'err'],
+    ];
+    const out: Record<string, number> = {};
+    for (const [label, population, cohort, metric] of cohorts) {
+      const m = await zOf(population, cohort, metric);
+      expect({ label, enough: m.n >= 30 }).toEqual({ label, enough: true });
+      out[label] = Number(m.z.toFixed(2));
+    }
+    for (const [label, zz] of Object.entries(out)) expect({ label, small: Math.abs(zz) < 3.5 }).toEqual({ label, small: true });
+  });
+
+  it('page loads are the same in every former plant cohort (mean within ±8%)', async () => {
+    for (const cohort of ["ctry = 'IN' AND dev = 'tablet'", "ctry = 'IN'", "dev = 'tablet'", 'retries >= 3', 'retries >= 1', 'night', 'p2']) {
+      const m = await effect('has_pl', cohort, 'pl', 't_null');
+      expect(m.n).toBeGreaterThan(100);
+      expect({ cohort, ratio: Math.abs(m.cohort / m.rest - 1) < 0.08 }).toEqual({ cohort, ratio: true });
+    }
+  });
+
+  it('no KPI differs between any two groups', async () => {
+    const splits = [
+      "os = 'android_14'", 'ordinal >= 2', 'night', 'notEmpty(buys)', 'notEmpty(logins)', 'p1', 'p2', 'p3', 'buy_vc', 'logout',
+      "ctry = 'IN' AND dev = 'tablet'", 'retries >= 3', "ver = '5.4.0'", 'cpu_hot', 'pay_fail', 'err', 'srv', 'vse',
+    ];
+    for (const [metric, population] of RATES) {
+      for (const split of splits) {
+        if (split === metric || split === population) continue;
+        const m = await zOf(population, split, metric);
+        expect({ metric, split, small: Math.abs(m.z) < 3.5 }).toEqual({ metric, split, small: true });
+      }
+    }
+  });
+
+  it('payment leaves the other events alone: buy_plan to the next event and the span are the same paid or not', async () => {
+    for (const metric of ['buy_gap', 'span_np']) {
+      const m = await effect('notEmpty(buys)', 'pay_fail', metric, 't_null');
+      const zz = (m.cohort - m.rest) / Math.sqrt(m.var_cohort / m.n + m.var_rest / m.n_rest);
+      expect({ metric, small: Math.abs(zz) < 3.5 }).toEqual({ metric, small: true });
+    }
+    // the wait after buy_plan is there either way, and buy_plan always has an event after it
+    const r = await one(`SELECT min(buy_gap) AS min_gap, countIf(buy_gap IS NULL OR buy_gap <= 0) AS last FROM t_null WHERE notEmpty(buys) AND NOT p1`);
+    expect(r.min_gap).toBeGreaterThanOrEqual(2300);
+    expect(r.last).toBe(0);
   });
 });

@@ -9,6 +9,9 @@
  *
  * Everything is generated inside ClickHouse from numbers() and seeded hashes (see synthetic.sql.ts): the same seed
  * gives byte-identical files, another seed other data with the same plants.
+ *
+ * With `plants: false` (null mode, for calibrating the analysis) the same event vocabulary and shapes are written,
+ * but no KPI has any effect for any cohort: ground_truth.json lists no plants and every KPI as null.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,8 @@ export interface SyntheticOptions {
   events: number;
   seed: number;
   outDir: string;
+  /** Plant the effects P1–P9 (default). false: null mode, every KPI independent of everything. */
+  plants?: boolean;
   onProgress?: (msg: string) => void;
 }
 
@@ -67,6 +72,8 @@ export interface GroundTruth {
   window: { from: string; to: string };
   plants: PlantTruth[];
   null_kpis: string[];
+  /** Present (true) only in null mode: no plants, every KPI null. */
+  null?: true;
 }
 
 export const FILES = {
@@ -85,6 +92,9 @@ interface PlantSpec extends Omit<PlantTruth, 'cohort_groups' | 'cohort_rate' | '
   cohort: string;
   metric: 'pay_fail' | 'error' | 'server_error' | 'page_load';
 }
+
+/** The KPIs of surfacer.yaml, in its order. */
+const KPIS = ['payment_conversion', 'error_rate', 'server_errors', 'page_load_ms', 'video_start_failures'];
 
 const PLANTS: PlantSpec[] = [
   {
@@ -185,6 +195,7 @@ export async function generateSynthetic(ex: Executor, opts: SyntheticOptions): P
   if (!Number.isSafeInteger(opts.seed) || opts.seed < 0) throw new Error(`seed must be a non-negative integer, got ${opts.seed}`);
   if (!Number.isFinite(opts.events) || opts.events < 1000) throw new Error(`events must be at least 1000, got ${opts.events}`);
   const progress = opts.onProgress ?? (() => {});
+  const plants = opts.plants ?? true;
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
   const files = {
@@ -217,13 +228,13 @@ export async function generateSynthetic(ex: Executor, opts: SyntheticOptions): P
     await step('spikes', spikesSql(t.spikes));
     // Small blocks, so the steps reading this table (and the tables made from it) run on every thread.
     await step(`users (${users})`, usersSql(t.users), {}, { max_block_size: 4096, min_insert_block_size_rows: 4096, max_insert_threads: 1 });
-    await step('session plans', planSql(t.plan, t.users));
-    await step('session skeletons', skeletonSql(t.skeleton, t.plan, t.spikes));
-    await step('sessions', sessionsSql(t.sessions, t.skeleton));
+    await step('session plans', planSql(t.plan, t.users, plants));
+    await step('session skeletons', skeletonSql(t.skeleton, t.plan, t.spikes, plants));
+    await step('sessions', sessionsSql(t.sessions, t.skeleton, plants));
     for (const done of [t.users, t.plan, t.skeleton]) await ex.command(`DROP TABLE ${done} SYNC`, {}, { label: 'synthetic cleanup' });
     await step('events → parquet', eventsSql(t.sessions), { path: files.events });
     await step('backend metrics → csv', metricsSql(t.spikes), { path: files.context });
-    const truth = await measure(ex, opts.seed, files, t.measure);
+    const truth = await measure(ex, opts.seed, files, t.measure, plants);
     progress(`ground truth: ${truth.events} events, ${truth.sessions} sessions, ${truth.users} users`);
     writeFileSync(files.groundTruth, JSON.stringify(truth, null, 2) + '\n');
     writeFileSync(files.config, surfacerYaml(opts.seed, truth.events));
@@ -245,19 +256,23 @@ export async function generateSynthetic(ex: Executor, opts: SyntheticOptions): P
 /**
  * Measure every plant on the written files, with the KPI definitions of surfacer.yaml: one row per session with
  * its KPIs and cohort flags (derived from the events only, not from the generator's coin flips), then one pass of
- * countIf/avgIf per plant.
+ * countIf/avgIf per plant. In null mode only the counts: no plants, every KPI null.
  */
 async function measure(
   ex: Executor,
   seed: number,
   files: { events: string; context: string },
   table: string,
+  plants: boolean,
 ): Promise<GroundTruth> {
   const p = { events: files.events, context: files.context };
   const opts = { label: 'synthetic ground truth', settings: { session_timezone: 'UTC' } as never };
   for (const text of measureSql(`${table}_base`, table)) await ex.command(text, p, opts);
   const [totals] = await ex.query<{ events: number; sessions: number; users: number }>(
     `SELECT sum(n_events) AS events, count() AS sessions, uniqExact(user_id) AS users FROM ${table}`, {}, opts);
+  const window = { from: SPAN_FROM, to: SPAN_TO };
+  const counts = { events: Number(totals!.events), sessions: Number(totals!.sessions), users: Number(totals!.users) };
+  if (!plants) return { seed, ...counts, window, plants: [], null_kpis: [...KPIS], null: true };
   const columns = PLANTS.map((s, i) => {
     const inPop = `(${s.population})`;
     const metric = s.metric === 'page_load' ? 'page_load' : `toFloat64(${s.metric})`;
@@ -268,19 +283,11 @@ async function measure(
   });
   const [row] = await ex.query<Record<string, number>>(`SELECT ${columns.join(',\n')} FROM ${table}`, {}, opts);
   const round = (x: number, digits: number) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : 0);
-  const plants = PLANTS.map(({ population: _p, cohort: _c, metric, ...rest }, i) => {
+  const measured = PLANTS.map(({ population: _p, cohort: _c, metric, ...rest }, i) => {
     const digits = metric === 'page_load' ? 1 : 4;
     return { ...rest, cohort_groups: Number(row![`n${i}`]), cohort_rate: round(Number(row![`c${i}`]), digits), rest_rate: round(Number(row![`r${i}`]), digits) };
   });
-  return {
-    seed,
-    events: Number(totals!.events),
-    sessions: Number(totals!.sessions),
-    users: Number(totals!.users),
-    window: { from: SPAN_FROM, to: SPAN_TO },
-    plants,
-    null_kpis: ['video_start_failures'],
-  };
+  return { seed, ...counts, window, plants: measured, null_kpis: ['video_start_failures'] };
 }
 
 /**

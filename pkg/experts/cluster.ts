@@ -52,6 +52,7 @@ export function clusterLeads(top: Lead[], sizes: number[], pairs: (i: number, j:
       l.related = [...r.related, l.finding.obs.hyp.key, ...l.related];
       l.finding = r.finding;
       l.q = r.q;
+      l.support = r.support;
     }
     for (const c of [...cluster, ...shadows]) {
       if (c === i) continue;

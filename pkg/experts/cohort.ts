@@ -68,10 +68,11 @@ function finding(
     kpiCohort,
     kpiRest,
     impact,
-    gates(q) {
+    gates(q, context) {
       const why: string[] = [];
       if (!(q < 0.05)) why.push(`q=${q.toPrecision(2)} ≥ 0.05`);
-      if (value <= COHORT_MIN_RELATIVE_DIFFERENCE) why.push(`${binary ? 'rate' : 'mean'} ${(value * 100).toFixed(0)}% vs the rest (≤ ${COHORT_MIN_RELATIVE_DIFFERENCE * 100}%)`);
+      // The seed's rule: a difference over 25%, or an outlier among sibling cohorts.
+      if (value <= COHORT_MIN_RELATIVE_DIFFERENCE && !context?.siblingOutlier) why.push(`${binary ? 'rate' : 'mean'} ${(value * 100).toFixed(0)}% vs the rest (≤ ${COHORT_MIN_RELATIVE_DIFFERENCE * 100}%)`);
       if (!(lo > 0)) why.push('CI includes no difference');
       return { pass: why.length === 0, why: why.join('; ') };
     },

@@ -25,13 +25,13 @@ describe('ensemble', () => {
     expect(r.leads.filter((l) => l.finding.obs.kpi.kpi.name === 'none')).toEqual([]);
   });
 
-  it('scales within-KPI q-values by the share of KPIs selected', () => {
+  it('corrects within each KPI (BY) and scales by the share of KPIs selected', () => {
     const a = kpi('a', 0);
     const b = kpi('b', 1);
     const f = (k: KpiInfo, p: number) => ({ obs: { kpi: k } as Observation, p }) as never;
     const q = hierarchicalQ([f(a, 1e-6), f(a, 0.5), f(b, 0.3), f(b, 0.9)]);
-    // a: BH within gives 2e-6; one of two KPIs selected → ×2. b is not selected: q stays above 0.05.
-    expect(q[0]).toBeCloseTo(4e-6, 12);
+    // a: BY within gives 1e-6 · 2 · (1 + 1/2) = 3e-6; one of two KPIs selected → ×2. b is not selected.
+    expect(q[0]).toBeCloseTo(6e-6, 12);
     expect(q[2]).toBeGreaterThan(0.05);
   });
 

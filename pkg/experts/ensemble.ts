@@ -1,16 +1,22 @@
-import { benjaminiHochberg, sampleVariance, twoByTwoTest, welchT } from './stats';
+import { benjaminiHochberg, benjaminiYekutieli, betaBinomialShrink, robustZ, sampleVariance, twoByTwoTest, welchT } from './stats';
 import { cohortExpert, COHORT_MIN_RELATIVE_DIFFERENCE } from './cohort';
 import { enrichmentExpert } from './enrichment';
+import { trendExpert } from './trend';
 import type { Expert, Finding, KpiStats, Observation } from './types';
 
-export const EXPERTS: Expert[] = [enrichmentExpert, cohortExpert];
+export const EXPERTS: Expert[] = [enrichmentExpert, cohortExpert, trendExpert];
 
 export interface Lead {
+  /** The finding that states the lead (enrichment or cohort, else trend). */
   finding: Finding;
   q: number;
+  /** Every expert's passing finding on the same hypothesis and KPI (the trend's onset, say). */
+  support: { finding: Finding; q: number }[];
   rank: number;
   /** Keys of weaker or longer variants folded into this lead. */
   related: string[];
+  /** How the CI was computed: groups as independent, or cluster-robust over users. */
+  inference?: string;
 }
 
 export interface EnsembleResult {
@@ -26,7 +32,7 @@ export const MAX_COHORT_SHARE = 0.5;
 
 /**
  * False discovery rate over every test of the run, KPI by KPI then across KPIs (Benjamini & Bogomolov 2014):
- * BH within each KPI; each KPI's Simes p-value (its smallest BH q) is BH-corrected across KPIs; a KPI is
+ * BY within each KPI; each KPI's Simes p-value (its smallest BH q) is BH-corrected across KPIs; a KPI is
  * selected when that is below 0.05, and its q-values are scaled by (KPIs / selected KPIs). A single BH over the
  * pooled tests would let a KPI with no effect borrow the many true discoveries of the others.
  */
@@ -38,7 +44,9 @@ export function hierarchicalQ(findings: Finding[]): number[] {
   });
   const kpis = [...byKpi.keys()];
   const within = new Map<string, number[]>();
-  kpis.forEach((k) => within.set(k, benjaminiHochberg(byKpi.get(k)!.map((i) => findings[i]!.p))));
+  // Benjamini–Yekutieli within a KPI: its tests nest (A→B inside A→B→C, count ≥ 3 inside count ≥ 2) and
+  // share groups, a dependence BH is not proven for; BY holds under any dependence.
+  kpis.forEach((k) => within.set(k, benjaminiYekutieli(byKpi.get(k)!.map((i) => findings[i]!.p))));
   const simes = kpis.map((k) => Math.min(...within.get(k)!));
   const familyQ = benjaminiHochberg(simes);
   const selected = familyQ.filter((x) => x < 0.05).length;
@@ -75,7 +83,20 @@ export function runEnsemble(observations: Observation[], minSupport: number): En
   }
   const q = hierarchicalQ(findings);
   const scored = findings.map((finding, i) => ({ finding, q: q[i]! }));
-  const passing = scored.filter((s) => s.finding.gates(s.q).pass && s.finding.impact > 0 && s.finding.obs.cohort.a <= MAX_COHORT_SHARE * s.finding.obs.total.a);
+  const outliers = siblingOutliers(findings);
+  const passes = (s: { finding: Finding; q: number }) =>
+    s.finding.gates(s.q, { siblingOutlier: outliers.has(s.finding) }).pass &&
+    s.finding.impact > 0 &&
+    s.finding.obs.cohort.a <= MAX_COHORT_SHARE * s.finding.obs.total.a;
+  // One lead per hypothesis and KPI: the enrichment or cohort finding states it; a trend adds its onset.
+  const support = new Map<string, { finding: Finding; q: number }[]>();
+  for (const sc of scored) {
+    if (!passes(sc)) continue;
+    const k = `${sc.finding.obs.kpi.kpi.name}\u0000${sc.finding.obs.hyp.key}`;
+    support.set(k, [...(support.get(k) ?? []), sc]);
+  }
+  const passing = [...support.values()].map((list) => list.find((x) => x.finding.expert !== 'trend') ?? list[0]!);
+  const supportOf = (f: Finding) => support.get(`${f.obs.kpi.kpi.name}\u0000${f.obs.hyp.key}`) ?? [];
 
   const leads: Lead[] = [];
   const byKpi = new Map<string, typeof passing>();
@@ -100,7 +121,7 @@ export function runEnsemble(observations: Observation[], minSupport: number): En
     kept.sort((x, y) => y.finding.impact - x.finding.impact || x.q - y.q);
     kept.forEach((s, i) => {
       const related = [...foldedInto.keys()].filter((c) => root(c) === s.finding.obs.hyp.key);
-      leads.push({ finding: s.finding, q: s.q, rank: i + 1, related });
+      leads.push({ finding: s.finding, q: s.q, support: supportOf(s.finding), rank: i + 1, related });
     });
   }
   return { tested: findings.length, leads, findings: scored };
@@ -146,4 +167,31 @@ export function refinementVerdict(child: Observation, parent: Observation): 'chi
   const r = worseThan(rest, outside, binary, hib);
   if (!(r.worse && r.p < 0.01 && r.ratio > 1 + COHORT_MIN_RELATIVE_DIFFERENCE)) return 'parent-redundant';
   return 'both';
+}
+
+/** Robust z above which a cohort stands out among its siblings (the other values of its attribute). */
+export const SIBLING_OUTLIER_Z = 3;
+
+/**
+ * The seed's second cohort rule: a value of an attribute that is an outlier among the attribute's values, with
+ * failure rates shrunk toward the overall rate (beta-binomial empirical Bayes) so small cohorts cannot stand out
+ * by noise, scored by a robust z (median/MAD) over the siblings. Only with at least 3 siblings; binary KPIs.
+ */
+export function siblingOutliers(findings: Finding[]): Set<Finding> {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const attrs = f.obs.hyp.params.attributes as Record<string, string> | undefined;
+    if (f.expert !== 'cohort' || !f.obs.kpi.binary || f.obs.hyp.template !== 'static' || !attrs || Object.keys(attrs).length !== 1) continue;
+    const k = `${f.obs.kpi.kpi.name}\u0000${Object.keys(attrs)[0]}`;
+    groups.set(k, [...(groups.get(k) ?? []), f]);
+  }
+  const out = new Set<Finding>();
+  for (const list of groups.values()) {
+    if (list.length < 3) continue;
+    const shrunk = betaBinomialShrink(list.map((f) => f.obs.cohort.s), list.map((f) => f.obs.cohort.a)).rates;
+    robustZ(shrunk).forEach((z, i) => {
+      if (z >= SIBLING_OUTLIER_Z) out.add(list[i]!);
+    });
+  }
+  return out;
 }

@@ -674,3 +674,49 @@ export function twoByTwoGreater(t: Table2x2): { test: 'g' | 'fisher'; p: number 
   const higher = t.a * (t.c + t.d) > t.c * (t.a + t.b);
   return { test: 'g', p: higher ? two.p / 2 : 1 - two.p / 2 };
 }
+
+/**
+ * Sen's (1968) confidence interval for the Theil–Sen slope: the pairwise slopes ranked, cut at
+ * (N ∓ z·sqrt(Var S)) / 2 with Var S = n(n−1)(2n+5)/18 (no tie correction).
+ */
+export function theilSenCI(x: number[], y: number[], level = 0.95): { low: number; high: number } {
+  const slopes: number[] = [];
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (x[j] !== x[i]) slopes.push((y[j]! - y[i]!) / (x[j]! - x[i]!));
+  slopes.sort((a, b) => a - b);
+  const N = slopes.length;
+  if (N === 0) return { low: NaN, high: NaN };
+  const c = normalQuantile(1 - (1 - level) / 2) * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
+  const lo = Math.max(0, Math.floor((N - c) / 2) - 1);
+  const hi = Math.min(N - 1, Math.ceil((N + c) / 2));
+  return { low: slopes[lo]!, high: slopes[hi]! };
+}
+
+/**
+ * Score test for a log-linear trend in a rate ratio over time: observed counts y_t against expected e_t (from a
+ * reference, e.g. the rest's rate in the same bucket), under y_t ~ Poisson(θ·e_t·exp(β·t)), H0: β = 0.
+ * U = Σ t (y − θ̂ e) with θ̂ = Σy/Σe; Var U = θ̂ Σ e (t − t̄_e)², t̄_e = Σ e t / Σ e. z = U / √Var; p one-sided
+ * (increasing). Uses every group's outcome, so it has far more power than a rank test over bucket means.
+ */
+export function rateRatioTrend(y: number[], e: number[], t: number[]): { z: number; p: number; theta: number } {
+  let sy = 0;
+  let se = 0;
+  let set = 0;
+  for (let i = 0; i < y.length; i++) {
+    sy += y[i]!;
+    se += e[i]!;
+    set += e[i]! * t[i]!;
+  }
+  if (!(se > 0) || !(sy > 0)) return { z: 0, p: 1, theta: NaN };
+  const theta = sy / se;
+  const tbar = set / se;
+  let u = 0;
+  let v = 0;
+  for (let i = 0; i < y.length; i++) {
+    u += t[i]! * (y[i]! - theta * e[i]!);
+    v += theta * e[i]! * (t[i]! - tbar) ** 2;
+  }
+  if (!(v > 0)) return { z: 0, p: 1, theta };
+  const z = u / Math.sqrt(v);
+  return { z, p: normalSf(z), theta };
+}

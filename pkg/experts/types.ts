@@ -50,7 +50,7 @@ export interface Observation {
 }
 
 export interface Effect {
-  measure: 'prevalence_ratio' | 'relative_difference';
+  measure: 'prevalence_ratio' | 'relative_difference' | 'trend_slope';
   value: number;
   ci_low: number;
   ci_high: number;
@@ -59,7 +59,7 @@ export interface Effect {
 /** Families whose cohorts are patterns in the sequence: the enrichment expert's, for failure KPIs. */
 export const PATTERN_FAMILIES = new Set<string>(['ngram', 'ordered_pattern', 'absence']);
 
-export type ExpertName = 'enrichment' | 'cohort';
+export type ExpertName = 'enrichment' | 'cohort' | 'trend';
 
 /** An expert's verdict on one observation. */
 export interface Finding {
@@ -72,8 +72,10 @@ export interface Finding {
   kpiRest: number;
   /** Excess failures (binary) or excess total of the KPI (numeric) in the cohort vs the rest's level. */
   impact: number;
+  /** What an expert adds beyond the effect (a trend's slope and onset). */
+  details?: Record<string, unknown>;
   /** The expert's effect-size gates (evaluated after correction, with q). */
-  gates(q: number): { pass: boolean; why: string };
+  gates(q: number, context?: { siblingOutlier?: boolean }): { pass: boolean; why: string };
 }
 
 export interface Expert {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load';
-import { bucketsFor, compileDag, membershipQuery, type Dag } from '../compile/dag';
+import { bucketsFor, compileDag, type Dag } from '../compile/dag';
+import { confounderHints, followUpTrends, groupLeads, robustLeads, stabilityOf, type ConfounderHint } from './evidence';
 import { observe, readTotals } from './observe';
 import { contextQueries, profileQueries, toIntervals } from '../compile/profile';
 import { nodeContextBase, readableSessionsCte, sessionizeSql } from '../compile/sessionize';
@@ -8,7 +9,6 @@ import { parseDuration } from '../config/schema';
 import { inspectDataset, type Dataset } from '../dataset/inspect';
 import { Executor, type Params } from '../execute/executor';
 import { qualified, quoteIdent } from '../execute/sql';
-import { clusterLeads } from '../experts/cluster';
 import { runEnsemble, type Lead } from '../experts/ensemble';
 import type { KpiStats, Observation } from '../experts/types';
 import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
@@ -34,7 +34,14 @@ export interface Opportunity {
   rank: number;
   kpi: string;
   template: string;
+  /** One sentence: the KPI, the cohort, worse. */
   title: string;
+  /** The cohort alone, e.g. "groups where login is not followed by token_refresh within 30 s". */
+  cohort: string;
+  /** The lead in words, with its numbers, as an association. */
+  statement: string;
+  /** For non-local leads: static attribute values over-represented in the cohort (possible confounders). */
+  confounder_hints?: ConfounderHint[];
   params: Record<string, unknown>;
   cohort_size: number;
   kpi_cohort: number;
@@ -45,6 +52,13 @@ export interface Opportunity {
   impact: number;
   experts: string[];
   test: string;
+  /** From the trend expert, when the cohort's KPI is getting worse over the window. */
+  trend?: Record<string, unknown>;
+  /** How the CI and q account for dependence: groups independent, or cluster-robust over users. */
+  inference: string;
+  /** Holds in both halves of the window (each half: cohort worse than the rest, one-sided p < 0.05). */
+  stable: boolean;
+  stability: ReturnType<typeof stabilityOf>;
   fingerprint: string;
   related: string[];
   sql: string;
@@ -59,6 +73,8 @@ export interface Report {
   groups: number;
   events: number;
   timings: Record<string, number>;
+  /** Leads that passed as if groups were independent but not with cluster-robust inference over users. */
+  dropped_by_robust_inference: number;
 }
 
 const STAGES = ['inspect', 'sessionize', 'profile', 'compile', 'aggregate', 'experts'];
@@ -104,11 +120,15 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
       }),
     );
     const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
-    await t('experts', () => foldOverlapping(ex, dag, d, ens.leads, sess, vocab, q.signal));
+    await t('experts', () => groupLeads(ex, dag, d, ens.leads, totals, sess, vocab, q.signal));
+    const droppedByRobustness = await t('experts', () => robustLeads(ex, dag, d, ens.leads, sess, vocab, q.signal));
+    followUpTrends(ens.leads);
+    const hints = new Map<Lead, ConfounderHint[]>();
+    for (const l of ens.leads) hints.set(l, await confounderHints(ex, dag, d, l, sess, vocab, q.signal));
     const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
     const opportunities = ens.leads
       .sort((a, b) => kpiOrder(d, a) - kpiOrder(d, b) || a.rank - b.rank)
-      .map((l) => toOpportunity(l, d, source, lookbackMs));
+      .map((l) => toOpportunity(l, d, source, lookbackMs, hints.get(l) ?? []));
     opts.onProgress?.({ stage: 'done', done: STAGES.length, total: STAGES.length });
     return {
       hypotheses_tested: ens.tested,
@@ -124,53 +144,34 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
       groups: totals.groups,
       events: d.totalEvents,
       timings,
+      dropped_by_robust_inference: droppedByRobustness,
     };
   } finally {
     await ex.command(`DROP TABLE IF EXISTS ${sess}`, {}, { label: 'drop scratch table' }).catch(() => undefined);
   }
 }
 
-/**
- * Groups each KPI's top leads into findings (see experts/cluster.ts). Overlaps and residual aggregates come
- * from one pass over the session table per KPI: each group's membership in the top leads, aggregated by vector.
- */
-async function foldOverlapping(ex: Executor, dag: Dag, d: Dataset, leads: Lead[], sess: string, vocab: string[], signal?: AbortSignal): Promise<void> {
-  const TOP = 50;
-  // Rounds: folding frees places in the top, which the next round checks, until a round folds nothing.
-  for (const k of d.kpis) for (let round = 0; round < 8; round++) {
-    const list = leads.filter((l) => l.finding.obs.kpi.kpi.name === k.kpi.name).sort((a, b) => a.rank - b.rank);
-    const top = list.slice(0, TOP);
-    if (top.length < 2) break;
-    const mq = membershipQuery(dag, k, top.map((l) => ({ node: l.finding.obs.node, key: l.finding.obs.key })), sess, vocab);
-    const rows = await ex.query<{ f: number[]; n: number; s: number; q: number; l: number; m: number }>(mq.sql, mq.params, { label: `overlap of ${k.kpi.name} leads`, signal });
-    const N = top.length;
-    const sizes = new Array<number>(N).fill(0);
-    const both = new Float64Array(N * N);
-    const rest = Array.from({ length: N * N }, () => ({ a: 0, s: 0, q: 0, l: 0, m: 0 }));
-    for (const r of rows) {
-      const inSet = r.f.map((x, i) => (Number(x) ? i : -1)).filter((i) => i >= 0);
-      const member = new Set(inSet);
-      for (const i of inSet) sizes[i] += Number(r.n);
-      for (let i = 0; i < N; i++) {
-        for (const j of inSet) {
-          if (member.has(i)) both[i * N + j] += Number(r.n);
-          else {
-            const x = rest[i * N + j]!;
-            x.a += Number(r.n);
-            x.s += Number(r.s);
-            x.q += Number(r.q);
-            x.l += Number(r.l);
-            x.m += Number(r.m);
-          }
-        }
-      }
-    }
-    const folded = clusterLeads(top, sizes, (i, j) => ({ both: both[i * N + j]!, jNotI: rest[i * N + j]! }));
-    const keep = list.filter((_, i) => !folded.has(i)).sort((a, b) => b.finding.impact - a.finding.impact || a.q - b.q);
-    keep.forEach((l, i) => (l.rank = i + 1));
-    for (const i of [...folded].sort((a, b) => b - a)) leads.splice(leads.indexOf(top[i]!), 1);
-    if (folded.size === 0) break;
+/** The lead in words: association, never cause; the numbers; and what to check for non-local leads. */
+export function statementOf(l: Lead, hints: ConfounderHint[]): string {
+  const f = l.finding;
+  const k = f.obs.kpi;
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const val = (x: number) => (k.binary ? pct(x) : x.toFixed(1));
+  const what = k.binary ? 'failure rate' : 'mean';
+  const e = f.effect;
+  const eff =
+    e.measure === 'prevalence_ratio'
+      ? `${e.value.toFixed(1)}× as common among failed groups as among the others (95% CI ${e.ci_low.toFixed(1)}–${e.ci_high.toFixed(1)})`
+      : e.measure === 'trend_slope'
+        ? `rising by ${k.binary ? `${(e.value * 100).toFixed(2)} points` : `${(e.value * 100).toFixed(1)}%`} a day against the rest`
+        : `${e.value >= 0 ? '+' : ''}${(e.value * 100).toFixed(0)}% (95% CI ${(e.ci_low * 100).toFixed(0)}% to ${(e.ci_high * 100).toFixed(0)}%)`;
+  let s = `${k.kpi.name} is associated with ${f.obs.hyp.title}: ${what} ${val(f.kpiCohort)} there vs ${val(f.kpiRest)} in the other groups; ${eff}. An association in the data, not a proven cause.`;
+  const trend = l.support.find((x) => x.finding.expert === 'trend')?.finding.details?.trend as { onset?: string } | undefined;
+  if (trend?.onset) s += ` It has been getting worse since about ${trend.onset.slice(0, 10)}.`;
+  if (hints.length) {
+    s += ` Over-represented in this cohort: ${hints.map((h) => `${h.attribute} = ${h.value} (${pct(h.share_in_cohort)} vs ${pct(h.share_elsewhere)})`).join(', ')} — check whether that explains it.`;
   }
+  return s;
 }
 
 function kpiOrder(d: Dataset, l: Lead): number {
@@ -178,7 +179,7 @@ function kpiOrder(d: Dataset, l: Lead): number {
 }
 
 
-function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number): Opportunity {
+function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number, hints: ConfounderHint[]): Opportunity {
   const f = l.finding;
   const o = f.obs;
   const cte = readableSessionsCte(d, o.kpi, { from: d.range.from, to: d.range.to, lookbackMs }, source);
@@ -186,7 +187,10 @@ function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number):
     rank: l.rank,
     kpi: o.kpi.kpi.name,
     template: o.hyp.template,
-    title: `${o.kpi.kpi.name}: ${o.hyp.title}`,
+    title: `${o.kpi.kpi.name} is worse for ${o.hyp.title}`,
+    cohort: o.hyp.title,
+    statement: statementOf(l, hints),
+    confounder_hints: hints.length ? hints : undefined,
     params: o.hyp.params,
     cohort_size: o.cohort.a,
     kpi_cohort: f.kpiCohort,
@@ -195,7 +199,11 @@ function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number):
     p_value: f.p,
     q_value: l.q,
     impact: f.impact,
-    experts: [f.expert],
+    experts: [...new Set([f.expert, ...(l.support ?? []).map((x) => x.finding.expert)])],
+    inference: l.inference ?? 'groups treated as independent (no user column)',
+    stable: stabilityOf(l)?.stable ?? false,
+    stability: stabilityOf(l),
+    trend: (l.support ?? []).find((x) => x.finding.expert === 'trend')?.finding.details?.trend as Record<string, unknown> | undefined,
     test: f.test,
     fingerprint: `${o.kpi.kpi.name}/${o.hyp.key}`,
     related: l.related,
