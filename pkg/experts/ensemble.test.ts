@@ -1,7 +1,8 @@
 import type { KpiInfo } from '../dataset/inspect';
 import type { Hypothesis } from '../templates/types';
 import { clusterLeads } from './cluster';
-import { hierarchicalQ, refinementVerdict, runEnsemble, type Lead } from './ensemble';
+import { hierarchicalQ, refinementVerdict, runEnsemble, siblingOutliers, type Lead } from './ensemble';
+import { cohortExpert } from './cohort';
 import type { KpiStats, Observation } from './types';
 
 const kpi = (name: string, index = 0): KpiInfo =>
@@ -65,5 +66,23 @@ describe('ensemble', () => {
     expect(top[0]!.finding.obs.hyp.key).toBe('specific');
     expect(top[0]!.related).toEqual(expect.arrayContaining(['broad', 'shadow']));
     expect(folded.has(3)).toBe(false);
+  });
+
+  it('flags a value that stands out among its siblings, not a small noisy one', () => {
+    const k = kpi('k');
+    const country = (value: string, a: number, fails: number) =>
+      cohortExpert.assess(obs(k, { ...hyp(`country=${value}`), params: { attributes: { country: value } } }, { a, s: fails }, { a: 10000, s: 600 }))!;
+    const findings = [
+      country('US', 3000, 150),
+      country('DE', 2000, 100),
+      country('FR', 2000, 104),
+      country('JP', 1500, 74),
+      country('BR', 1200, 130), // 10.8% against ~5%: the outlier
+      country('IS', 12, 3), // 25%, but on 12 groups: shrunk toward the overall rate
+    ];
+    const out = siblingOutliers(findings);
+    expect(findings.filter((f) => out.has(f)).map((f) => f.obs.hyp.key)).toEqual(['country=BR']);
+    // Two siblings are not enough to call an outlier.
+    expect(siblingOutliers(findings.slice(0, 2)).size).toBe(0);
   });
 });

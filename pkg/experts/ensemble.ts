@@ -1,4 +1,4 @@
-import { benjaminiHochberg, benjaminiYekutieli, betaBinomialShrink, robustZ, sampleVariance, twoByTwoTest, welchT } from './stats';
+import { benjaminiHochberg, benjaminiYekutieli, betaBinomialShrink, median, sampleVariance, twoByTwoTest, welchT } from './stats';
 import { cohortExpert, COHORT_MIN_RELATIVE_DIFFERENCE } from './cohort';
 import { enrichmentExpert } from './enrichment';
 import { trendExpert } from './trend';
@@ -175,7 +175,8 @@ export const SIBLING_OUTLIER_Z = 3;
 /**
  * The seed's second cohort rule: a value of an attribute that is an outlier among the attribute's values, with
  * failure rates shrunk toward the overall rate (beta-binomial empirical Bayes) so small cohorts cannot stand out
- * by noise, scored by a robust z (median/MAD) over the siblings. Only with at least 3 siblings; binary KPIs.
+ * by noise, scored by a robust z: distance to the siblings' median over the siblings' MAD combined with the
+ * cohort's own binomial standard error. Only with at least 3 siblings; binary KPIs.
  */
 export function siblingOutliers(findings: Finding[]): Set<Finding> {
   const groups = new Map<string, Finding[]>();
@@ -188,9 +189,17 @@ export function siblingOutliers(findings: Finding[]): Set<Finding> {
   const out = new Set<Finding>();
   for (const list of groups.values()) {
     if (list.length < 3) continue;
-    const shrunk = betaBinomialShrink(list.map((f) => f.obs.cohort.s), list.map((f) => f.obs.cohort.a)).rates;
-    robustZ(shrunk).forEach((z, i) => {
-      if (z >= SIBLING_OUTLIER_Z) out.add(list[i]!);
+    const fails = list.map((f) => f.obs.cohort.s);
+    const sizes = list.map((f) => f.obs.cohort.a);
+    const shrunk = betaBinomialShrink(fails, sizes).rates;
+    const pooled = fails.reduce((a, b) => a + b, 0) / sizes.reduce((a, b) => a + b, 0);
+    const mid = median(shrunk);
+    // The siblings' spread (MAD) and the cohort's own sampling error both widen the yardstick: with tightly
+    // agreeing siblings, MAD alone would flag any small cohort.
+    const mad = 1.4826 * median(shrunk.map((r) => Math.abs(r - mid)));
+    shrunk.forEach((r, i) => {
+      const se = Math.sqrt((pooled * (1 - pooled)) / sizes[i]!);
+      if ((r - mid) / Math.sqrt(mad * mad + se * se) >= SIBLING_OUTLIER_Z) out.add(list[i]!);
     });
   }
   return out;

@@ -676,19 +676,25 @@ export function twoByTwoGreater(t: Table2x2): { test: 'g' | 'fisher'; p: number 
 }
 
 /**
- * Sen's (1968) confidence interval for the Theil–Sen slope: the pairwise slopes ranked, cut at
- * (N ∓ z·sqrt(Var S)) / 2 with Var S = n(n−1)(2n+5)/18 (no tie correction).
+ * Sen's (1968) confidence interval for the Theil–Sen slope (his eq. 2.6, with tie corrections): the pairwise
+ * slopes ranked and cut at round((N ∓ z·σ)/2), as scipy.stats.theilslopes does.
  */
 export function theilSenCI(x: number[], y: number[], level = 0.95): { low: number; high: number } {
   const slopes: number[] = [];
   const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (x[j] !== x[i]) slopes.push((y[j]! - y[i]!) / (x[j]! - x[i]!));
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (x[j]! > x[i]!) slopes.push((y[j]! - y[i]!) / (x[j]! - x[i]!));
   slopes.sort((a, b) => a - b);
   const N = slopes.length;
   if (N === 0) return { low: NaN, high: NaN };
-  const c = normalQuantile(1 - (1 - level) / 2) * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
-  const lo = Math.max(0, Math.floor((N - c) / 2) - 1);
-  const hi = Math.min(N - 1, Math.ceil((N + c) / 2));
+  const ties = (v: number[]) => {
+    const c = new Map<number, number>();
+    v.slice(0, n).forEach((a) => c.set(a, (c.get(a) ?? 0) + 1));
+    return [...c.values()].filter((k) => k > 1).reduce((acc, k) => acc + k * (k - 1) * (2 * k + 5), 0);
+  };
+  const sigma = Math.sqrt((n * (n - 1) * (2 * n + 5) - ties(x) - ties(y)) / 18);
+  const c = normalQuantile(1 - (1 - level) / 2) * sigma;
+  const lo = Math.max(Math.round((N - c) / 2) - 1, 0);
+  const hi = Math.min(Math.round((N + c) / 2), N - 1);
   return { low: slopes[lo]!, high: slopes[hi]! };
 }
 
