@@ -17,6 +17,8 @@ export interface Plan {
   kpis: string[];
   items: PlanItem[];
   notes: string[];
+  /** Set when the LLM planner was asked but its plan was not used: why (timeout, unreachable, no valid item…). */
+  fallback?: string;
 }
 
 const FAMILY_WORDS: Record<Family, RegExp> = {
