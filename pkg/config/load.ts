@@ -43,6 +43,9 @@ export function validateConfig(raw: unknown, baseDir: string, origin = 'config')
   const cfg = r.data;
   const env = process.env;
   if (cfg.store.url && env.SURFACER_CLICKHOUSE_PASSWORD) cfg.store.password = env.SURFACER_CLICKHOUSE_PASSWORD;
+  // Secrets from the environment win over the file, so the file can be committed without them.
+  if (env.SURFACER_TOKEN) cfg.server.token = env.SURFACER_TOKEN;
+  if (cfg.grafana && env.SURFACER_GRAFANA_TOKEN) cfg.grafana.token = env.SURFACER_GRAFANA_TOKEN;
   if (cfg.store.embedded) cfg.store.embedded = resolvePath(baseDir, cfg.store.embedded);
   return { ...cfg, baseDir };
 }

@@ -93,11 +93,44 @@ export const kpiSchema = z
     }
   });
 
+export const llmPlannerConfigSchema = z
+  .object({
+    host: z.string().url().default('http://127.0.0.1:11434').describe('Ollama server'),
+    model: z.string().min(1).describe('Ollama model name, e.g. qwen2.5:7b-instruct'),
+    timeout_s: z.number().min(1).max(3600).default(60).describe('After this, the deterministic planner is used'),
+  })
+  .strict();
+
+export const serverSchema = z
+  .object({
+    host: z.string().default('127.0.0.1').describe('Address `surfacer serve` listens on (0.0.0.0 in a container)'),
+    port: z.number().int().min(1).max(65535).default(8787),
+    token: z.string().min(16).optional().describe('Bearer token for the API; prefer SURFACER_TOKEN in the environment'),
+    public_url: z.string().url().optional().describe("Grafana app URL used for links in the leads table, e.g. http://grafana:3000/a/surfacer-opportunities-app"),
+    max_concurrent_runs: z.number().int().min(1).max(8).default(1),
+  })
+  .strict();
+
+export const grafanaSchema = z
+  .object({
+    url: z.string().url().describe('Grafana URL, for pushing leads as annotations'),
+    token: z.string().optional().describe('Service-account token; prefer SURFACER_GRAFANA_TOKEN'),
+    dashboard_uid: z.string().optional().describe('Annotate this dashboard only; default: organization-wide annotations'),
+    tags: z.array(z.string()).default(['surfacer']),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     store: storeSchema.default({ embedded: './.surfacer', results_database: 'surfacer' }),
     dataset: z.object({ events: eventsSchema, context: z.array(contextSchema).default([]) }).strict(),
     kpis: z.array(kpiSchema).min(1),
+    planner: z
+      .object({ llm: llmPlannerConfigSchema.optional().describe('Ollama planner; without it the deterministic planner is used') })
+      .strict()
+      .default({}),
+    server: serverSchema.default({ host: '127.0.0.1', port: 8787, max_concurrent_runs: 1 }),
+    grafana: grafanaSchema.optional().describe('Optional: push new leads to Grafana as annotations (off unless set)'),
     analysis: z
       .object({
         lookback_days: z.number().int().min(0).max(3650).default(90).describe('History read before the window for lifecycle attributes'),

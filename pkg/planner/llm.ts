@@ -47,13 +47,7 @@ export interface FeedbackSummary {
 }
 
 /** The planner's settings, for the config file (`planner.llm`): model and host. */
-export const llmPlannerConfigSchema = z
-  .object({
-    host: z.string().url().default('http://127.0.0.1:11434').describe('Ollama server'),
-    model: z.string().min(1).describe('Ollama model name, e.g. qwen2.5:7b-instruct'),
-    timeout_s: z.number().min(1).max(3600).default(60).describe('After this, the deterministic planner is used'),
-  })
-  .strict();
+export { llmPlannerConfigSchema } from '../config/schema';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Caps on what the model may ask for: items, list lengths, label lengths, prompt size. */
