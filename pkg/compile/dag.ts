@@ -1,4 +1,5 @@
 import type { Params } from '../execute/executor';
+import { pushTo } from '../util/collections';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import { getTemplate } from '../templates/catalog';
 import { canonicalJson, codesOf, type Family, type NodeContext, type NodeSpec, type Profile } from '../templates/types';
@@ -58,7 +59,7 @@ export function bucketsFor(from: number, to: number): Buckets {
   return { from: start, width, count: Math.max(1, Math.ceil((to - start) / width)) };
 }
 
-const BUCKET = 'intDiv(t0 - {bk_from:Int64}, {bk_width:Int64}) AS b';
+export const BUCKET = 'intDiv(t0 - {bk_from:Int64}, {bk_width:Int64}) AS b';
 
 export interface Dag {
   buckets: Buckets;
@@ -166,7 +167,7 @@ export function compileDag(
 }
 
 /** The variant's sequence columns over the session table: s (codes), st (times), sc (cut time). */
-function variantSequence(v: Variant, vocab: string[]): { rowCols: string[]; params: Params } {
+export function variantSequence(v: Variant, vocab: string[]): { rowCols: string[]; params: Params } {
   return {
     params: { [`${v.id}_x`]: codesOf({ vocab } as NodeContext, v.excluded) },
     rowCols: [
@@ -175,95 +176,6 @@ function variantSequence(v: Variant, vocab: string[]): { rowCols: string[]; para
       `arrayFilter((t, x) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, tm, ev) AS st`,
     ],
   };
-}
-
-/**
- * For chosen hypotheses of one KPI (node id + key): each group's membership vector f, its KPI value v, time
- * bucket b (and user u): the same key expressions as the aggregate pass, so exactly the same cohorts, only
- * for the nodes involved.
- */
-function membershipRows(dag: Dag, k: KpiInfo, members: { node: string; key: string }[], sessTable: string, vocab: string[], withUser: boolean, extra: string[] = []) {
-  const v = dag.variants.find((x) => x.kpis.some((y) => y.index === k.index))!;
-  const nodes = [...new Set(members.map((m) => m.node))].map((id) => dag.nodes.find((n) => n.id === id)!);
-  const seq = variantSequence(v, vocab);
-  const params: Params = { ...seq.params, bk_from: dag.buckets.from, bk_width: dag.buckets.width };
-  nodes.forEach((n) => Object.assign(params, n.spec.params));
-  members.forEach((m, i) => (params[`mb${i}`] = m.key));
-  const cols = [
-    BUCKET,
-    ...(withUser ? ['u'] : []),
-    ...extra,
-    `assumeNotNull(k${k.index}) AS v`,
-    ...(nodes.some((n) => n.spec.sequence) ? seq.rowCols : []),
-    ...nodes.map((n) => n.spec.prelude).filter(Boolean),
-    ...nodes.map((n) => `${n.spec.keys} AS ${n.id}_keys`),
-  ];
-  const f = members.map((m, i) => `toUInt8(has(${m.node}_keys, {mb${i}:String}))`);
-  const sql = `SELECT [${f.join(', ')}] AS f, v, b${withUser ? ', u' : ''}${extra.map((e) => `, ${e.split(' AS ').pop()}`).join('')}
-  FROM (
-    SELECT
-      ${cols.join(',\n      ')}
-    FROM ${sessTable}
-    WHERE k${k.index} IS NOT NULL
-  )`;
-  return { sql, params };
-}
-
-/** Membership in the chosen hypotheses, aggregated by vector and time bucket with the KPI's moments: few rows. */
-export function membershipQuery(dag: Dag, k: KpiInfo, members: { node: string; key: string }[], sessTable: string, vocab: string[]) {
-  const r = membershipRows(dag, k, members, sessTable, vocab, false);
-  const sql = `SELECT f, b, count() AS n, sum(v) AS s, sum(v * v) AS q, sum(log1p(greatest(v, 0))) AS l, sum(pow(log1p(greatest(v, 0)), 2)) AS m
-FROM (
-  ${r.sql}
-)
-GROUP BY f, b`;
-  return { sql, params: r.params };
-}
-
-/**
- * How the groups of one hypothesis spread over the static attributes' values, against all the KPI's groups:
- * the confounder hint for non-local leads (is the CPU-spike cohort mostly one country?).
- */
-export function attributeMixQuery(dag: Dag, k: KpiInfo, member: { node: string; key: string }, sessTable: string, vocab: string[], attrCount: number) {
-  const attrs = Array.from({ length: attrCount }, (_, i) => `a${i}`);
-  const r = membershipRows(dag, k, [member], sessTable, vocab, false, attrs);
-  const sql = `SELECT x.1 AS i, x.2 AS value, sum(f[1]) AS in_cohort, count() AS total
-FROM (
-  ${r.sql}
-)
-ARRAY JOIN [${attrs.map((a, i) => `(${i}, ${a})`).join(', ')}] AS x
-GROUP BY i, value`;
-  return { sql, params: r.params };
-}
-
-/**
- * Per-user cell sums for each chosen hypothesis, and their second moments over users: what the cluster-robust
- * variance needs (experts/robust.ts). Binary KPIs: A in & failed, B in & not, C out & failed, D out & not;
- * numeric: A groups in, B their sum, C groups out, D their sum. One row back.
- */
-export function userMomentsQuery(dag: Dag, k: KpiInfo, members: { node: string; key: string }[], sessTable: string, vocab: string[]) {
-  const r = membershipRows(dag, k, members, sessTable, vocab, true);
-  const cells = k.binary
-    ? ['FV AS A', 'arrayMap((x, y) -> y - x, FV, F) AS B', 'arrayMap(x -> sv - x, FV) AS C', 'arrayMap((x, y) -> (nn - sv) - (y - x), FV, F) AS D']
-    : ['F AS A', 'FV AS B', 'arrayMap(y -> nn - y, F) AS C', 'arrayMap(x -> sv - x, FV) AS D'];
-  const names = ['A', 'B', 'C', 'D'];
-  const products: string[] = [];
-  for (const [x, y] of [[0, 0], [1, 1], [2, 2], [3, 3], [0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]] as const) {
-    products.push(`sumForEach(arrayMap((x, y) -> x * y, ${names[x]}, ${names[y]})) AS ${names[x]}${names[y]}`);
-  }
-  const sql = `SELECT count() AS users, ${names.map((n) => `sumForEach(${n}) AS t${n}`).join(', ')},
-  ${products.join(',\n  ')}
-FROM (
-  SELECT ${cells.join(', ')}
-  FROM (
-    SELECT u, sumForEach(arrayMap(x -> toFloat64(x), f)) AS F, sumForEach(arrayMap(x -> x * v, f)) AS FV, sum(v) AS sv, toFloat64(count()) AS nn
-    FROM (
-      ${r.sql}
-    )
-    GROUP BY u
-  )
-)`;
-  return { sql, params: r.params };
 }
 
 function aggregateQuery(
@@ -299,7 +211,7 @@ function groupBy<T>(xs: T[], f: (x: T) => string): Map<string | null, T[]> {
   const m = new Map<string | null, T[]>();
   xs.forEach((x) => {
     const k = f(x);
-    m.set(k, [...(m.get(k) ?? []), x]);
+    pushTo(m, k, x);
   });
   return m;
 }

@@ -2,7 +2,7 @@
  * SQL of the synthetic telemetry generator, one named step per statement:
  *
  *   spikes   → the CPU spike schedule (a few dozen rows)
- *   users    → one row per user: per-user attributes, arrival, number of sessions
+ *   users    → one row per user: per-user attributes, start point, gap and number of sessions
  *   plan     → one row per session: start time, attributes, every coin flip
  *   skeleton → the session's events but payment, as arrays of names and gaps in time order
  *   sessions → payment outcome and the server error added: names and time offsets of the final events
@@ -154,10 +154,20 @@ export function spikesSql(table: string): string {
     )`;
 }
 
+/** A user's mean gap between session starts, in quantile space: log-uniform between these (~0.15 to 4.5 days). */
+export const USER_GAP_MIN = 1 / 300;
+export const USER_GAP_MAX = 1 / 10;
 /**
- * Step "users": per-user attributes (os_version, country, device), an arrival point a in [0, 0.98) of the span
- * (in "start-time quantile" space, see planSql), and a geometric number of sessions (mean 3, at most 40, and
- * few enough that sessions arriving late still fit without overlapping).
+ * Quantile space ends this much before the span does (40 minutes at the 3% share of hour 23), so that a session
+ * starting at the very end of it (< 20 minutes long) still ends inside the span.
+ */
+const END_MARGIN = 1 / 2250;
+
+/**
+ * Step "users": per-user attributes (os_version, country, device) and the user's activity on the span taken as a
+ * circle of quantile space (see planSql): a start point s uniform in [0, 1), a mean gap g between sessions
+ * (log-uniform in [USER_GAP_MIN, USER_GAP_MAX]) and a geometric number of sessions n (mean 3, at most 40 and at
+ * most 1/g, so the user's n·g of the circle never meets itself).
  */
 export function usersSql(table: string): string {
   const os = u('os', 'number');
@@ -172,18 +182,26 @@ export function usersSql(table: string): string {
       multiIf(${country} < 0.30, 'US', ${country} < 0.50, 'IN', ${country} < 0.62, 'BR', ${country} < 0.70, 'DE',
               ${country} < 0.78, 'GB', ${country} < 0.84, 'JP', ${country} < 0.90, 'FR', ${country} < 0.95, 'MX', 'ID') AS country,
       multiIf(${device} < 0.60, 'phone', ${device} < 0.80, 'tablet', ${device} < 0.95, 'desktop', 'tv') AS device,
-      0.98 * ${u('arrival', 'number')} AS arrival,
-      toUInt32(least(40, greatest(1, floor(300 * (1 - arrival))), 1 + floor(log(${u('n_sessions', 'number')}) / log(2 / 3)))) AS n_sessions
+      ${u('arrival', 'number')} AS arrival,   -- s: the user's start point on the circle
+      ${USER_GAP_MIN} * exp(${Math.log(USER_GAP_MAX / USER_GAP_MIN)} * ${u('user_gap', 'number')}) AS user_gap,
+      toUInt32(least(40, floor(1 / user_gap), 1 + floor(log(${u('n_sessions', 'number')}) / log(2 / 3)))) AS n_sessions
     FROM numbers({users:UInt64})`;
 }
 
 /**
- * Step "plan": one row per (user, k-th session). The start time: the user's remaining span [arrival, 1) is cut into
- * n_sessions equal segments; session k starts in the first 80% of segment k, in quantile space v, which maps
- * monotonically to a time (day = v·45, hour by the diurnal weights). With n_sessions ≤ 300·(1 - arrival), the 20%
- * margin is ≥ 30 minutes of real time even at the busiest hour, longer than any session can last (< 20 minutes: at
- * most ~56 events, gaps ≤ 20 s), so a user's sessions never overlap, stay in order, and end inside the span. Then every coin flip: the base behaviour
- * and the planted cohorts, with the error and server-error probabilities.
+ * Step "plan": one row per (user, session). Start times live in quantile space v in [0, 1), which maps monotonically
+ * to a time (day = v·45, hour by the diurnal weights), so uniform v gives stationary traffic with the diurnal
+ * pattern. A user's n sessions take n consecutive segments of length g from the user's start point s; session k
+ * starts in the first 80% of its segment, at s + g·(k + 0.8·r). The span is a circle here: a position past 1 wraps
+ * around to the start of the span. With s uniform, every point of the circle is equally covered whatever the
+ * users' gaps and counts, so session starts are uniform in v: traffic is stationary, and first sessions, returning
+ * sessions and new users are spread over the whole span. A wrapped user is one already active when the span opens
+ * (its sessions before the wrap come last in time): the ordinal is the session's rank in time, wrapped sessions
+ * first. Positions are scaled by 1 − END_MARGIN so the last session ends inside the span. The 20% margin of a
+ * segment is ≥ 0.2·USER_GAP_MIN of v, ≥ 30 minutes of real time even at the busiest hour, longer than any session
+ * can last (< 20 minutes: at most ~56 events, gaps ≤ 20 s), and n·g ≤ 1 keeps the wrapped sessions before the
+ * user's first segment: a user's sessions never overlap and stay in order. Then every coin flip: the base
+ * behaviour and the planted cohorts, with the error and server-error probabilities.
  */
 export function planSql(table: string, users: string, plants = true): string {
   const sid = 'session_id';
@@ -191,7 +209,7 @@ export function planSql(table: string, users: string, plants = true): string {
   // "no logout" would go with crashes before the crash's cut).
   const kpi = plants
     ? {
-        error: `least(0.95, 0.05 + 0.40 * p2 + 0.15 * p4 + if(p9, 0.20 * since_release, 0))`,
+        error: `least(0.95, 0.05 + 0.40 * p2 + 0.15 * p4 + if(p9, 0.40 * since_release, 0))`,
         server: `least(0.95, 0.04 + 0.31 * p3 + 0.08 * night) AS server_p,   -- P3, P5`,
         logout: `NOT crash AND ${u('logout', sid)} < 0.5 AS logout`,
       }
@@ -205,17 +223,21 @@ export function planSql(table: string, users: string, plants = true): string {
     SELECT
       ${scrambledId('u * 64 + k', 'session_id')} AS session_id,
       user_id, os_version, country, device,
-      k + 1 AS ordinal,
-      arrival + (1 - arrival) * (k + 0.8 * ${u('start', 'u', 'k')}) / n_sessions AS v,
+      -- the user's wrapped sessions (position ≥ 1) come first in time
+      if(pos >= 1, k - (n_sessions - n_wrapped), k + n_wrapped) + 1 AS ordinal,
+      (pos - floor(pos)) * ${1 - END_MARGIN} AS v,
       floor(v * ${SPAN_DAYS}) AS day,
       v * ${SPAN_DAYS} - day AS day_frac,
       arrayFirstIndex(c -> c > day_frac, {hour_end:Array(Float64)}) - 1 AS hour,
       (day_frac - ({hour_end:Array(Float64)}[hour + 1] - {hour_w:Array(Float64)}[hour + 1])) / {hour_w:Array(Float64)}[hour + 1] AS in_hour,
       {from_ms:Int64} + toInt64(day * 86400000 + floor((hour + least(in_hour, 0.9999)) * 3600000)) AS start_ms,
       hour < 6 AS night,
-      -- app_version: 5.1/5.2/5.3 before the release; 5.4.0 adopted linearly to 50% of sessions by the end
+      -- app_version: 5.1/5.2/5.3 before the release; 5.4.0 adopted linearly after it, reaching by the end of the span
+      -- 75% of first sessions (new installs get the current version) and 50% of returning ones (~45% of all sessions
+      -- in the last 5 days). No faster for new users: were 5.4.0 sessions mostly first sessions, P9 (first sessions
+      -- on 5.4.0) would be hard to tell from crossings of 5.4.0 with a static attribute.
       greatest(0, (start_ms - {release_ms:Int64}) / ({to_ms:Int64} - {release_ms:Int64})) AS since_release,
-      multiIf(${u('v54', sid)} < 0.5 * since_release, '5.4.0',
+      multiIf(${u('v54', sid)} < if(ordinal = 1, 0.75, 0.5) * since_release, '5.4.0',
               ${u('version', sid)} < 0.25, '5.1.0', ${u('version', sid)} < 0.60, '5.2.0', '5.3.0') AS app_version,
       -- the middle: 2–31 draws from the mix (~15 on average; ~20 events per session in all)
       toUInt32(2 + floor(29 * (${u('len_a', sid)} + ${u('len_b', sid)}) / 2)) AS n_middle,
@@ -245,8 +267,12 @@ export function planSql(table: string, users: string, plants = true): string {
       ${kpi.server}
       ${u('server', sid)} < server_p AS has_server_error,
       ${kpi.logout}
-    FROM ${users}
-    ARRAY JOIN range(n_sessions) AS k`;
+    FROM (
+      SELECT *, arrayMap(k -> arrival + user_gap * (k + 0.8 * ${u('start', 'u', 'k')}), range(n_sessions)) AS positions,
+        toUInt32(arrayCount(p -> p >= 1, positions)) AS n_wrapped
+      FROM ${users}
+    )
+    ARRAY JOIN range(n_sessions) AS k, positions AS pos`;
 }
 
 /** One inserted block of events: kept together, in this order, at a position `at` in [0, 2) of the session. */

@@ -10,6 +10,9 @@
  * Everything is generated inside ClickHouse from numbers() and seeded hashes (see synthetic.sql.ts): the same seed
  * gives byte-identical files, another seed other data with the same plants.
  *
+ * Traffic is stationary over the 45 days (a diurnal pattern, no growth): users' first and later sessions are spread
+ * over the whole span, some users already active when it opens (see planSql). No event falls outside the span.
+ *
  * With `plants: false` (null mode, for calibrating the analysis) the same event vocabulary and shapes are written,
  * but no KPI has any effect for any cohort: ground_truth.json lists no plants and every KPI as null.
  */
@@ -148,7 +151,7 @@ const PLANTS: PlantSpec[] = [
   {
     id: 'P9', family: 'trend', kpi: 'error_rate',
     params: { cohort: { session_ordinal: 1, app_version: '5.4.0' }, onset: '2026-10-31T00:00:00Z' },
-    description: "a user's first session, on app_version 5.4.0: error prob rises linearly from 0.05 at the release to 0.25 at the end of the span",
+    description: "a user's first session, on app_version 5.4.0: error prob rises linearly from 0.05 at the release to 0.45 at the end of the span",
     population: '1', cohort: "ordinal = 1 AND app_version = '5.4.0'", metric: 'error',
   },
 ];

@@ -51,16 +51,17 @@ describe('ensemble', () => {
     const k = kpi('k');
     const lead = (key: string, cohort: KpiStats, ciLow: number): Lead =>
       ({ finding: { obs: obs(k, hyp(key), cohort, TOTAL), effect: { measure: 'prevalence_ratio', value: ciLow + 1, ci_low: ciLow, ci_high: ciLow + 2 }, impact: cohort.s }, q: 0.001, rank: 0, related: [] }) as never;
-    const top = [lead('broad', { a: 1200, s: 300 }, 3), lead('specific', { a: 800, s: 280 }, 9), lead('shadow', { a: 900, s: 120 }, 2), lead('other', { a: 700, s: 200 }, 4)];
-    const sizes = [1200, 800, 900, 700];
-    const pairs = (i: number, j: number) => {
-      const key = `${i},${j}`;
-      if (key === '0,1') return { both: 800, jNotI: { a: 0, s: 0 } };
-      // shadow's groups outside "broad" fail at the base rate (5%).
-      if (key === '0,2') return { both: 500, jNotI: { a: 400, s: 20 } };
-      return { both: 0, jNotI: j === 3 ? { a: 700, s: 200 } : { a: sizes[j]!, s: top[j]!.finding.obs.cohort.s } };
-    };
-    const folded = clusterLeads(top, sizes, pairs);
+    const top = [lead('broad', { a: 1200, s: 300 }, 3), lead('specific', { a: 800, s: 280 }, 9), lead('shadow', { a: 900, s: 75 }, 2), lead('other', { a: 700, s: 200 }, 4)];
+    // Disjoint membership patterns [broad, specific, shadow, other] with their groups and failures (20,000 / 1,000 in all).
+    const rows = [
+      { f: [1, 1, 1, 0], stats: { a: 100, s: 35 } },
+      { f: [1, 1, 0, 0], stats: { a: 700, s: 245 } },
+      { f: [1, 0, 1, 0], stats: { a: 400, s: 20 } },
+      { f: [0, 0, 1, 0], stats: { a: 400, s: 20 } }, // the shadow's groups outside "broad" fail at 5%
+      { f: [0, 0, 0, 1], stats: { a: 700, s: 200 } },
+      { f: [0, 0, 0, 0], stats: { a: 17700, s: 480 } },
+    ];
+    const folded = clusterLeads(top, rows);
     expect([...folded].sort()).toEqual([1, 2]);
     // The cluster is shown by its most specific member, with the others as relatives.
     expect(top[0]!.finding.obs.hyp.key).toBe('specific');

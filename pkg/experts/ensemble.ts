@@ -1,4 +1,5 @@
 import { benjaminiHochberg, benjaminiYekutieli, betaBinomialShrink, median, sampleVariance, twoByTwoTest, welchT } from './stats';
+import { pushTo } from '../util/collections';
 import { cohortExpert, COHORT_MIN_RELATIVE_DIFFERENCE } from './cohort';
 import { enrichmentExpert } from './enrichment';
 import { trendExpert } from './trend';
@@ -40,7 +41,7 @@ export function hierarchicalQ(findings: Finding[]): number[] {
   const byKpi = new Map<string, number[]>();
   findings.forEach((f, i) => {
     const k = f.obs.kpi.kpi.name;
-    byKpi.set(k, [...(byKpi.get(k) ?? []), i]);
+    pushTo(byKpi, k, i);
   });
   const kpis = [...byKpi.keys()];
   const within = new Map<string, number[]>();
@@ -93,7 +94,7 @@ export function runEnsemble(observations: Observation[], minSupport: number): En
   for (const sc of scored) {
     if (!passes(sc)) continue;
     const k = `${sc.finding.obs.kpi.kpi.name}\u0000${sc.finding.obs.hyp.key}`;
-    support.set(k, [...(support.get(k) ?? []), sc]);
+    pushTo(support, k, sc);
   }
   const passing = [...support.values()].map((list) => list.find((x) => x.finding.expert !== 'trend') ?? list[0]!);
   const supportOf = (f: Finding) => support.get(`${f.obs.kpi.kpi.name}\u0000${f.obs.hyp.key}`) ?? [];
@@ -102,7 +103,7 @@ export function runEnsemble(observations: Observation[], minSupport: number): En
   const byKpi = new Map<string, typeof passing>();
   passing.forEach((s) => {
     const k = s.finding.obs.kpi.kpi.name;
-    byKpi.set(k, [...(byKpi.get(k) ?? []), s]);
+    pushTo(byKpi, k, s);
   });
   for (const [, list] of byKpi) {
     const byKey = new Map(list.map((s) => [s.finding.obs.hyp.key, s]));
@@ -119,8 +120,10 @@ export function runEnsemble(observations: Observation[], minSupport: number): En
     const root = (k: string): string => (foldedInto.has(k) ? root(foldedInto.get(k)!) : k);
     const kept = list.filter((s) => !foldedInto.has(s.finding.obs.hyp.key));
     kept.sort((x, y) => y.finding.impact - x.finding.impact || x.q - y.q);
+    const foldedByRoot = new Map<string, string[]>();
+    for (const c of foldedInto.keys()) pushTo(foldedByRoot, root(c), c);
     kept.forEach((s, i) => {
-      const related = [...foldedInto.keys()].filter((c) => root(c) === s.finding.obs.hyp.key);
+      const related = foldedByRoot.get(s.finding.obs.hyp.key) ?? [];
       leads.push({ finding: s.finding, q: s.q, support: supportOf(s.finding), rank: i + 1, related });
     });
   }
@@ -184,7 +187,7 @@ export function siblingOutliers(findings: Finding[]): Set<Finding> {
     const attrs = f.obs.hyp.params.attributes as Record<string, string> | undefined;
     if (f.expert !== 'cohort' || !f.obs.kpi.binary || f.obs.hyp.template !== 'static' || !attrs || Object.keys(attrs).length !== 1) continue;
     const k = `${f.obs.kpi.kpi.name}\u0000${Object.keys(attrs)[0]}`;
-    groups.set(k, [...(groups.get(k) ?? []), f]);
+    pushTo(groups, k, f);
   }
   const out = new Set<Finding>();
   for (const list of groups.values()) {

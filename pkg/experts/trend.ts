@@ -12,8 +12,8 @@ const DAY = 86_400_000;
  * A cohort's KPI over time against the rest of its own buckets: the excess (rate difference, or log ratio of
  * means) per bucket, a gradual increase by Mann–Kendall with a Theil–Sen slope (Sen's CI), and for failure
  * KPIs a single change point in the cohort's rate (binomial likelihood ratio) that the rest does not share.
- * The lead reports the onset: the change point, else where the fitted excess line crosses zero, else the
- * cohort's first bucket. One-sided: only worsening makes a lead. The p-value is the smaller of the two tests,
+ * The lead reports the onset: for a significant gradual rise, where the fitted excess line leaves zero; else the
+ * change point; else the cohort's first bucket. One-sided: only worsening makes a lead. The p-value is the smaller of the two tests,
  * doubled (Bonferroni).
  */
 export const trendExpert: Expert = {
@@ -65,8 +65,10 @@ export const trendExpert: Expert = {
     // Onset: the step, else the fitted line's zero crossing (within the cohort's buckets), else its first bucket.
     const first = used[0]!.b;
     const last = used[used.length - 1]!.b;
+    // A gradual rise is dated where its fitted line leaves zero; a step (without a significant rise) at the step.
+    const gradual = pTrend < 0.05 && ts.slope > 0;
     let onsetBucket = first;
-    if (stepAt !== null && pStep <= pTrend) onsetBucket = stepAt;
+    if (!gradual && stepAt !== null) onsetBucket = stepAt;
     else if (ts.slope > 0) onsetBucket = Math.min(last, Math.max(first, Math.ceil((-ts.intercept / ts.slope) * (DAY / s.width))));
     // The recent third: how the cohort stands now, and what it costs now.
     const recent = used.slice(Math.floor((used.length * 2) / 3));
@@ -80,7 +82,7 @@ export const trendExpert: Expert = {
     return {
       obs: o,
       expert: 'trend',
-      test: stepAt !== null && pStep < pTrend ? 'change point (binomial LR, Bonferroni)' : `${trendTest}, one-sided`,
+      test: !gradual && stepAt !== null ? 'change point (binomial LR, Bonferroni)' : `${trendTest}, one-sided`,
       p,
       effect: { measure: 'trend_slope', value: ts.slope, ci_low: ci.low, ci_high: ci.high },
       kpiCohort: mc,
@@ -104,7 +106,7 @@ export const trendExpert: Expert = {
         const why: string[] = [];
         if (!(q < 0.05)) why.push(`q=${q.toPrecision(2)} ≥ 0.05`);
         if (!(rel > COHORT_MIN_RELATIVE_DIFFERENCE)) why.push(`recent difference ${(rel * 100).toFixed(0)}% ≤ ${COHORT_MIN_RELATIVE_DIFFERENCE * 100}%`);
-        if (!(ci.low > 0) && !(stepAt !== null && pStep <= pTrend)) why.push('slope CI includes 0 and no step');
+        if (!(ci.low > 0) && stepAt === null) why.push('slope CI includes 0 and no step');
         return { pass: why.length === 0, why: why.join('; ') };
       },
     };

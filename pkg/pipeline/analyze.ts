@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load';
 import { bucketsFor, compileDag, type Dag } from '../compile/dag';
-import { confounderHints, followUpTrends, groupLeads, robustLeads, stabilityOf, type ConfounderHint } from './evidence';
+import { confounderHints, followUpTrends, groupLeads, Memberships, robustLeads, stabilityOf, type ConfounderHint } from './evidence';
 import { observe, readTotals } from './observe';
 import { contextQueries, profileQueries, toIntervals } from '../compile/profile';
 import { nodeContextBase, readableSessionsCte, sessionizeSql } from '../compile/sessionize';
@@ -95,7 +95,9 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
   const d = await t('inspect', () => inspectDataset(ex, cfg, { from: opts.from, to: opts.to }));
   const plan = opts.plan ?? deterministicPlan(d, opts);
   const db = cfg.store.results_database;
-  const sess = qualified(db, `sess_${randomUUID().replace(/-/g, '')}`);
+  const runTag = randomUUID().replace(/-/g, '');
+  const sess = qualified(db, `sess_${runTag}`);
+  let memberships: Memberships | undefined;
   const vocab = d.vocab.map((v) => v.name);
   const lookbackMs = cfg.analysis.lookback_days * 86_400_000;
   await ex.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`, {}, { label: 'create results database', ...q });
@@ -120,11 +122,13 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
       }),
     );
     const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
-    await t('experts', () => groupLeads(ex, dag, d, ens.leads, totals, sess, vocab, q.signal));
-    const droppedByRobustness = await t('experts', () => robustLeads(ex, dag, d, ens.leads, sess, vocab, q.signal));
+    memberships = new Memberships(ex, dag, d, sess, db, runTag, vocab, q.signal);
+    const m = memberships;
+    await t('experts', () => groupLeads(ex, m, dag, d, ens.leads, totals, q.signal));
+    const droppedByRobustness = await t('experts', () => robustLeads(ex, m, d, ens.leads, q.signal));
     followUpTrends(ens.leads);
     const hints = new Map<Lead, ConfounderHint[]>();
-    for (const l of ens.leads) hints.set(l, await confounderHints(ex, dag, d, l, sess, vocab, q.signal));
+    for (const l of ens.leads) hints.set(l, await confounderHints(ex, m, d, l, q.signal));
     const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
     const opportunities = ens.leads
       .sort((a, b) => kpiOrder(d, a) - kpiOrder(d, b) || a.rank - b.rank)
@@ -147,6 +151,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
       dropped_by_robust_inference: droppedByRobustness,
     };
   } finally {
+    await memberships?.drop();
     await ex.command(`DROP TABLE IF EXISTS ${sess}`, {}, { label: 'drop scratch table' }).catch(() => undefined);
   }
 }

@@ -1,8 +1,10 @@
-import { attributeMixQuery, membershipQuery, userMomentsQuery, type Dag } from '../compile/dag';
+import type { Dag } from '../compile/dag';
+import { attributeMixQuery, groupingQuery, membershipTableSql, userMomentsQuery, type Member } from '../compile/membership';
+import { qualified } from '../execute/sql';
 import { robustRatio, type CellMoments } from '../experts/robust';
 import type { Dataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
-import { clusterLeads } from '../experts/cluster';
+import { clusterLeads, type MembershipRow } from '../experts/cluster';
 import { worseThan, type Lead } from '../experts/ensemble';
 import { benjaminiHochberg, twoProportionZ } from '../experts/stats';
 import { trendExpert } from '../experts/trend';
@@ -11,58 +13,77 @@ import type { Totals } from './observe';
 
 type MemberRow = { f: number[]; b: number; n: number; s: number; q: number; l: number; m: number };
 
-/** Leads checked per KPI and round when grouping. */
+/** Leads checked per KPI and round when grouping; leads measured per KPI in the one heavy pass. */
 export const GROUPING_TOP = 50;
+export const MEASURED_TOP = 150;
+
+/** Per KPI, the scratch table of its top leads' memberships (compile/membership.ts), built once. */
+export class Memberships {
+  private readonly tables = new Map<number, { table: string; members: Set<string> }>();
+  constructor(
+    private readonly ex: Executor,
+    private readonly dag: Dag,
+    private readonly d: Dataset,
+    private readonly sess: string,
+    private readonly database: string,
+    private readonly runTag: string,
+    private readonly vocab: string[],
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** The table holding these leads' memberships: built with the KPI's top leads the first time it is asked for. */
+  async tableFor(kpiIndex: number, leads: Lead[]): Promise<string> {
+    const have = this.tables.get(kpiIndex);
+    const wanted = leads.map((l) => memberOf(l));
+    if (have && wanted.every((m) => have.members.has(`${m.node}|${m.key}`))) return have.table;
+    const k = this.d.kpis.find((x) => x.index === kpiIndex)!;
+    const table = qualified(this.database, `memb_${this.runTag}_${kpiIndex}_${this.tables.size}`);
+    const members = [...new Map(wanted.map((m) => [`${m.node}|${m.key}`, m])).values()];
+    const q = membershipTableSql(this.dag, k, members, this.sess, table, this.vocab, { user: Boolean(this.d.spec.user), attributes: this.d.spec.attributes.length });
+    if (have) await this.ex.command(`DROP TABLE IF EXISTS ${have.table}`, {}, { label: 'drop membership table' });
+    await this.ex.command(q.sql, q.params, { label: `membership of ${k.kpi.name} leads`, signal: this.signal });
+    this.tables.set(kpiIndex, { table, members: new Set(members.map((m) => `${m.node}|${m.key}`)) });
+    return table;
+  }
+
+  async drop(): Promise<void> {
+    for (const { table } of this.tables.values()) await this.ex.command(`DROP TABLE IF EXISTS ${table}`, {}, { label: 'drop membership table' }).catch(() => undefined);
+  }
+}
+
+const memberOf = (l: Lead): Member => ({ node: l.finding.obs.node, key: l.finding.obs.key });
 
 /**
  * Groups each KPI's top leads into findings (experts/cluster.ts). Overlaps, residual aggregates and each lead's
- * series over time come from one pass over the session table per KPI and round: every group's membership in
- * the top leads (the fast path's own key expressions), aggregated by membership vector and time bucket.
+ * series over time come from the KPI's membership table, aggregated by membership vector and time bucket.
  * Rounds go on while a round folds something, as folding frees places in the top.
  */
-export async function groupLeads(
-  ex: Executor,
-  dag: Dag,
-  d: Dataset,
-  leads: Lead[],
-  totals: Totals,
-  sess: string,
-  vocab: string[],
-  signal?: AbortSignal,
-): Promise<void> {
+export async function groupLeads(ex: Executor, m: Memberships, dag: Dag, d: Dataset, leads: Lead[], totals: Totals, signal?: AbortSignal): Promise<void> {
   for (const k of d.kpis) {
+    const measured = leads.filter((l) => l.finding.obs.kpi.index === k.index).sort((a, b) => a.rank - b.rank).slice(0, MEASURED_TOP);
     for (let round = 0; round < 8; round++) {
       const list = leads.filter((l) => l.finding.obs.kpi.index === k.index).sort((a, b) => a.rank - b.rank);
       const top = list.slice(0, GROUPING_TOP);
       if (top.length === 0) break;
-      const mq = membershipQuery(dag, k, top.map((l) => ({ node: l.finding.obs.node, key: l.finding.obs.key })), sess, vocab);
-      const rows = await ex.query<MemberRow>(mq.sql, mq.params, { label: `grouping of ${k.kpi.name} leads`, signal });
-      const N = top.length;
-      const sizes = new Array<number>(N).fill(0);
-      const both = new Float64Array(N * N);
-      const rest = Array.from({ length: N * N }, emptyStats);
+      const table = await m.tableFor(k.index, round === 0 ? measured : top);
+      const gq = groupingQuery(table, top.map(memberOf));
+      const rows = await ex.query<MemberRow>(gq.sql, gq.params, { label: `grouping of ${k.kpi.name} leads`, signal });
       const series = top.map(() => Array.from({ length: dag.buckets.count }, emptyStats));
+      const members: MembershipRow[] = [];
       for (const r of rows) {
-        const st: KpiStats = { a: Number(r.n), s: Number(r.s), q: Number(r.q), l: Number(r.l), m: Number(r.m) };
-        const inSet = r.f.map((x, i) => (Number(x) ? i : -1)).filter((i) => i >= 0);
-        const member = new Set(inSet);
-        for (const i of inSet) {
-          sizes[i] += st.a;
-          const b = Number(r.b);
-          if (b >= 0 && b < dag.buckets.count) addStats(series[i]![b]!, st);
-        }
-        for (let i = 0; i < N; i++) {
-          for (const j of inSet) {
-            if (member.has(i)) both[i * N + j] += st.a;
-            else addStats(rest[i * N + j]!, st);
-          }
-        }
+        const stats: KpiStats = { a: Number(r.n), s: Number(r.s), q: Number(r.q), l: Number(r.l), m: Number(r.m) };
+        const f = r.f.map(Number);
+        members.push({ f, stats });
+        const b = Number(r.b);
+        f.forEach((x, i) => {
+          if (x && b >= 0 && b < dag.buckets.count) addStats(series[i]![b]!, stats);
+        });
       }
       // Every measured lead now has its series over time, whatever its family.
       top.forEach((l, i) => {
         l.finding.obs.series = { from: dag.buckets.from, width: dag.buckets.width, cohort: series[i]!, total: totals.byBucket.get(k.index)! };
       });
-      const folded = N < 2 ? new Set<number>() : clusterLeads(top, sizes, (i, j) => ({ both: both[i * N + j]!, jNotI: rest[i * N + j]! }));
+      const folded = top.length < 2 ? new Set<number>() : clusterLeads(top, members);
       const keep = list.filter((_, i) => !folded.has(i)).sort((a, b) => b.finding.impact - a.finding.impact || a.q - b.q);
       keep.forEach((l, i) => (l.rank = i + 1));
       for (const i of [...folded].sort((a, b) => b - a)) leads.splice(leads.indexOf(top[i]!), 1);
@@ -140,13 +161,13 @@ export function stabilityOf(l: Lead): { stable: boolean; halves: HalfResult[] } 
  * are not independent): the CI from per-user cell moments, and p scaled into q; a lead that no longer passes
  * (q ≥ 0.05, or its CI reaching no effect) is dropped. Returns how many were dropped.
  */
-export async function robustLeads(ex: Executor, dag: Dag, d: Dataset, leads: Lead[], sess: string, vocab: string[], signal?: AbortSignal): Promise<number> {
+export async function robustLeads(ex: Executor, m: Memberships, d: Dataset, leads: Lead[], signal?: AbortSignal): Promise<number> {
   if (!d.spec.user) return 0;
   let dropped = 0;
   for (const k of d.kpis) {
     const list = leads.filter((l) => l.finding.obs.kpi.index === k.index && l.finding.expert !== 'trend');
     if (list.length === 0) continue;
-    const uq = userMomentsQuery(dag, k, list.map((l) => ({ node: l.finding.obs.node, key: l.finding.obs.key })), sess, vocab);
+    const uq = userMomentsQuery(await m.tableFor(k.index, list), list.map(memberOf), k.binary);
     const row = (await ex.query<Record<string, number[] | number>>(uq.sql, uq.params, { label: `cluster-robust inference for ${k.kpi.name}`, signal }))[0];
     if (!row) continue;
     const at = (name: string, i: number) => Number((row[name] as number[])[i]);
@@ -193,10 +214,10 @@ export interface ConfounderHint {
  * in the cohort (at least 1.5× their share elsewhere, two-proportion p < 0.001). A CPU spike that hit mostly one
  * region's sessions may be that region's problem: a hint to check, not a verdict.
  */
-export async function confounderHints(ex: Executor, dag: Dag, d: Dataset, l: Lead, sess: string, vocab: string[], signal?: AbortSignal): Promise<ConfounderHint[]> {
+export async function confounderHints(ex: Executor, m: Memberships, d: Dataset, l: Lead, signal?: AbortSignal): Promise<ConfounderHint[]> {
   if (l.finding.obs.hyp.template !== 'nonlocal' || d.spec.attributes.length === 0) return [];
   const o = l.finding.obs;
-  const aq = attributeMixQuery(dag, o.kpi, { node: o.node, key: o.key }, sess, vocab, d.spec.attributes.length);
+  const aq = attributeMixQuery(await m.tableFor(o.kpi.index, [l]), memberOf(l), d.spec.attributes.length);
   const rows = await ex.query<{ i: number; value: string; in_cohort: number; total: number }>(aq.sql, aq.params, { label: `attribute mix of ${o.hyp.title}`, signal });
   const inAll = new Map<number, number>();
   const all = new Map<number, number>();

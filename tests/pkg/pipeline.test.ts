@@ -52,6 +52,43 @@ describe('analyze on synthetic telemetry (embedded ClickHouse)', () => {
     expect(hit.effect.ci_high).toBeGreaterThanOrEqual(hit.effect.value);
   });
 
+  it.each(['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'])('ranks plant %s first or second for its KPI', (id) => {
+    const p = plants.find((x) => x.id === id)!;
+    const top = report.opportunities.filter((o) => o.kpi === p.kpi && o.rank <= 2);
+    const hit = top.find((o) => expresses(p, o) || o.related.some((r) => expresses(p, relatedAsLead(o, r))));
+    if (!hit) throw new Error(`${id} not in the top 2 of ${p.kpi}:\n${top.map((o) => `  ${o.rank}. [${o.template}] ${o.title}`).join('\n')}`);
+  });
+
+  it('finds the trend plant with the trend expert, and dates its onset', () => {
+    const truth = JSON.parse(readFileSync(join(dir, 'ground_truth.json'), 'utf8'));
+    const p9 = truth.plants.find((x: Plant) => x.id === 'P9');
+    const lead = report.opportunities.find((o) => o.kpi === p9.kpi && o.experts.includes('trend'));
+    if (!lead) throw new Error(`no trend lead for ${p9.kpi}: ${report.opportunities.filter((o) => o.kpi === p9.kpi).map((o) => o.title).join(' | ')}`);
+    expect(lead.title).toMatch(/first session/);
+    expect(lead.title).toContain('5.4.0');
+    // The cohort is at the base rate on release day and worsens from there: the onset is the release or soon after.
+    const onset = Date.parse(String(lead.trend!.onset));
+    const release = Date.parse(p9.params.onset);
+    expect(onset).toBeGreaterThanOrEqual(release - 86_400_000);
+    expect(onset).toBeLessThanOrEqual(release + 7 * 86_400_000);
+    expect(lead.statement).toMatch(/getting worse since/);
+  });
+
+  it('says how sure and how stable every lead is, and never says "causes"', () => {
+    expect(report.opportunities.length).toBeGreaterThan(0);
+    for (const o of report.opportunities) {
+      expect(typeof o.stable).toBe('boolean');
+      expect(Array.isArray(o.related)).toBe(true);
+      expect(o.inference).toMatch(/cluster-robust over [\d,]+ users/);
+      expect(o.statement).toMatch(/associated with/);
+      expect(o.statement).not.toMatch(/\b(causes|caused by|is due to|because of)\b/);
+      expect(o.statement).toContain('not a proven cause');
+    }
+    // Plants present all window long hold in both halves.
+    const night = report.opportunities.find((o) => o.template === 'indirect' && o.params.band === 'night')!;
+    expect(night.stable).toBe(true);
+  });
+
   it('reports no lead for the KPI with no planted effect', () => {
     expect(nullKpis.length).toBeGreaterThan(0);
     for (const k of nullKpis) expect(report.opportunities.filter((o) => o.kpi === k)).toEqual([]);
