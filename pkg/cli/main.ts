@@ -12,6 +12,7 @@ import { SchemaError } from '../dataset/source';
 import { FAMILIES, type Family } from '../templates/types';
 import { formatTable } from './format';
 import { explainAnalysis } from '../pipeline/explain';
+import { buildApp } from '../api/app';
 
 const int = (v: string) => {
   const n = Number(v.replace(/_/g, ''));
@@ -127,7 +128,7 @@ export function buildCli(): Command {
   program
     .command('demo')
     .description('Generate synthetic telemetry and analyze it on the embedded engine')
-    .option('-n, --events <n>', 'about how many events', int, 500_000)
+    .option('-n, --events <n>', 'about how many events', int, 300_000)
     .option('-s, --seed <n>', 'random seed', int, 42)
     .option('-o, --out <dir>', 'output folder', './demo-out')
     .option('-f, --format <format>', 'table | json', 'table')
@@ -147,6 +148,39 @@ export function buildCli(): Command {
           `\nGround truth: ${g.files.groundTruth}\nFull report: ${resolve(out, 'report.json')}\nDemo took ${((Date.now() - started) / 1000).toFixed(1)} s. Re-run the analysis: npx surfacer analyze --config ${g.files.config}\n`,
         );
       });
+    });
+
+  program
+    .command('serve')
+    .description('Serve the HTTP API: runs, progress, leads, triage, saved investigations (OpenAPI at /api/openapi.json)')
+    .requiredOption('-c, --config <file>', 'config file (YAML)')
+    .option('--port <n>', 'port (default: server.port, 8787)', int)
+    .option('--host <address>', 'address to listen on (default: server.host, 127.0.0.1)')
+    .option('--insecure-no-auth', 'serve without a bearer token when none is configured (local experiments only)')
+    .action(async (o) => {
+      const cfg = loadConfigFile(o.config);
+      const limits = { maxExecutionTimeS: cfg.analysis.max_execution_time_s, maxMemoryBytes: Math.round(cfg.analysis.max_memory_gb * 1024 ** 3) };
+      const ex = await Executor.open(cfg.store, limits);
+      let app: Awaited<ReturnType<typeof buildApp>>;
+      try {
+        app = await buildApp({ cfg, executor: ex, insecureNoAuth: Boolean(o.insecureNoAuth) });
+      } catch (e) {
+        await ex.close();
+        throw e;
+      }
+      if (!cfg.server.token) app.log.warn('serving WITHOUT authentication (--insecure-no-auth)');
+      const stopped = new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
+      try {
+        await app.listen({ host: o.host ?? cfg.server.host, port: o.port ?? cfg.server.port });
+        const signal = await stopped;
+        app.log.info({ signal }, 'stopping: running analyses are cancelled and marked failed');
+      } finally {
+        await app.close();
+        await ex.close();
+      }
     });
 
   program

@@ -28,6 +28,8 @@ export interface QueryOptions {
   label?: string;
   signal?: AbortSignal;
   settings?: ClickHouseSettings;
+  /** Which session runs it (default: the executor's own, `work` unless made by `onControl()`). */
+  session?: 'work' | 'control';
 }
 
 /** A ClickHouse failure, with the step that failed and ClickHouse's own code. */
@@ -65,7 +67,20 @@ export class Executor {
     private readonly control: ClickHouseClient,
     readonly limits: QueryLimits,
     readonly describeTarget: string,
+    private readonly session: 'work' | 'control' = 'work',
   ) {}
+
+  /**
+   * The same store with queries on the control session by default: small reads and writes (the API's store)
+   * that must not wait behind a long analysis on the work session. Shares the clients: close the original only.
+   */
+  onControl(): Executor {
+    return new Executor(this.kind, this.work, this.control, this.limits, this.describeTarget, 'control');
+  }
+
+  private client(opts: QueryOptions): ClickHouseClient {
+    return (opts.session ?? this.session) === 'control' ? this.control : this.work;
+  }
 
   static async open(target: StoreTarget, limits: QueryLimits = DEFAULT_LIMITS): Promise<Executor> {
     if (target.url) {
@@ -120,7 +135,7 @@ export class Executor {
   /** Rows of a SELECT, as objects. Values travel as bound parameters, never spliced into the SQL. */
   async query<T = Record<string, unknown>>(sql: string, params: Params = {}, opts: QueryOptions = {}): Promise<T[]> {
     return this.run(opts, async (marked, signal) => {
-      const rs = await this.work.query({
+      const rs = await this.client(opts).query({
         query: marked,
         query_params: params,
         format: 'JSONEachRow',
@@ -134,7 +149,7 @@ export class Executor {
   /** A statement with no rows back (DDL, INSERT … SELECT). */
   async command(sql: string, params: Params = {}, opts: QueryOptions = {}): Promise<void> {
     await this.run(opts, async (marked, signal) => {
-      await this.work.command({
+      await this.client(opts).command({
         query: marked,
         query_params: params,
         clickhouse_settings: this.settings(opts.settings),
@@ -147,7 +162,7 @@ export class Executor {
   async insert(table: string, rows: Record<string, unknown>[], opts: QueryOptions = {}): Promise<void> {
     if (rows.length === 0) return;
     await this.run(opts, async (_marked, signal) => {
-      await this.work.insert({ table, values: rows, format: 'JSONEachRow', abort_signal: signal, clickhouse_settings: this.settings(opts.settings) });
+      await this.client(opts).insert({ table, values: rows, format: 'JSONEachRow', abort_signal: signal, clickhouse_settings: this.settings(opts.settings) });
     }, '');
   }
 

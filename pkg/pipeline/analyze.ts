@@ -54,6 +54,8 @@ export interface Opportunity {
   test: string;
   /** From the trend expert, when the cohort's KPI is getting worse over the window. */
   trend?: Record<string, unknown>;
+  /** The cohort vs the rest of the KPI's groups per time bucket (value: failure rate or mean; null without groups). */
+  series?: { from: string; width_ms: number; cohort: { groups: number; value: number | null }[]; rest: { groups: number; value: number | null }[] };
   /** How the CI and q account for dependence: groups independent, or cluster-robust over users. */
   inference: string;
   /** Holds in both halves of the window (each half: cohort worse than the rest, one-sided p < 0.05). */
@@ -156,6 +158,19 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
   }
 }
 
+/** The cohort vs the rest per time bucket, as the lead detail page charts it. */
+function seriesOf(l: Lead): Opportunity['series'] {
+  const s = l.finding.obs.series;
+  if (!s) return undefined;
+  const point = (a: number, sum: number) => ({ groups: a, value: a > 0 ? sum / a : null });
+  return {
+    from: new Date(s.from).toISOString(),
+    width_ms: s.width,
+    cohort: s.cohort.map((c) => point(c.a, c.s)),
+    rest: s.cohort.map((c, b) => point(s.total[b]!.a - c.a, s.total[b]!.s - c.s)),
+  };
+}
+
 /** The lead in words: association, never cause; the numbers; and what to check for non-local leads. */
 export function statementOf(l: Lead, hints: ConfounderHint[]): string {
   const f = l.finding;
@@ -205,6 +220,7 @@ function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number, 
     q_value: l.q,
     impact: f.impact,
     experts: [...new Set([f.expert, ...(l.support ?? []).map((x) => x.finding.expert)])],
+    series: seriesOf(l),
     inference: l.inference ?? 'groups treated as independent (no user column)',
     stable: stabilityOf(l)?.stable ?? false,
     stability: stabilityOf(l),

@@ -1,0 +1,279 @@
+/** Request and response schemas of the HTTP API (zod); the OpenAPI document is generated from them. */
+import { z } from 'zod';
+import { FAMILIES } from '../templates/types';
+import { PLANNER_CHOICES, RUN_STATUSES, TRIAGE_STATUSES } from '../store/types';
+
+export const isoTime = z.string().describe('ISO 8601 date-time (UTC)');
+const json = z.record(z.string(), z.unknown());
+
+export const ErrorBody = z
+  .object({
+    statusCode: z.number().int(),
+    error: z.string(),
+    message: z.string().describe('What is wrong, naming the field, id or header'),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('Each invalid field, for 400'),
+  })
+  .describe('An error');
+
+export const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 500: ErrorBody, 503: ErrorBody };
+export const errorsOf = (...codes: (keyof typeof errors)[]) => Object.fromEntries(codes.map((c) => [c, errors[c]])) as Partial<typeof errors>;
+
+export const Family = z.enum(FAMILIES);
+const when = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO date or date-time, e.g. 2026-10-01 or 2026-10-01T12:00:00Z' })
+  .describe('ISO 8601 date or date-time');
+
+export const RunRequestBody = z
+  .object({
+    prompt: z.string().max(4000).optional().describe('What to look for, in words; picks KPIs and explains the plan'),
+    kpis: z.array(z.string().min(1)).max(100).optional().describe('KPIs to analyze (default: from the prompt, else all)'),
+    families: z.array(Family).max(FAMILIES.length).optional().describe('Template families to test (default: every available one)'),
+    params: z
+      .partialRecord(Family, json)
+      .optional()
+      .describe('Per-family parameters; each checked against the family’s schema (GET /api/templates)'),
+    from: when.optional().describe('Window start (inclusive)'),
+    to: when.optional().describe('Window end (exclusive)'),
+    planner: z.enum(PLANNER_CHOICES).optional().describe('auto (default): the LLM planner when planner.llm is configured, else deterministic'),
+  })
+  .strict();
+
+export const Progress = z.object({
+  stage: z.string().describe('queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in'),
+  done: z.number(),
+  total: z.number(),
+  unit: z.string().describe('What done/total count: queries (aggregate), leads (evidence, store), stages (the analysis stages), or empty'),
+  message: z.string().optional(),
+  updated_at: isoTime,
+});
+
+export const PlanItem = z.object({ template: z.string(), params: json, kpis: z.array(z.string()), reason: z.string() });
+export const PlanBody = z.object({
+  run_id: z.string(),
+  created_at: isoTime,
+  planner: z.string().describe('deterministic or llm'),
+  fallback: z.string().nullable().describe('Why the LLM planner’s plan was not used, if it was asked'),
+  kpis: z.array(z.string()),
+  items: z.array(PlanItem).describe('The hypothesis classes chosen, in order, each with why'),
+  notes: z.array(z.string()),
+  feedback: json.nullable().describe('Earlier triage and effect sizes given to the planner (FeedbackSummary)'),
+});
+
+export const RunSummary = z.object({
+  hypotheses_tested: z.number(),
+  kpis: z.array(z.object({ name: z.string(), kind: z.string(), groups: z.number(), value: z.number() })),
+  window: z.object({ from: z.string(), to: z.string() }),
+  groups: z.number(),
+  events: z.number(),
+  timings: z.record(z.string(), z.number()),
+  dropped_by_robust_inference: z.number(),
+  leads: z.number(),
+  new_leads: z.number(),
+  known_leads: z.number(),
+  lead_ids: z.array(z.string()),
+});
+
+export const RunBody = z.object({
+  id: z.string(),
+  status: z.enum(RUN_STATUSES),
+  created_at: isoTime,
+  started_at: isoTime.nullable(),
+  finished_at: isoTime.nullable(),
+  updated_at: isoTime,
+  request: json,
+  progress: Progress,
+  planner: z.string().nullable(),
+  error: z.string().nullable().describe('Why the run failed or stopped'),
+  summary: RunSummary.nullable(),
+  plan: PlanBody.nullable(),
+  investigation_id: z.string().nullable(),
+  links: z.object({ self: z.string(), plan: z.string(), opportunities: z.string(), cancel: z.string() }),
+});
+
+export const RunList = z.object({ items: z.array(RunBody.omit({ plan: true })), total: z.number(), limit: z.number(), offset: z.number() });
+
+export const RunListQuery = z
+  .object({
+    status: z.union([z.string(), z.array(z.string())]).optional().describe(`Comma-separated or repeated: ${RUN_STATUSES.join(', ')}`),
+    investigation: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const Lead = z.object({
+  id: z.string().describe('sha256 of the fingerprint: the same hypothesis on the same KPI is the same lead in every run'),
+  fingerprint: z.string(),
+  kpi: z.string(),
+  template: z.string(),
+  region: z.string().describe('Coarse parameter region (for priors from triage)'),
+  title: z.string(),
+  cohort: z.string(),
+  impact: z.number(),
+  effect: z.object({ measure: z.string(), value: z.number() }),
+  relative_effect: z.number().nullable(),
+  q_value: z.number(),
+  p_value: z.number(),
+  cohort_size: z.number(),
+  rank: z.number(),
+  stable: z.boolean(),
+  status: z.enum(TRIAGE_STATUSES),
+  note: z.string(),
+  triaged_at: isoTime.nullable(),
+  triaged_by: z.string(),
+  known: z.boolean().describe('Found by an earlier run too'),
+  runs_seen: z.number(),
+  first_seen: isoTime,
+  last_seen: isoTime,
+  first_run_id: z.string(),
+  last_run_id: z.string(),
+  link: z.string(),
+});
+
+export const LeadList = z.object({ items: z.array(Lead), total: z.number(), limit: z.number(), offset: z.number() });
+
+export const LeadListQuery = z
+  .object({
+    kpi: z.union([z.string(), z.array(z.string())]).optional().describe('KPI name(s), comma-separated or repeated'),
+    status: z.union([z.string(), z.array(z.string())]).optional().describe(`Comma-separated or repeated: ${TRIAGE_STATUSES.join(', ')}`),
+    template: z.union([z.string(), z.array(z.string())]).optional().describe(`Family name(s): ${FAMILIES.join(', ')}`),
+    known: z.enum(['true', 'false']).optional(),
+    run: z.string().optional().describe('Only leads found by this run'),
+    from: z.string().optional().describe('Leads seen at or after this time (last_seen ≥ from)'),
+    to: z.string().optional().describe('Leads first seen before this time (first_seen < to)'),
+    sort: z.enum(['impact', 'last_seen', 'first_seen', 'q_value']).default('impact'),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const Series = z
+  .object({
+    from: z.union([z.number(), z.string()]),
+    width_ms: z.number(),
+    cohort: z.array(z.object({ groups: z.number(), value: z.number().nullable() })),
+    rest: z.array(z.object({ groups: z.number(), value: z.number().nullable() })),
+  })
+  .describe('Cohort vs rest per time bucket');
+
+export const Evidence = z.object({
+  run_id: z.string().describe('The run this evidence is from'),
+  series: Series.nullable(),
+  halves: z.array(json).nullable().describe('The KPI in the cohort vs the rest in each half of the window'),
+  example_groups: z.array(z.string()).describe('Up to 20 ids of groups in the cohort'),
+  example_error: z.string().optional(),
+  group_column: z.string(),
+  sql: z.string().describe('Standalone SELECT of the cohort’s groups'),
+});
+
+export const TriageEntry = z.object({ at: isoTime, status: z.enum(TRIAGE_STATUSES), previous_status: z.string(), note: z.string(), by: z.string() });
+export const LeadRun = z.object({
+  run_id: z.string(),
+  seen_at: isoTime,
+  rank: z.number(),
+  is_new: z.boolean(),
+  impact: z.number(),
+  effect: z.number(),
+  q_value: z.number(),
+  cohort_size: z.number(),
+});
+
+export const LeadDetail = Lead.extend({
+  statement: z.string(),
+  opportunity: json.describe('The whole lead as the analysis reported it (Opportunity)'),
+  evidence: Evidence,
+  triage: z.array(TriageEntry),
+  history: z.array(LeadRun).describe('Each run that found it, newest first'),
+});
+
+export const LeadDetailQuery = z.object({ run: z.string().optional().describe('Evidence as of this run (default: the last run that found it)') }).strict();
+
+export const TriageBody = z
+  .object({
+    status: z.enum(TRIAGE_STATUSES).optional(),
+    note: z.string().max(4000).optional(),
+    by: z.string().min(1).max(200).optional().describe('Who triages (default: api)'),
+  })
+  .strict()
+  .refine((b) => b.status !== undefined || b.note !== undefined, { message: 'give a status or a note (or both)' });
+
+export const Schedule = z
+  .object({
+    every: z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*(m|h|d)\s*$/, 'expected an interval of minutes, hours or days, e.g. 30m, 6h, 1d')
+      .describe('Interval between runs: 30m, 6h, 1d (at least 1m)'),
+  })
+  .strict();
+
+export const InvestigationInput = z
+  .object({
+    name: z.string().min(1).max(200),
+    request: RunRequestBody,
+    schedule: Schedule.nullable().optional().describe('null or absent: run on demand only'),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+export const InvestigationPatch = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    request: RunRequestBody.optional(),
+    schedule: Schedule.nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+export const Investigation = z.object({
+  id: z.string(),
+  name: z.string(),
+  request: json,
+  schedule: z.object({ every: z.string(), every_ms: z.number() }).nullable(),
+  enabled: z.boolean(),
+  created_at: isoTime,
+  updated_at: isoTime,
+  last_run_id: z.string().nullable(),
+  last_run_at: isoTime.nullable(),
+  next_run_at: isoTime.nullable(),
+});
+
+export const IdParam = z.object({ id: z.string().min(1).max(100) }).strict();
+
+export const Health = z.object({
+  status: z.literal('ok'),
+  version: z.string(),
+  store: z.enum(['embedded', 'server']),
+  schema_version: z.number(),
+  runs: z.object({ queued: z.number(), running: z.number() }),
+});
+
+export const Kpi = z.object({
+  name: z.string(),
+  kind: z.string(),
+  description: z.string(),
+  definition: json.describe('The KPI as configured: funnel, failure_events, failure_when or numeric'),
+  higher_is_better: z.boolean(),
+});
+
+export const DatasetBody = z.object({
+  events: z.object({
+    source: z.string(),
+    time: z.string(),
+    group: z.string(),
+    user: z.string().nullable(),
+    event: z.string(),
+    attributes: z.array(z.string()),
+    timezone: z.string(),
+  }),
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  kpis: z.array(Kpi.extend({ outcome_events: z.array(z.string()) })),
+  contexts: z.array(z.object({ name: z.string(), source: z.string(), time: z.string(), value: z.string(), threshold: z.number().nullable() })),
+  event_names: z.array(z.object({ name: z.string(), events: z.number(), groups: z.number() })).describe('Most frequent first (up to 200)'),
+  range: z.object({ from: isoTime, to: isoTime }),
+  groups: z.number(),
+  total_events: z.number(),
+  inspected_at: isoTime,
+});
+
+export const Template = z.object({ name: z.string(), summary: z.string(), example: z.string(), params_schema: json });

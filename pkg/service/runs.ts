@@ -1,0 +1,301 @@
+/**
+ * Runs in the service: a queue with at most `server.max_concurrent_runs` analyses at a time, each with its own
+ * AbortController. A run inspects the data, plans (LLM planner when configured, falling back as it does; else
+ * the deterministic planner), both fed with earlier triage; analyzes; reads example groups for each lead; stores
+ * its leads. Progress is kept in memory and written to the `runs` table on every change of stage.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LoadedConfig } from '../config/load';
+import { inspectDataset } from '../dataset/inspect';
+import { CancelledError, type Executor } from '../execute/executor';
+import { quoteIdent } from '../execute/sql';
+import { analyze, type Progress } from '../pipeline/analyze';
+import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
+import { llmPlan, type FeedbackSummary } from '../planner/llm';
+import type { LeadInput, ResultStore } from '../store/store';
+import type { LeadEvidence, OpportunityWithSeries, RunProgress, RunRecord, RunRequest, RunStatus } from '../store/types';
+import { pushAnnotations, type AnnotationLogger } from './grafana';
+import { parseTime } from './validate';
+
+export interface Logger extends AnnotationLogger {
+  error(obj: object, msg: string): void;
+}
+
+export const RESTART_REASON = 'interrupted by a restart of the service';
+export const SHUTDOWN_REASON = 'interrupted: the service stopped while this run was in progress';
+const CANCEL_REASON = 'cancelled by request';
+const EXAMPLES = 20;
+
+interface Live {
+  run: RunRecord;
+  ac: AbortController;
+  abortReason?: 'cancel' | 'shutdown';
+  persisted: Promise<void>;
+  done?: Promise<void>;
+}
+
+export class Conflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Conflict';
+  }
+}
+
+export interface RunManagerOptions {
+  cfg: LoadedConfig;
+  /** The analysis executor (work session). */
+  ex: Executor;
+  store: ResultStore;
+  log: Logger;
+  maxConcurrent?: number;
+}
+
+export class RunManager {
+  private readonly live = new Map<string, Live>();
+  private readonly queue: string[] = [];
+  private running = 0;
+  private closed = false;
+  private readonly max: number;
+
+  constructor(private readonly o: RunManagerOptions) {
+    this.max = Math.max(1, o.maxConcurrent ?? o.cfg.server.max_concurrent_runs ?? 1);
+  }
+
+  /** Queues a run (the request was checked by the caller); resolves once the run is stored as `queued`. */
+  async submit(request: RunRequest, opts: { investigationId?: string } = {}): Promise<RunRecord> {
+    if (this.closed) throw new Conflict('the service is shutting down');
+    const now = Date.now();
+    const run: RunRecord = {
+      id: randomUUID(),
+      status: 'queued',
+      created_at: now,
+      started_at: null,
+      finished_at: null,
+      updated_at: now,
+      request,
+      progress: { stage: 'queued', done: 0, total: 0, updated_at: now },
+      planner: '',
+      error: '',
+      summary: null,
+      investigation_id: opts.investigationId ?? '',
+    };
+    const l: Live = { run, ac: new AbortController(), persisted: Promise.resolve() };
+    this.live.set(run.id, l);
+    await this.persist(l);
+    this.queue.push(run.id);
+    this.pump();
+    return { ...run };
+  }
+
+  /** The live record of a queued or running run (fresher than the table), or undefined. */
+  get(id: string): RunRecord | undefined {
+    const l = this.live.get(id);
+    return l ? { ...l.run, progress: { ...l.run.progress } } : undefined;
+  }
+
+  /** Runs of this process waiting and running. */
+  counts(): { queued: number; running: number } {
+    return { queued: this.queue.length, running: this.running };
+  }
+
+  activeForInvestigation(invId: string): RunRecord | undefined {
+    for (const l of this.live.values()) if (l.run.investigation_id === invId) return this.get(l.run.id);
+    return undefined;
+  }
+
+  /** Cancels a queued or running run; undefined when this process does not run it (finished, or unknown). */
+  async cancel(id: string): Promise<RunRecord | undefined> {
+    const l = this.live.get(id);
+    if (!l) return undefined;
+    const qi = this.queue.indexOf(id);
+    if (qi >= 0) {
+      this.queue.splice(qi, 1);
+      this.finish(l, 'cancelled', CANCEL_REASON);
+      await l.persisted;
+      return this.snapshot(l);
+    }
+    l.abortReason ??= 'cancel';
+    l.ac.abort(new CancelledError(CANCEL_REASON));
+    await l.done?.catch(() => undefined);
+    await l.persisted;
+    return this.snapshot(l);
+  }
+
+  /** Stops everything: queued and running runs end `failed` with SHUTDOWN_REASON. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const id of this.queue.splice(0)) {
+      const l = this.live.get(id);
+      if (l) this.finish(l, 'failed', SHUTDOWN_REASON);
+    }
+    const running = [...this.live.values()];
+    for (const l of running) {
+      l.abortReason ??= 'shutdown';
+      l.ac.abort(new CancelledError(SHUTDOWN_REASON));
+    }
+    await Promise.allSettled(running.map((l) => l.done ?? Promise.resolve()));
+    await Promise.allSettled(running.map((l) => l.persisted));
+  }
+
+  /** Resolves when nothing is queued or running (for tests and graceful stops). */
+  async idle(): Promise<void> {
+    while (this.live.size) await Promise.allSettled([...this.live.values()].map((l) => l.done ?? l.persisted));
+  }
+
+  private snapshot(l: Live): RunRecord {
+    return { ...l.run, progress: { ...l.run.progress } };
+  }
+
+  private persist(l: Live): Promise<void> {
+    const snap = this.snapshot(l);
+    l.persisted = l.persisted
+      .then(() => this.o.store.saveRun(snap))
+      .catch((e) => this.o.log.error({ run: snap.id, error: (e as Error).message }, 'could not save the run'));
+    return l.persisted;
+  }
+
+  private setProgress(l: Live, p: Omit<RunProgress, 'updated_at'>): void {
+    const stageChanged = p.stage !== l.run.progress.stage;
+    const now = Date.now();
+    l.run.progress = { ...p, updated_at: now };
+    l.run.updated_at = now;
+    if (stageChanged) void this.persist(l);
+  }
+
+  private finish(l: Live, status: RunStatus, error = ''): void {
+    const now = Date.now();
+    l.run.status = status;
+    l.run.error = error;
+    l.run.finished_at = now;
+    l.run.updated_at = now;
+    const ended = status === 'succeeded';
+    l.run.progress = ended ? { stage: 'done', done: 1, total: 1, updated_at: now } : { ...l.run.progress, updated_at: now }; // where it stopped
+    void this.persist(l);
+    this.live.delete(l.run.id);
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running < this.max && this.queue.length) {
+      const id = this.queue.shift()!;
+      const l = this.live.get(id);
+      if (!l) continue;
+      this.running++;
+      l.done = this.execute(l).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async execute(l: Live): Promise<void> {
+    const { cfg, ex, store, log } = this.o;
+    const run = l.run;
+    const signal = l.ac.signal;
+    const req = run.request;
+    const from = parseTime(req.from);
+    const to = parseTime(req.to);
+    const checkAbort = () => {
+      if (signal.aborted) throw new CancelledError(CANCEL_REASON);
+    };
+    try {
+      run.status = 'running';
+      run.started_at = Date.now();
+      this.setProgress(l, { stage: 'inspect', done: 0, total: 0, message: 'checking the config against the data' });
+      log.info({ run: run.id, request: req }, 'run started');
+      const d = await inspectDataset(ex, cfg, { from, to });
+      checkAbort();
+
+      this.setProgress(l, { stage: 'plan', done: 0, total: 0 });
+      const feedback = await store.feedbackSummary();
+      const planReq: PlanRequest = { prompt: req.prompt, kpis: req.kpis, families: req.families, params: req.params };
+      const useLlm = req.planner === 'llm' || (req.planner !== 'deterministic' && Boolean(cfg.planner.llm));
+      let plan: Plan;
+      if (useLlm && cfg.planner.llm) {
+        this.setProgress(l, { stage: 'plan', done: 0, total: 0, message: `asking ${cfg.planner.llm.model}` });
+        plan = await llmPlan(d, planReq, { host: cfg.planner.llm.host, model: cfg.planner.llm.model, timeoutMs: cfg.planner.llm.timeout_s * 1000, feedback, signal });
+      } else {
+        plan = deterministicPlan(d, { ...planReq, feedback });
+      }
+      checkAbort();
+      run.planner = plan.planner;
+      await store.savePlan(run.id, plan, feedback);
+      log.info({ run: run.id, planner: plan.planner, fallback: plan.fallback, families: plan.items.map((i) => i.template) }, 'run planned');
+
+      const report = await analyze(ex, cfg, {
+        ...planReq,
+        from,
+        to,
+        plan,
+        signal,
+        onProgress: (p: Progress) => {
+          if (p.stage !== 'done') this.setProgress(l, { stage: p.stage, done: p.done, total: p.total, message: p.message });
+        },
+      });
+      checkAbort();
+
+      const leads: LeadInput[] = [];
+      const opps = report.opportunities as OpportunityWithSeries[];
+      for (const [i, o] of opps.entries()) {
+        this.setProgress(l, { stage: 'evidence', done: i, total: opps.length, message: 'example groups of each lead' });
+        leads.push({ opportunity: o, evidence: await this.evidence(o, signal) });
+      }
+      checkAbort();
+      this.setProgress(l, { stage: 'store', done: 0, total: leads.length });
+      const stored = await store.recordLeads(run.id, Date.now(), leads);
+      run.summary = {
+        hypotheses_tested: report.hypotheses_tested,
+        kpis: report.kpis,
+        window: report.window,
+        groups: report.groups,
+        events: report.events,
+        timings: report.timings,
+        dropped_by_robust_inference: report.dropped_by_robust_inference,
+        leads: stored.ids.length,
+        new_leads: stored.newIds.length,
+        known_leads: stored.knownIds.length,
+        lead_ids: stored.ids,
+      };
+      this.finish(l, 'succeeded');
+      log.info({ run: run.id, leads: stored.ids.length, new: stored.newIds.length, known: stored.knownIds.length, hypotheses: report.hypotheses_tested }, 'run succeeded');
+      await l.persisted;
+      if (cfg.grafana && stored.newIds.length) {
+        const fresh = await store.leadsByIds(stored.newIds).catch(() => []);
+        await pushAnnotations(cfg.grafana, fresh, log).catch((e) => log.warn({ error: (e as Error).message }, 'annotation push failed'));
+      }
+    } catch (e) {
+      const err = e as Error;
+      if (signal.aborted || err instanceof CancelledError) {
+        const shutdown = l.abortReason === 'shutdown';
+        this.finish(l, shutdown ? 'failed' : 'cancelled', shutdown ? SHUTDOWN_REASON : CANCEL_REASON);
+        log.info({ run: run.id, reason: l.run.error }, shutdown ? 'run interrupted' : 'run cancelled');
+      } else {
+        // ConfigError, SchemaError and QueryError messages are written for users; anything else is kept as is.
+        this.finish(l, 'failed', err.message || String(e));
+        log.error({ run: run.id, error: err.message, stack: err.stack }, 'run failed');
+      }
+      await l.persisted;
+    }
+  }
+
+  /** The lead's series and halves as of this run, and up to 20 group ids of its cohort (its SQL, LIMIT 20). */
+  private async evidence(o: OpportunityWithSeries, signal: AbortSignal): Promise<LeadEvidence> {
+    const group = this.o.cfg.dataset.events.group;
+    const ev: LeadEvidence = {
+      series: o.series ?? null,
+      halves: o.stability?.halves ?? null,
+      example_groups: [],
+      group_column: group,
+      sql: o.sql,
+    };
+    try {
+      const rows = await this.o.ex.query<{ g: string }>(`SELECT toString(${quoteIdent(group)}) AS g FROM (\n${o.sql}\n) LIMIT ${EXAMPLES}`, {}, { label: 'example groups', signal });
+      ev.example_groups = rows.map((r) => String(r.g));
+    } catch (e) {
+      if (signal.aborted) throw e;
+      ev.example_error = (e as Error).message;
+    }
+    return ev;
+  }
+}
+
+export type { FeedbackSummary };

@@ -1,0 +1,163 @@
+import type { Opportunity } from '../pipeline/analyze';
+import type { Family } from '../templates/types';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const ACTIVE_STATUSES: RunStatus[] = ['queued', 'running'];
+
+export const TRIAGE_STATUSES = ['new', 'acknowledged', 'useful', 'dismissed'] as const;
+export type TriageStatus = (typeof TRIAGE_STATUSES)[number];
+
+export const PLANNER_CHOICES = ['auto', 'deterministic', 'llm'] as const;
+
+/** What to analyze; the body of POST /api/runs and the request of a saved investigation. */
+export interface RunRequest {
+  prompt?: string;
+  kpis?: string[];
+  families?: Family[];
+  params?: Partial<Record<Family, Record<string, unknown>>>;
+  /** ISO date-times; the window [from, to). */
+  from?: string;
+  to?: string;
+  planner?: (typeof PLANNER_CHOICES)[number];
+}
+
+export interface RunProgress {
+  stage: string;
+  /** Units of the stage: queries for `aggregate`, leads for `evidence`, stages otherwise. */
+  done: number;
+  total: number;
+  message?: string;
+  updated_at: number;
+}
+
+export interface RunSummary {
+  hypotheses_tested: number;
+  kpis: { name: string; kind: string; groups: number; value: number }[];
+  window: { from: string; to: string };
+  groups: number;
+  events: number;
+  timings: Record<string, number>;
+  dropped_by_robust_inference: number;
+  leads: number;
+  new_leads: number;
+  known_leads: number;
+  lead_ids: string[];
+}
+
+export interface RunRecord {
+  id: string;
+  status: RunStatus;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+  request: RunRequest;
+  progress: RunProgress;
+  planner: string;
+  error: string;
+  summary: RunSummary | null;
+  investigation_id: string;
+}
+
+/** Cohort vs rest per time bucket; `Opportunity.series` when the analysis provides it. */
+export interface LeadSeries {
+  from: number | string;
+  width_ms: number;
+  cohort: { groups: number; value: number | null }[];
+  rest: { groups: number; value: number | null }[];
+}
+
+/** What a lead was based on, as of the run that found it. */
+export interface LeadEvidence {
+  series: LeadSeries | null;
+  halves: unknown[] | null;
+  /** Up to 20 ids of groups in the cohort (the lead's SQL with LIMIT 20), as strings. */
+  example_groups: string[];
+  example_error?: string;
+  group_column: string;
+  sql: string;
+}
+
+export type OpportunityWithSeries = Opportunity & { series?: LeadSeries };
+
+export interface LeadRecord {
+  id: string;
+  fingerprint: string;
+  kpi: string;
+  template: string;
+  region: string;
+  title: string;
+  cohort: string;
+  impact: number;
+  effect: { measure: string; value: number };
+  relative_effect: number | null;
+  q_value: number;
+  p_value: number;
+  cohort_size: number;
+  rank: number;
+  stable: boolean;
+  status: TriageStatus;
+  note: string;
+  triaged_at: number | null;
+  triaged_by: string;
+  known: boolean;
+  runs_seen: number;
+  first_seen: number;
+  last_seen: number;
+  first_run_id: string;
+  last_run_id: string;
+  link: string;
+}
+
+export interface LeadDetail extends LeadRecord {
+  opportunity: OpportunityWithSeries;
+  evidence: LeadEvidence;
+}
+
+export interface TriageEntry {
+  at: number;
+  status: TriageStatus;
+  previous_status: TriageStatus;
+  note: string;
+  actor: string;
+}
+
+export interface LeadRunEntry {
+  run_id: string;
+  seen_at: number;
+  rank: number;
+  is_new: boolean;
+  impact: number;
+  effect: number;
+  q_value: number;
+  cohort_size: number;
+}
+
+export interface InvestigationRecord {
+  id: string;
+  name: string;
+  request: RunRequest;
+  /** Milliseconds between runs; 0 = no schedule (run on demand). */
+  every_ms: number;
+  enabled: boolean;
+  created_at: number;
+  updated_at: number;
+  last_run_id: string;
+  last_run_at: number | null;
+  next_run_at: number | null;
+}
+
+export interface LeadFilter {
+  kpis?: string[];
+  statuses?: TriageStatus[];
+  templates?: string[];
+  known?: boolean;
+  runId?: string;
+  /** Leads seen in [from, to): first_seen < to and last_seen >= from (epoch ms). */
+  from?: number;
+  to?: number;
+  sort?: 'impact' | 'last_seen' | 'first_seen' | 'q_value';
+  limit: number;
+  offset: number;
+}
