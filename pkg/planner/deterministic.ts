@@ -38,19 +38,41 @@ const FAMILY_WORDS: Record<Family, RegExp> = {
 const words = (s: string) => new Set(s.toLowerCase().match(/[a-z0-9_]+/g) ?? []);
 
 /** KPIs the prompt is about: names or description words shared with the prompt; all when none match. */
+/** Words an operator uses for each kind of KPI, besides the KPI's own name and description. */
+const KIND_WORDS: Record<string, string[]> = {
+  funnel: ['fail', 'failure', 'drop', 'abandon', 'conversion', 'convert', 'complete', 'funnel'],
+  failure_events: ['fail', 'failure', 'error', 'crash', 'broken'],
+  failure_when: ['fail', 'failure', 'error', 'broken'],
+  numeric: ['slow', 'latency', 'time', 'duration', 'load', 'fast'],
+};
+
+/**
+ * KPIs the prompt is about. Each KPI's vocabulary is its name and description (weight 2) and its kind's words
+ * (weight 1); a prompt word counts by that weight times how specific it is (log(1 + KPIs / KPIs using it)), so "payment failures" picks the payment KPI,
+ * not every KPI with "failure" in it. The best-scoring KPIs win; none matching means every KPI.
+ */
 export function kpisForPrompt(d: Dataset, prompt: string | undefined): { kpis: string[]; why: string } {
   const all = d.kpis.map((k) => k.kpi.name);
   if (!prompt?.trim()) return { kpis: all, why: 'no prompt: every KPI' };
-  const pw = words(prompt);
-  const stem = (w: string) => w.replace(/(ing|ions?|s|ed|ures?)$/, '');
-  const pstems = new Set([...pw].map(stem).filter((w) => w.length >= 4));
-  const scored = d.kpis.map((k) => {
-    const kw = new Set([...words(k.kpi.name.replace(/_/g, ' ')), ...words(k.kpi.description)]);
-    const hits = [...kw].filter((w) => w.length >= 4 && pstems.has(stem(w)));
-    return { name: k.kpi.name, hits };
+  const stem = (w: string) => w.replace(/(sh|ch|ss|x)es$/, '$1').replace(/(ing|ions?|s|ed|ures?)$/, '');
+  const pstems = new Set([...words(prompt)].map(stem).filter((w) => w.length >= 3));
+  // stem → [word, weight]: the KPI's own words count twice its kind's generic words.
+  const vocab = d.kpis.map((k) => {
+    const m = new Map<string, [string, number]>();
+    for (const w of KIND_WORDS[k.kind] ?? []) m.set(stem(w), [w, 1]);
+    for (const w of [...words(k.kpi.name.replace(/_/g, ' ')), ...words(k.kpi.description)]) if (w.length >= 3) m.set(stem(w), [w, 2]);
+    return m;
   });
-  const best = scored.filter((s) => s.hits.length > 0);
-  if (best.length === 0) return { kpis: all, why: 'the prompt names no KPI: every KPI' };
+  const df = new Map<string, number>();
+  vocab.forEach((v) => v.forEach((_, st) => df.set(st, (df.get(st) ?? 0) + 1)));
+  const scored = d.kpis.map((k, i) => {
+    const hits = [...vocab[i]!.keys()].filter((st) => pstems.has(st));
+    const score = hits.reduce((acc, st) => acc + vocab[i]!.get(st)![1] * Math.log(1 + d.kpis.length / df.get(st)!), 0);
+    return { name: k.kpi.name, hits: hits.map((st) => vocab[i]!.get(st)![0]), score };
+  });
+  const max = Math.max(...scored.map((s) => s.score));
+  if (!(max > 0)) return { kpis: all, why: 'the prompt names no KPI: every KPI' };
+  const best = scored.filter((s) => s.score >= max * 0.999);
   return { kpis: best.map((s) => s.name), why: best.map((s) => `${s.name} (prompt mentions ${s.hits.join(', ')})`).join('; ') };
 }
 
