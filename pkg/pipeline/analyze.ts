@@ -28,6 +28,8 @@ export interface AnalyzeOptions extends PlanRequest {
   onProgress?: (p: Progress) => void;
   /** A plan made elsewhere (the LLM planner); default: the deterministic planner. */
   plan?: Plan;
+  /** The dataset as already inspected for this window (by whoever planned): saves the inspection scan. */
+  dataset?: Dataset;
 }
 
 export interface Opportunity {
@@ -94,7 +96,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     }
   };
   const q = { signal: opts.signal };
-  const d = await t('inspect', () => inspectDataset(ex, cfg, { from: opts.from, to: opts.to }));
+  const d = opts.dataset ?? (await t('inspect', () => inspectDataset(ex, cfg, { from: opts.from, to: opts.to })));
   const plan = opts.plan ?? deterministicPlan(d, opts);
   const db = cfg.store.results_database;
   const runTag = randomUUID().replace(/-/g, '');

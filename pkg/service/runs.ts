@@ -226,6 +226,7 @@ export class RunManager {
         from,
         to,
         plan,
+        dataset: d,
         signal,
         onProgress: (p: Progress) => {
           if (p.stage !== 'done') this.setProgress(l, { stage: p.stage, done: p.done, total: p.total, message: p.message });
