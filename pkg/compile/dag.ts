@@ -2,7 +2,7 @@ import type { Params } from '../execute/executor';
 import { pushTo } from '../util/collections';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import { getTemplate } from '../templates/catalog';
-import { canonicalJson, codesOf, type Family, type NodeContext, type NodeSpec, type Profile } from '../templates/types';
+import { canonicalJson, codesOf, KEY_BITS, type Family, type NodeContext, type NodeSpec, type Profile } from '../templates/types';
 import { NO_CUT } from './sessionize';
 
 /** A hypothesis class chosen by a planner: one template, its parameters, the KPIs it is tested against. */
@@ -35,6 +35,8 @@ export interface FamilyNode {
 /** One scan of the session table: the keys of its nodes for every group, aggregated per key for its KPIs. */
 export interface AggregateQuery {
   id: string;
+  /** Keys are UInt64: the node's number above KEY_BITS, the node's own integer key below. */
+  intKeys: boolean;
   /** Rows per key and time bucket (b), for the trend expert; otherwise one row per key. */
   byBucket: boolean;
   nodes: string[];
@@ -155,6 +157,7 @@ export function compileDag(
   }
   const totals: AggregateQuery = {
     id: 'totals',
+    intKeys: false,
     byBucket: true,
     nodes: [],
     kpis: d.kpis,
@@ -191,20 +194,44 @@ function aggregateQuery(
   const p: Params = { ...params, [`${id}_min`]: minSupport };
   nodes.forEach((n) => Object.assign(p, n.spec.params));
   const preludes = nodes.map((n) => n.spec.prelude).filter(Boolean);
-  const keys = nodes.map((n) => `arrayMap(x -> concat('${n.id}|', x), ${n.spec.keys})`);
+  // All-integer scans group by a UInt64 (the node's number in the high bits); otherwise by 'node|key' strings.
+  const intKeys = nodes.every((n) => n.spec.intKeys);
+  const keys = nodes.map((n) =>
+    intKeys
+      ? `arrayMap(x -> x + ${nodeKeyBase(n.id)}, ${n.spec.keys})`
+      : `arrayMap(x -> concat('${n.id}|', ${n.spec.intKeys ? 'toString(x)' : 'x'}), ${n.spec.keys})`,
+  );
   const kpiCols = kpis.map((k) => `k${k.index}`);
-  const sql = `SELECT key,${byBucket ? ' b,' : ''} count() AS n,
+  // Integer keys come back as text: they exceed 2^53, and JSON numbers would round them.
+  const sql = `SELECT ${intKeys ? 'toString(ik) AS key' : 'key'},${byBucket ? ' b,' : ''} count() AS n,
   ${statsColumns(kpis).join(',\n  ')}
 FROM (
   SELECT
     ${[...(byBucket ? [BUCKET] : []), ...kpiCols, ...rowCols, ...preludes, `arrayConcat(\n      ${keys.join(',\n      ')}\n    ) AS keys`].join(',\n    ')}
   FROM ${sessTable}
 )
-ARRAY JOIN keys AS key
-${byBucket ? 'GROUP BY key, b' : `GROUP BY key\nHAVING n >= {${id}_min:UInt64}`}`;
+ARRAY JOIN keys AS ${intKeys ? 'ik' : 'key'}
+${byBucket ? `GROUP BY ${intKeys ? 'ik' : 'key'}, b` : `GROUP BY ${intKeys ? 'ik' : 'key'}\nHAVING n >= {${id}_min:UInt64}`}`;
   // Per-bucket rows carry no support floor: it applies to the key's total, after the rows are summed.
   if (byBucket) delete p[`${id}_min`];
-  return { id, byBucket, nodes: nodes.map((n) => n.id), kpis, sql, params: p };
+  return { id, intKeys, byBucket, nodes: nodes.map((n) => n.id), kpis, sql, params: p };
+}
+
+/** The high bits of a node's integer keys: its number (n12 → 12) shifted above KEY_BITS, as a UInt64 literal. */
+export function nodeKeyBase(nodeId: string): string {
+  const i = Number(nodeId.slice(1));
+  if (!Number.isInteger(i) || i < 0 || i >= 2 ** (64 - KEY_BITS)) throw new Error(`node id ${nodeId} does not fit an integer key`);
+  return `${BigInt(i) << BigInt(KEY_BITS)}`;
+}
+
+/** Splits an aggregate row's key into its node and the node's own key (decimal for integer keys). */
+export function splitKey(q: Pick<AggregateQuery, 'intKeys'>, key: string): { node: string; key: string } {
+  if (q.intKeys) {
+    const v = BigInt(key);
+    return { node: `n${v >> BigInt(KEY_BITS)}`, key: (v & ((1n << BigInt(KEY_BITS)) - 1n)).toString() };
+  }
+  const bar = key.indexOf('|');
+  return { node: key.slice(0, bar), key: key.slice(bar + 1) };
 }
 
 function groupBy<T>(xs: T[], f: (x: T) => string): Map<string | null, T[]> {

@@ -23,8 +23,15 @@ export function membershipTableSql(dag: Dag, k: KpiInfo, members: Member[], sess
   const params: Params = { ...seq.params, bk_from: dag.buckets.from, bk_width: dag.buckets.width };
   nodes.forEach((n) => Object.assign(params, n.spec.params));
   // Each node's member keys as one set: a hash intersection per group rather than a scan of the keys per member.
-  nodes.forEach((n) => (params[`${n.id}_mb`] = members.filter((m) => m.node === n.id).map((m) => m.key)));
-  const present = nodes.map((n) => `arrayMap(x -> concat('${n.id}|', x), arrayIntersect(${n.id}_keys, {${n.id}_mb:Array(String)}))`);
+  nodes.forEach((n) => {
+    const keys = members.filter((m) => m.node === n.id).map((m) => m.key);
+    params[`${n.id}_mb`] = n.spec.intKeys ? keys.map((k) => BigInt(k)) : keys;
+  });
+  const present = nodes.map((n) =>
+    n.spec.intKeys
+      ? `arrayMap(x -> concat('${n.id}|', toString(x)), arrayIntersect(${n.id}_keys, {${n.id}_mb:Array(UInt64)}))`
+      : `arrayMap(x -> concat('${n.id}|', x), arrayIntersect(${n.id}_keys, {${n.id}_mb:Array(String)}))`,
+  );
   const attrs = Array.from({ length: opts.attributes }, (_, i) => `a${i}`);
   const cols = [
     BUCKET,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load';
 import { bucketsFor, compileDag, type Dag } from '../compile/dag';
 import { confounderHints, followUpTrends, groupLeads, Memberships, robustLeads, stabilityOf, type ConfounderHint } from './evidence';
-import { observe, readTotals } from './observe';
+import { observe, readTotals, type Totals } from './observe';
 import { contextQueries, profileQueries, toIntervals } from '../compile/profile';
 import { nodeContextBase, readableSessionsCte, sessionizeSql } from '../compile/sessionize';
 import { parseDuration } from '../config/schema';
@@ -12,7 +12,7 @@ import { qualified, quoteIdent } from '../execute/sql';
 import { runEnsemble, type Lead } from '../experts/ensemble';
 import type { KpiStats, Observation } from '../experts/types';
 import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
-import { lit, type NodeContext, type Profile } from '../templates/types';
+import { lit, unpackCodes, type NodeContext, type Profile } from '../templates/types';
 
 export interface Progress {
   stage: string;
@@ -96,35 +96,12 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     }
   };
   const q = { signal: opts.signal };
-  const d = opts.dataset ?? (await t('inspect', () => inspectDataset(ex, cfg, { from: opts.from, to: opts.to })));
-  const plan = opts.plan ?? deterministicPlan(d, opts);
-  const db = cfg.store.results_database;
-  const runTag = randomUUID().replace(/-/g, '');
-  const sess = qualified(db, `sess_${runTag}`);
   let memberships: Memberships | undefined;
-  const vocab = d.vocab.map((v) => v.name);
-  const lookbackMs = cfg.analysis.lookback_days * 86_400_000;
-  await ex.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`, {}, { label: 'create results database', ...q });
+  let fast: FastPath | undefined;
   try {
-    const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs, vocab });
-    await t('sessionize', () => ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}`, sz.params, { label: 'sessionize', ...q }));
-
-    const absenceItem = plan.items.find((i) => i.template === 'absence');
-    const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;
-    const profile = await t('profile', () => profileOf(ex, d, sess, vocab, followWithin, q.signal));
-    const contexts = await t('profile', () => contextWindows(ex, d, q.signal));
-
-    const ctxBase = nodeContextBase(d, vocab, profile, contexts);
-    const buckets = bucketsFor(d.range.from, d.range.to);
-    const dag = await t('compile', async () => compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support, buckets));
-    const totalRows = await ex.query<Record<string, unknown>>(dag.totals.sql, dag.totals.params, { label: 'totals', ...q });
-    const totals = readTotals(totalRows, d.kpis, buckets.count);
-    const observations = await t('aggregate', () =>
-      observe(ex, dag, d, totals, cfg.analysis.min_support, {
-        signal: q.signal,
-        onQuery: (done, total) => opts.onProgress?.({ stage: 'aggregate', done, total, message: `${dag.queries[done]!.id}` }),
-      }),
-    );
+    fast = await observeFastPath(ex, cfg, opts, t);
+    const { d, plan, sess, dag, totals, observations, vocab, lookbackMs, runTag } = fast;
+    const db = cfg.store.results_database;
     const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
     memberships = new Memberships(ex, dag, d, sess, db, runTag, vocab, q.signal);
     const m = memberships;
@@ -156,7 +133,68 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     };
   } finally {
     await memberships?.drop();
+    await fast?.drop();
+  }
+}
+
+/** What the fast path computed: every hypothesis' cohort per KPI, from one sessionization and merged scans. */
+export interface FastPath {
+  d: Dataset;
+  plan: Plan;
+  sess: string;
+  dag: Dag;
+  totals: Totals;
+  observations: Observation[];
+  vocab: string[];
+  lookbackMs: number;
+  runTag: string;
+  /** Drops the session scratch table. */
+  drop(): Promise<void>;
+}
+
+type Timer = <T>(stage: string, fn: () => Promise<T>, done?: number, total?: number) => Promise<T>;
+
+/**
+ * Inspect → plan → sessionize → profile → compile → aggregate: the observations the experts read. The caller
+ * drops the scratch table (FastPath.drop) when done with it.
+ */
+export async function observeFastPath(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOptions = {}, t: Timer = (_s, fn) => fn()): Promise<FastPath> {
+  const q = { signal: opts.signal };
+  const d = opts.dataset ?? (await t('inspect', () => inspectDataset(ex, cfg, { from: opts.from, to: opts.to })));
+  const plan = opts.plan ?? deterministicPlan(d, opts);
+  const db = cfg.store.results_database;
+  const runTag = randomUUID().replace(/-/g, '');
+  const sess = qualified(db, `sess_${runTag}`);
+  const vocab = d.vocab.map((v) => v.name);
+  const lookbackMs = cfg.analysis.lookback_days * 86_400_000;
+  const drop = async () => {
     await ex.command(`DROP TABLE IF EXISTS ${sess}`, {}, { label: 'drop scratch table' }).catch(() => undefined);
+  };
+  await ex.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`, {}, { label: 'create results database', ...q });
+  try {
+    const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs, vocab });
+    await t('sessionize', () => ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}`, sz.params, { label: 'sessionize', ...q }));
+
+    const absenceItem = plan.items.find((i) => i.template === 'absence');
+    const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;
+    const profile = await t('profile', () => profileOf(ex, d, sess, vocab, followWithin, q.signal));
+    const contexts = await t('profile', () => contextWindows(ex, d, q.signal));
+
+    const ctxBase = nodeContextBase(d, vocab, profile, contexts);
+    const buckets = bucketsFor(d.range.from, d.range.to);
+    const dag = await t('compile', async () => compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support, buckets));
+    const totalRows = await ex.query<Record<string, unknown>>(dag.totals.sql, dag.totals.params, { label: 'totals', ...q });
+    const totals = readTotals(totalRows, d.kpis, buckets.count);
+    const observations = await t('aggregate', () =>
+      observe(ex, dag, d, totals, cfg.analysis.min_support, {
+        signal: q.signal,
+        onQuery: (done, total) => opts.onProgress?.({ stage: 'aggregate', done, total, message: `${dag.queries[done]!.id}` }),
+      }),
+    );
+    return { d, plan, sess, dag, totals, observations, vocab, lookbackMs, runTag, drop };
+  } catch (e) {
+    await drop();
+    throw e;
   }
 }
 
@@ -251,7 +289,7 @@ async function profileOf(ex: Executor, d: Dataset, sess: string, vocab: string[]
   }
   const fr = await ex.query<{ pair: string; followed: number }>(pq.follows, pq.params as Params, { label: 'profile transitions', signal });
   const follows = fr.map((r) => {
-    const [a, b] = r.pair.split(',').map((x) => vocab[Number(x) - 1]!);
+    const [a, b] = unpackCodes(String(r.pair)).map((x) => vocab[x - 1]!);
     return { a: a!, b: b!, withA: eventGroups[a!] ?? 0, followed: Number(r.followed) };
   });
   return { groups, eventGroups, attributeValues, follows, followWithinMs };

@@ -1,4 +1,4 @@
-import type { Dag } from '../compile/dag';
+import { splitKey, type Dag } from '../compile/dag';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
 import { supportFloor } from '../experts/ensemble';
@@ -69,9 +69,9 @@ export async function observe(
     }
     for (const [key, { n, rows: keyRows }] of byKey) {
       if (query.byBucket && n < Math.min(minSupport, supportFloor(minSupport, totals.groups))) continue;
-      const bar = key.indexOf('|');
-      const node = nodeById.get(key.slice(0, bar));
-      const hyp: Hypothesis | null | undefined = node?.spec.decode(key.slice(bar + 1));
+      const split = splitKey(query, key);
+      const node = nodeById.get(split.node);
+      const hyp: Hypothesis | null | undefined = node?.spec.decode(split.key);
       if (!node || !hyp) continue;
       for (const k of query.kpis) {
         if (!node.kpis.includes(k.kpi.name)) continue;
@@ -89,7 +89,7 @@ export async function observe(
           }
           series = { from: dag.buckets.from, width: dag.buckets.width, cohort: perBucket, total: totals.byBucket.get(k.index)! };
         } else addStats(cohort, statsOf(keyRows[0]!, k.index));
-        observations.push({ hyp, kpi: k, node: node.id, key: key.slice(bar + 1), groups: n, cohort, total: totals.overall.get(k.index)!, series });
+        observations.push({ hyp, kpi: k, node: node.id, key: split.key, groups: n, cohort, total: totals.overall.get(k.index)!, series });
       }
     }
   }

@@ -53,8 +53,13 @@ export interface Hypothesis {
 
 /** A family node compiled for one sequence variant: per-group keys, and how to read a key back. */
 export interface NodeSpec {
-  /** SQL expression over the session row (and `s`/`st`, the variant's events and times) → Array(String). */
+  /**
+   * SQL expression over the session row (and `s`/`st`, the variant's events and times) → Array(String), or
+   * Array(UInt64) below 2^KEY_BITS when `intKeys` (decode then gets the integer in decimal).
+   */
   keys: string;
+  /** Keys are integers: no string is built per candidate, and the aggregate groups by a UInt64. */
+  intKeys?: boolean;
   params: Params;
   decode(key: string): Hypothesis | null;
   /** Whether keys read the variant sequence (s, st) rather than only group-level columns. */
@@ -114,4 +119,34 @@ export function codesOf(ctx: NodeContext, names: string[]): number[] {
 }
 export function nameOf(ctx: NodeContext, code: number): string {
   return ctx.vocab[code - 1] ?? `#${code}`;
+}
+
+/**
+ * Integer keys: event codes (1..2047; the vocabulary holds at most 2000 names) packed as 11-bit digits, first
+ * step in the highest digit, so [a, b] and [a, b, c] never collide (codes are never 0). Five digits fit below
+ * 2^55; the aggregate puts the node's number above them.
+ */
+export const CODE_BITS = 11;
+export const MAX_CODE = (1 << CODE_BITS) - 1;
+export const KEY_BITS = 55;
+
+export function packCodes(codes: number[]): bigint {
+  return codes.reduce((acc, c) => (acc << BigInt(CODE_BITS)) | BigInt(c), 0n);
+}
+
+export function unpackCodes(key: string): number[] {
+  let v: bigint;
+  try {
+    v = BigInt(key);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (; v > 0n; v >>= BigInt(CODE_BITS)) out.unshift(Number(v & BigInt(MAX_CODE)));
+  return out;
+}
+
+/** The SQL of packCodes over UInt16 code expressions. */
+export function packCodesSql(codes: string[]): string {
+  return codes.map((c, i) => `bitShiftLeft(toUInt64(${c}), ${CODE_BITS * (codes.length - 1 - i)})`).join(' + ');
 }

@@ -47,16 +47,30 @@ export const absence: Template<z.infer<typeof params>> = {
     const A = codesOf(ctx, pairs.map((x) => x[0]));
     const B = codesOf(ctx, pairs.map((x) => x[1]));
     const M = codesOf(ctx, missing);
-    const notFollowed = `arrayFilter(p -> arrayExists(ta -> ta + ${W} <= sc AND NOT arrayExists(tb -> tb > ta AND tb <= ta + ${W}, arrayFilter((y, x) -> x = {${id}_b:Array(UInt16)}[p], st, s)), arrayFilter((y, x) -> x = {${id}_a:Array(UInt16)}[p], st, s)), range(1, ${A.length + 1}))`;
+    // One expression per pair with its codes as constants: ClickHouse copies arrays a lambda captures once per
+    // element, so filtering s/st inside a lambda over the pairs (or over A's times) made a group cost
+    // O(pairs × events) copies. Here each pair filters its A and B times once; only the few B times are captured.
+    const params: Record<string, unknown> = { [`${id}_m`]: M };
+    const prelude: string[] = [];
+    const checks = A.map((a, i) => {
+      params[`${id}_a${i}`] = a;
+      params[`${id}_b${i}`] = B[i];
+      prelude.push(`arrayFilter((y, x) -> x = {${id}_a${i}:UInt16}, st, s) AS ${id}_ta${i}`, `arrayFilter((y, x) -> x = {${id}_b${i}:UInt16}, st, s) AS ${id}_tb${i}`);
+      return `if(arrayExists(ta -> ta + ${W} <= sc AND NOT arrayExists(tb -> tb > ta AND tb <= ta + ${W}, ${id}_tb${i}), ${id}_ta${i}), ${i + 1}, 0)`;
+    });
     // "Never happens" is only judged on uncut groups: a group cut at its failure would miss late events.
     const never = `if(sc = 9223372036854775807, arrayFilter(m -> NOT has(s, m), {${id}_m:Array(UInt16)}), [])`;
+    // Integer keys: pair i as i, "never m" as 2^20 + m.
     return {
       sequence: true,
-      keys: `arrayConcat(arrayMap(p -> concat('f', toString(p)), ${notFollowed}), arrayMap(m -> concat('m', toString(m)), ${never}))`,
-      params: { [`${id}_a`]: A, [`${id}_b`]: B, [`${id}_m`]: M },
+      intKeys: true,
+      keys: `arrayConcat(arrayFilter(x -> x != 0, [${checks.length ? checks.map((c) => `toUInt64(${c})`).join(', ') : ''}]::Array(UInt64)), arrayMap(m -> toUInt64(1048576 + m), ${never}))`,
+      params,
+      prelude: prelude.join(', ') || undefined,
       decode(key) {
-        if (key.startsWith('f')) {
-          const pair = pairs[Number(key.slice(1)) - 1];
+        const k = Number(key);
+        if (k > 0 && k < 1048576) {
+          const pair = pairs[k - 1];
           if (!pair) return null;
           const [a, b] = pair;
           const hp = { after: a, missing: b, within_s: W / 1000 };
@@ -70,8 +84,8 @@ export const absence: Template<z.infer<typeof params>> = {
             key: hypothesisKey('absence', hp),
           };
         }
-        if (key.startsWith('m')) {
-          const name = ctx.vocab[Number(key.slice(1)) - 1];
+        if (k > 1048576) {
+          const name = ctx.vocab[k - 1048576 - 1];
           if (!name) return null;
           const hp = { missing: name };
           return {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codesOf, hypothesisKey, lit, nameOf, type Template } from '../types';
+import { codesOf, hypothesisKey, lit, MAX_CODE, nameOf, packCodesSql, unpackCodes, type Template } from '../types';
 
 const params = z
   .object({
@@ -24,28 +24,37 @@ export const ngram: Template<z.infer<typeof params>> = {
     const id = ctx.id;
     // Tokens get codes after the vocabulary so they never collide with an event's code.
     const tokenNames = [...new Set(Object.values(p.tokens))];
+    const tokenBase = ctx.vocab.length + 1;
+    if (tokenBase + tokenNames.length - 1 > MAX_CODE) {
+      throw new Error(`ngram: ${ctx.vocab.length} events and ${tokenNames.length} tokens exceed the ${MAX_CODE} codes an integer key holds; map fewer tokens`);
+    }
     const from = Object.keys(p.tokens).filter((e) => ctx.vocab.includes(e));
     const fromCodes = codesOf(ctx, from);
-    const toCodes = from.map((e) => 60000 + tokenNames.indexOf(p.tokens[e]!));
+    const toCodes = from.map((e) => tokenBase + tokenNames.indexOf(p.tokens[e]!));
     const dropCodes = codesOf(ctx, p.exclude);
     const seq = `arrayMap(x -> transform(x, {${id}_from:Array(UInt16)}, {${id}_to:Array(UInt16)}, x), arrayFilter(x -> x != 0 AND NOT has({${id}_drop:Array(UInt16)}, x), s))`;
+    const q = `${id}_q`;
+    // Each n-gram as one packed integer (packCodes), from shifted slices of the sequence: no string per position.
+    const sl = (from: number, minus: number) => `arraySlice(${q}, ${from}, greatest(toInt64(length(${q})) - ${minus}, 0))`;
     const grams = [];
     for (let n = p.min_n; n <= p.max_n; n++) {
-      const q = `${id}_q`;
-      grams.push(`arrayMap(i -> arrayStringConcat(arrayMap(x -> toString(x), arraySlice(${q}, i, ${n})), ','), range(1, toUInt32(greatest(toInt64(length(${q})) - ${n} + 2, 1))))`);
+      const vars = Array.from({ length: n }, (_, i) => `x${i}`);
+      const slices = vars.map((_, i) => sl(i + 1, n - 1));
+      grams.push(n === 1 ? `arrayMap(x0 -> toUInt64(x0), ${q})` : `arrayMap((${vars.join(', ')}) -> ${packCodesSql(vars)}, ${slices.join(', ')})`);
     }
-    const label = (c: number) => (c >= 60000 ? tokenNames[c - 60000]! : nameOf(ctx, c));
+    const label = (c: number) => (c >= tokenBase ? tokenNames[c - tokenBase]! : nameOf(ctx, c));
     return {
       sequence: true,
+      intKeys: true,
       keys: `arrayDistinct(arrayConcat(${grams.join(', ')}))`,
       params: { [`${id}_from`]: fromCodes, [`${id}_to`]: toCodes, [`${id}_drop`]: dropCodes },
       // The filtered, token-mapped sequence is bound once per row.
-      prelude: `${seq} AS ${id}_q`,
+      prelude: `${seq} AS ${q}`,
       decode(key) {
-        const codes = key.split(',').map(Number);
-        if (codes.some((c) => !Number.isInteger(c) || c <= 0)) return null;
+        const codes = unpackCodes(key);
+        if (codes.length < p.min_n || codes.length > p.max_n || codes.some((c) => !Number.isInteger(c) || c <= 0)) return null;
         const names = codes.map(label);
-        const rawEvents = codes.flatMap((c) => (c >= 60000 ? Object.keys(p.tokens).filter((e) => p.tokens[e] === label(c)) : [label(c)]));
+        const rawEvents = codes.flatMap((c) => (c >= tokenBase ? Object.keys(p.tokens).filter((e) => p.tokens[e] === label(c)) : [label(c)]));
         const hp: Record<string, unknown> = { ngram: names };
         if (Object.keys(p.tokens).length) hp.tokens = p.tokens;
         if (p.exclude.length) hp.exclude = p.exclude;

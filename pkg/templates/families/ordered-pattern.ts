@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../config/schema';
-import { codesOf, fmtDuration, hypothesisKey, lit, nameOf, type NodeContext, type Template } from '../types';
+import { codesOf, fmtDuration, hypothesisKey, lit, nameOf, packCodesSql, unpackCodes, type NodeContext, type Template } from '../types';
 
 const params = z
   .object({
@@ -44,9 +44,10 @@ export function orderedPredicate(steps: string[], withinMs: number, cands: strin
 }
 
 /**
- * Every in-window chain of 2 or 3 distinct events, as 'a,b' / 'a,b,c' code strings, for one group's arrays
+ * Every in-window chain of 2 or 3 distinct events, as packed integer keys (packCodes), for one group's arrays
  * e (codes) and t (ms). Written with shifted slices of the arrays (one arrayMap per offset combination) rather
  * than nested lambdas: ClickHouse copies captured arrays for each element, which made the nested form cubic.
+ * Integers, not strings: no string is formatted per candidate chain, and the aggregate groups by a UInt64.
  */
 export function windowChains(e: string, t: string, withinMs: number, maxGap: number, steps: 2 | 3): string {
   const sl = (a: string, from: number, minus: number) => `arraySlice(${a}, ${from}, greatest(toInt64(length(${a})) - ${minus}, 0))`;
@@ -54,19 +55,19 @@ export function windowChains(e: string, t: string, withinMs: number, maxGap: num
   if (steps === 2) {
     for (let d = 1; d <= maxGap; d++) {
       parts.push(
-        `arrayMap((a, b, ta, tb) -> if(tb - ta <= ${withinMs} AND a != b, concat(toString(a), ',', toString(b)), ''), ${sl(e, 1, d)}, ${sl(e, d + 1, 0)}, ${sl(t, 1, d)}, ${sl(t, d + 1, 0)})`,
+        `arrayMap((a, b, ta, tb) -> if(tb - ta <= ${withinMs} AND a != b, ${packCodesSql(['a', 'b'])}, 0), ${sl(e, 1, d)}, ${sl(e, d + 1, 0)}, ${sl(t, 1, d)}, ${sl(t, d + 1, 0)})`,
       );
     }
   } else {
     for (let d1 = 1; d1 < maxGap; d1++) {
       for (let d2 = d1 + 1; d2 <= maxGap; d2++) {
         parts.push(
-          `arrayMap((a, b, c, ta, tc) -> if(tc - ta <= ${withinMs} AND a != b AND b != c AND a != c, concat(toString(a), ',', toString(b), ',', toString(c)), ''), ${sl(e, 1, d2)}, ${sl(e, d1 + 1, d2)}, ${sl(e, d2 + 1, 0)}, ${sl(t, 1, d2)}, ${sl(t, d2 + 1, 0)})`,
+          `arrayMap((a, b, c, ta, tc) -> if(tc - ta <= ${withinMs} AND a != b AND b != c AND a != c, ${packCodesSql(['a', 'b', 'c'])}, 0), ${sl(e, 1, d2)}, ${sl(e, d1 + 1, d2)}, ${sl(e, d2 + 1, 0)}, ${sl(t, 1, d2)}, ${sl(t, d2 + 1, 0)})`,
         );
       }
     }
   }
-  return `arrayFilter(x -> x != '', arrayDistinct(arrayConcat(${parts.join(',\n        ')})))`;
+  return `arrayFilter(x -> x != 0, arrayDistinct(arrayConcat(${parts.join(',\n        ')})))`;
 }
 
 /**
@@ -90,12 +91,13 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
     const triples = windowChains(e, t, W, p.max_gap_events, 3);
     return {
       sequence: true,
+      intKeys: true,
       prelude: `arraySlice(arrayFilter(x -> has({${id}_cand:Array(UInt16)}, x), s), 1, ${p.max_group_events}) AS ${e}, arraySlice(arrayFilter((y, x) -> has({${id}_cand:Array(UInt16)}, x), st, s), 1, ${p.max_group_events}) AS ${t}`,
       keys: p.max_steps === 3 ? `arrayDistinct(arrayConcat(${pairs}, ${triples}))` : `arrayDistinct(${pairs})`,
       params: { [`${id}_cand`]: cand },
       decode(key) {
-        const codes = key.split(',').map(Number);
-        if (codes.length < 2 || codes.some((c) => !(c > 0))) return null;
+        const codes = unpackCodes(key);
+        if (codes.length < 2 || codes.length > 3 || codes.some((c) => !(c > 0))) return null;
         const steps = codes.map((c) => nameOf(ctx, c));
         const hp = { pattern: steps, within_s: W / 1000 };
         return {

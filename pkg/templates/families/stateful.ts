@@ -38,41 +38,64 @@ export const stateful: Template<z.infer<typeof params>> = {
     const between = p.time_between.filter((r) => ok(r.from) && ok(r.to));
     const C = codesOf(ctx, countEvents);
     const P = (name: string) => `{${id}_${name}:Array(Float64)}`;
-    const parts = [
-      `arrayFlatten(arrayMap(c -> arrayMap(th -> concat('c', toString(c), ':', toString(th)), arrayFilter(th -> countEqual(s, c) >= th, ${P('cth')})), {${id}_c:Array(UInt16)}))`,
-      `arrayMap(th -> concat('d:', toString(th)), arrayFilter(th -> (st[-1] - st[1]) / 1000 >= th, ${P('dth')}))`,
-      `arrayMap(th -> concat('l:', toString(th)), arrayFilter(th -> length(s) >= th, ${P('lth')}))`,
-    ];
-    if (retries.length) {
-      parts.push(
-        `arrayFlatten(arrayMap(r -> arrayMap(th -> concat('r', toString(r), ':', toString(th)), arrayFilter(th -> arrayCount((x, y) -> x = {${id}_re:Array(UInt16)}[r] AND y < if(has(s, {${id}_rs:Array(UInt16)}[r]), arrayFirst((y2, x2) -> x2 = {${id}_rs:Array(UInt16)}[r], st, s), 9223372036854775807), s, st) >= th, ${P('rth')})), range(1, ${retries.length + 1})))`,
+    // Integer keys: kind × 2^40 + index × 2^16 + threshold position. Every per-group value is an alias of the
+    // prelude with its event codes as constants, so the lambdas over thresholds capture scalars, never s or st
+    // (ClickHouse copies a captured array once per element).
+    const KIND = { c: 1, d: 2, l: 3, r: 4, b: 5 } as const;
+    const base = (kind: keyof typeof KIND, idx: number) => KIND[kind] * 2 ** 40 + idx * 2 ** 16;
+    const over = (value: string, th: string, b: number) => `arrayMap(j -> toUInt64(${b} + j), arrayFilter(j -> ${value} >= ${P(th)}[j], arrayEnumerate(${P(th)})))`;
+    const params: Record<string, unknown> = {
+      [`${id}_cth`]: p.count_thresholds,
+      [`${id}_dth`]: p.duration_thresholds_s,
+      [`${id}_lth`]: p.length_thresholds,
+      [`${id}_rth`]: p.retry_thresholds,
+      [`${id}_bth`]: p.time_between_thresholds_s,
+    };
+    const prelude: string[] = [`(st[-1] - st[1]) / 1000 AS ${id}_dur`, `length(s) AS ${id}_len`];
+    const parts = [over(`${id}_dur`, 'dth', base('d', 0)), over(`${id}_len`, 'lth', base('l', 0))];
+    C.forEach((c, i) => {
+      params[`${id}_c${i}`] = c;
+      prelude.push(`countEqual(s, {${id}_c${i}:UInt16}) AS ${id}_cnt${i}`);
+      parts.push(over(`${id}_cnt${i}`, 'cth', base('c', c)));
+    });
+    const INF = '9223372036854775807';
+    retries.forEach((r, i) => {
+      params[`${id}_re${i}`] = codesOf(ctx, [r.event])[0];
+      params[`${id}_rs${i}`] = codesOf(ctx, [r.success])[0];
+      const rs = `{${id}_rs${i}:UInt16}`;
+      prelude.push(
+        `if(has(s, ${rs}), arrayFirst((y2, x2) -> x2 = ${rs}, st, s), ${INF}) AS ${id}_rf${i}`,
+        `arrayCount((x, y) -> x = {${id}_re${i}:UInt16} AND y < ${id}_rf${i}, s, st) AS ${id}_rc${i}`,
       );
-    }
-    if (between.length) {
-      parts.push(
-        `arrayFlatten(arrayMap(b -> arrayMap(th -> concat('b', toString(b), ':', toString(th)), arrayFilter(th -> has(s, {${id}_bf:Array(UInt16)}[b]) AND arrayExists((y, x) -> x = {${id}_bt:Array(UInt16)}[b] AND y >= arrayFirst((y2, x2) -> x2 = {${id}_bf:Array(UInt16)}[b], st, s), st, s) AND (arrayFirst((y, x) -> x = {${id}_bt:Array(UInt16)}[b] AND y >= arrayFirst((y2, x2) -> x2 = {${id}_bf:Array(UInt16)}[b], st, s), st, s) - arrayFirst((y2, x2) -> x2 = {${id}_bf:Array(UInt16)}[b], st, s)) / 1000 >= th, ${P('bth')})), range(1, ${between.length + 1})))`,
+      parts.push(over(`${id}_rc${i}`, 'rth', base('r', i + 1)));
+    });
+    between.forEach((b, i) => {
+      params[`${id}_bf${i}`] = codesOf(ctx, [b.from])[0];
+      params[`${id}_bt${i}`] = codesOf(ctx, [b.to])[0];
+      const bt = `{${id}_bt${i}:UInt16}`;
+      prelude.push(
+        `has(s, {${id}_bf${i}:UInt16}) AS ${id}_bh${i}`,
+        `arrayFirst((y2, x2) -> x2 = {${id}_bf${i}:UInt16}, st, s) AS ${id}_b0${i}`,
+        `arrayExists((y, x) -> x = ${bt} AND y >= ${id}_b0${i}, st, s) AS ${id}_be${i}`,
+        `if(${id}_bh${i} AND ${id}_be${i}, (arrayFirst((y, x) -> x = ${bt} AND y >= ${id}_b0${i}, st, s) - ${id}_b0${i}) / 1000, -1) AS ${id}_bd${i}`,
       );
-    }
+      parts.push(`if(${id}_bh${i} AND ${id}_be${i}, ${over(`${id}_bd${i}`, 'bth', base('b', i + 1))}, [])`);
+    });
     return {
       sequence: true,
+      intKeys: true,
+      prelude: prelude.join(',\n    '),
       keys: `arrayConcat(${parts.join(',\n      ')})`,
-      params: {
-        [`${id}_c`]: C,
-        [`${id}_cth`]: p.count_thresholds,
-        [`${id}_dth`]: p.duration_thresholds_s,
-        [`${id}_lth`]: p.length_thresholds,
-        [`${id}_rth`]: p.retry_thresholds,
-        [`${id}_bth`]: p.time_between_thresholds_s,
-        [`${id}_re`]: codesOf(ctx, retries.map((r) => r.event)),
-        [`${id}_rs`]: codesOf(ctx, retries.map((r) => r.success)),
-        [`${id}_bf`]: codesOf(ctx, between.map((r) => r.from)),
-        [`${id}_bt`]: codesOf(ctx, between.map((r) => r.to)),
-      },
+      params,
       decode(key) {
-        const m = /^([cdlrb])(\d*):([\d.]+)$/.exec(key);
-        if (!m) return null;
-        const [, kind, idx, thText] = m;
-        const th = Number(thText);
+        const v = Number(key);
+        if (!Number.isSafeInteger(v) || v <= 0) return null;
+        const kind = (['', 'c', 'd', 'l', 'r', 'b'] as const)[Math.floor(v / 2 ** 40)];
+        const idx = Math.floor(v / 2 ** 16) % 2 ** 24;
+        const j = v % 2 ** 16;
+        const list = { c: p.count_thresholds, d: p.duration_thresholds_s, l: p.length_thresholds, r: p.retry_thresholds, b: p.time_between_thresholds_s }[kind || 'c'];
+        if (!kind || !(j >= 1 && j <= list.length)) return null;
+        const th = list[j - 1]!;
         // The next lower threshold of the same feature contains this cohort: its parent.
         const lower = (list: number[], hp: Record<string, unknown>, field: string) => {
           const below = list.filter((x) => x < th).sort((a, b) => b - a)[0];
