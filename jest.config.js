@@ -1,4 +1,5 @@
-// Jest projects: the engine (pkg/, node) and the Grafana app (src/, jsdom, create-plugin's config extended here).
+// Jest projects: the engine (pkg/, node), the Grafana app (src/, jsdom, create-plugin's config extended here),
+// and the browser tests (tests/browser: the real pages in Chromium against the real engine).
 process.env.TZ = 'UTC';
 const grafana = require('./.config/jest.config');
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
@@ -18,6 +19,10 @@ module.exports = {
       // @grafana/* 13 pulls ESM-only .mjs files (d3-color) that the scaffold's transform does not match.
       transform: { ...grafana.transform, '^.+\\.mjs$': grafana.transform['^.+\\.(t|j)sx?$'] },
     },
+    (() => {
+      const { testTimeout: _t, maxWorkers: _w, rootDir: _r, ...browser } = require('./tests/browser/jest.config.js');
+      return { ...browser, rootDir: __dirname };
+    })(),
   ],
-  testTimeout: 120000,
+  testTimeout: 240000,
 };

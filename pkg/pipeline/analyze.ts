@@ -272,7 +272,7 @@ function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number, 
   };
 }
 
-async function profileOf(ex: Executor, d: Dataset, sess: string, vocab: string[], followWithinMs: number, signal?: AbortSignal): Promise<Profile> {
+export async function profileOf(ex: Executor, d: Dataset, sess: string, vocab: string[], followWithinMs: number, signal?: AbortSignal): Promise<Profile> {
   const groups = Number((await ex.query<{ n: number }>(`SELECT count() AS n FROM ${sess}`, {}, { label: 'count groups', signal }))[0]!.n);
   const top = d.vocab.slice(0, 30).map((_, i) => i + 1);
   const pq = profileQueries(sess, d.spec.attributes.length, followWithinMs, top);
@@ -295,7 +295,7 @@ async function profileOf(ex: Executor, d: Dataset, sess: string, vocab: string[]
   return { groups, eventGroups, attributeValues, follows, followWithinMs };
 }
 
-async function contextWindows(ex: Executor, d: Dataset, signal?: AbortSignal): Promise<NodeContext['contexts']> {
+export async function contextWindows(ex: Executor, d: Dataset, signal?: AbortSignal): Promise<NodeContext['contexts']> {
   const out: NodeContext['contexts'] = [];
   for (const [i, c] of d.contexts.entries()) {
     const cq = contextQueries(c, i);

@@ -4,3 +4,7 @@ import { PLUGIN_BASE_URL } from '../constants';
 export function prefixRoute(route: string): string {
   return `${PLUGIN_BASE_URL}/${route}`;
 }
+
+export function leadUrl(id: string, runId?: string): string {
+  return prefixRoute(`opportunities/${encodeURIComponent(id)}`) + (runId ? `?run=${encodeURIComponent(runId)}` : '');
+}

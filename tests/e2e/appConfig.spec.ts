@@ -1,19 +1,17 @@
-import { test, expect } from './fixtures';
+import { testIds } from '../../src/components/testIds';
+import { expect, test } from './fixtures';
 
-test('should be possible to save app configuration', async ({ appConfigPage, page }) => {
-  const saveButton = page.getByRole('button', { name: /Save API settings/i });
+test.describe('app configuration (provisioned)', () => {
+  test('shows the provisioned engine URL and data source, tests the connection, and saves', async ({ appConfigPage, page }) => {
+    await expect(page.getByTestId(testIds.appConfig.engineUrl)).toHaveValue('http://engine:8787');
+    await expect(page.getByTestId(testIds.appConfig.datasource)).toBeVisible();
 
-  // reset the configured secret
-  await page.getByRole('button', { name: /reset/i }).click();
+    await page.getByTestId(testIds.appConfig.testConnection).click();
+    // The engine's /api/health through Grafana's proxy, with the provisioned token.
+    await expect(page.getByTestId(testIds.appConfig.connectionResult)).toContainText('Connected to the Surfacer engine', { timeout: 20_000 });
 
-  // enter some valid values
-  await page.getByRole('textbox', { name: 'API Key' }).fill('secret-api-key');
-  await page.getByRole('textbox', { name: 'API Url' }).clear();
-  await page.getByRole('textbox', { name: 'API Url' }).fill('http://www.my-awsome-grafana-app.com/api');
-
-  // listen for the server response on the saved form
-  const saveResponse = appConfigPage.waitForSettingsResponse();
-
-  await saveButton.click();
-  await expect(saveResponse).toBeOK();
+    const saved = appConfigPage.waitForSettingsResponse();
+    await page.getByTestId(testIds.appConfig.submit).click();
+    await expect(saved).toBeOK();
+  });
 });

@@ -1,38 +1,78 @@
 import React from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import { AppRootProps, PluginType } from '@grafana/data';
-import { render, waitFor } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
+import { testIds } from '../testIds';
+import { engineFetch } from '../../pages/testing/engineMock';
+import * as fx from '../../pages/testing/fixtures';
 import App from './App';
 
+const mockFetch = jest.fn();
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  getBackendSrv: () => ({ fetch: mockFetch }),
+}));
+
+const props = {
+  basename: 'a/surfacer-opportunities-app',
+  meta: {
+    id: 'surfacer-opportunities-app',
+    name: 'Surfacer',
+    type: PluginType.app,
+    enabled: true,
+    jsonData: { clickhouseDatasourceUid: 'ch' },
+  },
+  query: {},
+  path: '',
+  onNavChanged: jest.fn(),
+} as unknown as AppRootProps;
+
+function renderAt(path: string) {
+  return render(
+    <MemoryRouter initialEntries={[path]}>
+      <React.Suspense fallback="loading">
+        <App {...props} />
+      </React.Suspense>
+    </MemoryRouter>
+  );
+}
+
 describe('Components/App', () => {
-  let props: AppRootProps;
-
   beforeEach(() => {
-    jest.resetAllMocks();
-
-    props = {
-      basename: 'a/sample-app',
-      meta: {
-        id: 'sample-app',
-        name: 'Sample App',
-        type: PluginType.app,
-        enabled: true,
-        jsonData: {},
-      },
-      query: {},
-      path: '',
-      onNavChanged: jest.fn(),
-    } as unknown as AppRootProps;
+    mockFetch.mockReset();
+    mockFetch.mockImplementation(
+      engineFetch({
+        'GET /api/kpis': fx.kpis,
+        'GET /api/templates': fx.templates,
+        'GET /api/dataset': fx.dataset,
+        'GET /api/runs': fx.page([]),
+        'GET /api/opportunities': fx.page([]),
+        [`GET /api/opportunities/${fx.LEAD_ID}`]: fx.leadDetail(),
+      })
+    );
   });
 
-  test('renders without an error"', async () => {
-    const { queryByText } = render(
-      <MemoryRouter>
-        <App {...props} />
-      </MemoryRouter>
-    );
+  test('default route is Investigate', async () => {
+    renderAt('/');
+    // The first lazy import compiles the page: give it time.
+    expect(await screen.findByTestId(testIds.investigate.container, {}, { timeout: 20000 })).toBeInTheDocument();
+  }, 30000);
 
-    // Application is lazy loaded, so we need to wait for the component and routes to be rendered
-    await waitFor(() => expect(queryByText(/this is page one./i)).toBeInTheDocument(), { timeout: 2000 });
+  test.each([
+    ['investigate', testIds.investigate.container],
+    ['opportunities', testIds.opportunities.container],
+    ['templates', testIds.templates.container],
+    [`opportunities/${fx.LEAD_ID}`, testIds.lead.container],
+  ])('/%s', async (path, id) => {
+    renderAt(`/${path}`);
+    expect(await screen.findByTestId(id, {}, { timeout: 5000 })).toBeInTheDocument();
+  });
+
+  test('the lead page gets the ClickHouse data source from the app settings', async () => {
+    renderAt(`/opportunities/${fx.LEAD_ID}`);
+    expect(await screen.findByTestId(testIds.lead.explore, {}, { timeout: 5000 })).toHaveAttribute(
+      'href',
+      expect.stringContaining('%22ch%22')
+    );
   });
 });

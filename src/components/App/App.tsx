@@ -2,22 +2,23 @@ import React from 'react';
 import { Route, Routes } from 'react-router-dom';
 import { AppRootProps } from '@grafana/data';
 import { ROUTES } from '../../constants';
-const PageOne = React.lazy(() => import('../../pages/PageOne'));
-const PageTwo = React.lazy(() => import('../../pages/PageTwo'));
-const PageThree = React.lazy(() => import('../../pages/PageThree'));
-const PageFour = React.lazy(() => import('../../pages/PageFour'));
+import type { AppJsonData } from '../../types/settings';
 
-function App(props: AppRootProps) {
+const Investigate = React.lazy(() => import('../../pages/Investigate'));
+const Opportunities = React.lazy(() => import('../../pages/Opportunities'));
+const LeadDetail = React.lazy(() => import('../../pages/LeadDetail'));
+const Templates = React.lazy(() => import('../../pages/Templates'));
+
+function App(props: AppRootProps<AppJsonData>) {
+  const dsUid = props.meta?.jsonData?.clickhouseDatasourceUid;
   return (
     <Routes>
-      <Route path={ROUTES.Two} element={<PageTwo />} />
-      <Route path={`${ROUTES.Three}/:id?`} element={<PageThree />} />
-
-      {/* Full-width page (this page will have no side navigation) */}
-      <Route path={ROUTES.Four} element={<PageFour />} />
-
+      <Route path={ROUTES.Investigate} element={<Investigate />} />
+      <Route path={ROUTES.Opportunities} element={<Opportunities />} />
+      <Route path={ROUTES.Lead} element={<LeadDetail clickhouseDatasourceUid={dsUid} />} />
+      <Route path={ROUTES.Templates} element={<Templates />} />
       {/* Default page */}
-      <Route path="*" element={<PageOne />} />
+      <Route path="*" element={<Investigate />} />
     </Routes>
   );
 }

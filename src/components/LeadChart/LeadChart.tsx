@@ -1,0 +1,139 @@
+/**
+ * The cohort vs the rest of the KPI per time bucket, with a 95% Wilson band per bucket for rate KPIs.
+ * A plain SVG styled from the theme; the numbers come from services/series.ts.
+ */
+import React, { useMemo } from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { useStyles2, useTheme2 } from '@grafana/ui';
+import { formatKpiValue } from '../../services/format';
+import { bandPath, formatTick, linePath, niceTicks, timeTicks, toChartSeries, yExtent } from '../../services/series';
+import type { Series } from '../../types/engine';
+import { testIds } from '../testIds';
+
+export interface LeadChartProps {
+  series: Series;
+  /** The KPI's kind (funnel, failure_events, failure_when: a failure rate; numeric: a mean). */
+  kind: string;
+  kpiName?: string;
+  height?: number;
+}
+
+const W = 800;
+const M = { top: 12, right: 16, bottom: 28, left: 56 };
+
+export function LeadChart({ series, kind, kpiName, height = 260 }: LeadChartProps) {
+  const theme = useTheme2();
+  const s = useStyles2(getStyles);
+  const chart = useMemo(() => toChartSeries(series, kind), [series, kind]);
+  if (!chart || !chart.cohort.length) {
+    return (
+      <div className={s.caption} data-testid={testIds.lead.chart}>
+        No time series for this lead.
+      </div>
+    );
+  }
+  const cohortColor = theme.visualization.getColorByName('red');
+  const restColor = theme.visualization.getColorByName('blue');
+  const H = height;
+  const [lo, hi] = yExtent(chart);
+  const yTicks = niceTicks(lo, hi, 4);
+  const yMax = Math.max(hi, yTicks[yTicks.length - 1]!);
+  const yMin = Math.min(lo, yTicks[0]!);
+  const x = (t: number) => M.left + ((t - chart.start) / (chart.end - chart.start)) * (W - M.left - M.right);
+  const y = (v: number) => M.top + (1 - (v - yMin) / (yMax - yMin || 1)) * (H - M.top - M.bottom);
+  const xTicks = timeTicks(chart.start, chart.end, chart.widthMs);
+  const yLabel = (v: number) =>
+    chart.rate ? `${(v * 100).toFixed(v < 0.1 && v > 0 ? 1 : 0)}%` : formatKpiValue('numeric', v);
+  const what = chart.rate ? 'failure rate' : 'mean';
+
+  return (
+    <figure className={s.figure} data-testid={testIds.lead.chart}>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        width="100%"
+        role="img"
+        aria-label={`${kpiName ?? 'KPI'} ${what} over time: cohort vs rest`}
+        className={s.svg}
+      >
+        {yTicks.map((v) => (
+          <g key={`y${v}`}>
+            <line x1={M.left} x2={W - M.right} y1={y(v)} y2={y(v)} stroke={theme.colors.border.weak} />
+            <text x={M.left - 6} y={y(v)} textAnchor="end" dominantBaseline="middle" className={s.tick}>
+              {yLabel(v)}
+            </text>
+          </g>
+        ))}
+        {xTicks.map((t) => (
+          <g key={`x${t}`}>
+            <line x1={x(t)} x2={x(t)} y1={H - M.bottom} y2={H - M.bottom + 4} stroke={theme.colors.border.medium} />
+            <text x={x(t)} y={H - M.bottom + 16} textAnchor="middle" className={s.tick}>
+              {formatTick(t, chart.widthMs)}
+            </text>
+          </g>
+        ))}
+        <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke={theme.colors.border.medium} />
+        {chart.rate && (
+          <>
+            <path
+              d={bandPath(chart.rest, x, y, chart.widthMs)}
+              fill={restColor}
+              fillOpacity={0.15}
+              stroke="none"
+              data-testid="band-rest"
+            />
+            <path
+              d={bandPath(chart.cohort, x, y, chart.widthMs)}
+              fill={cohortColor}
+              fillOpacity={0.2}
+              stroke="none"
+              data-testid="band-cohort"
+            />
+          </>
+        )}
+        <path d={linePath(chart.rest, x, y, chart.widthMs)} fill="none" stroke={restColor} strokeWidth={2} />
+        <path d={linePath(chart.cohort, x, y, chart.widthMs)} fill="none" stroke={cohortColor} strokeWidth={2} />
+        {chart.cohort.map((p) =>
+          p.value === null ? null : (
+            <circle key={`c${p.t}`} cx={x(p.t + chart.widthMs / 2)} cy={y(p.value)} r={2.5} fill={cohortColor} />
+          )
+        )}
+      </svg>
+      <figcaption className={s.caption}>
+        <span className={s.legend}>
+          <span className={s.swatch} style={{ background: cohortColor }} /> Cohort
+        </span>
+        <span className={s.legend}>
+          <span className={s.swatch} style={{ background: restColor }} /> Rest of the groups
+        </span>
+        <span>
+          {chart.rate
+            ? `${kpiName ?? 'KPI'} failure rate per bucket. Shaded: 95% Wilson interval (n = groups in the bucket).`
+            : `${kpiName ?? 'KPI'} mean per bucket. No uncertainty band: for numeric KPIs the engine reports only the mean per bucket, not its spread.`}
+        </span>
+      </figcaption>
+    </figure>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  figure: css({ margin: 0 }),
+  svg: css({ display: 'block', maxHeight: 320 }),
+  tick: css({ fill: theme.colors.text.secondary, fontSize: 11, fontFamily: theme.typography.fontFamily }),
+  caption: css({
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: theme.spacing(2),
+    alignItems: 'center',
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+    marginTop: theme.spacing(1),
+  }),
+  legend: css({
+    display: 'inline-flex',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    color: theme.colors.text.primary,
+  }),
+  swatch: css({ display: 'inline-block', width: 14, height: 3, borderRadius: 2 }),
+});

@@ -1,0 +1,2 @@
+export { LeadsTable, type LeadsTableProps } from './LeadsTable';
+export { NewKnownBadge, StatusBadge } from './LeadBadges';

@@ -1,0 +1,1 @@
+export { TriageActions, type TriageActionsProps } from './TriageActions';

@@ -1,0 +1,480 @@
+/**
+ * Investigate: ask for an analysis (prompt, KPIs, time range, families and their parameters), follow the run,
+ * then read its plan and ranked leads. `?run=<id>` keeps the run in the URL, so a reload resumes watching.
+ * Prefilled from the dashboard panel-menu link and the nested panel: prompt, kpi, from, to, panelTitle, dashboardUid, run.
+ */
+import React, { useCallback, useEffect, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { css } from '@emotion/css';
+import { dateTime, type GrafanaTheme2, type SelectableValue, type TimeRange } from '@grafana/data';
+import { PluginPage } from '@grafana/runtime';
+import {
+  Alert,
+  Button,
+  Collapse,
+  Field,
+  LinkButton,
+  MultiSelect,
+  Stack,
+  Text,
+  TextArea,
+  TimeRangeInput,
+  useStyles2,
+} from '@grafana/ui';
+import { ErrorState, Loading } from '../components/States/States';
+import { LeadsTable } from '../components/LeadsTable/LeadsTable';
+import { RecentRuns } from '../components/RunProgress/RecentRuns';
+import { RunPlan } from '../components/RunProgress/RunPlan';
+import { RunProgress } from '../components/RunProgress/RunProgress';
+import { testIds } from '../components/testIds';
+import { useAsync } from '../hooks/useAsync';
+import { useLeadTriage } from '../hooks/useLeadTriage';
+import { useRunWatcher } from '../hooks/useRunWatcher';
+import { EngineError, engine } from '../services/engine';
+import {
+  buildRunRequest,
+  type FormIssue,
+  isTerminal,
+  parsePrefill,
+  promptFromPanel,
+  type ParamsText,
+} from '../services/investigate';
+import { matchKpis } from '../services/kpiMatch';
+import type { Family, Lead, Template } from '../types/engine';
+import { ROUTES } from '../constants';
+import { prefixRoute } from '../utils/utils.routing';
+
+const emptyRange = (): TimeRange => {
+  const none = dateTime(null);
+  return { from: none, to: none, raw: { from: none, to: none } };
+};
+
+const rangeOf = (from?: string, to?: string): TimeRange => {
+  if (!from || !to) {
+    return emptyRange();
+  }
+  const f = dateTime(from);
+  const t = dateTime(to);
+  return { from: f, to: t, raw: { from: f, to: t } };
+};
+
+const isSet = (r: TimeRange) => r.from.isValid() && r.to.isValid();
+
+/** A param schema's properties with their defaults, as a JSON hint for the text area. */
+function paramsPlaceholder(t: Template | undefined): string {
+  const props = (t?.params_schema?.properties ?? {}) as Record<string, { default?: unknown }>;
+  const example: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) {
+    if (v && v.default !== undefined) {
+      example[k] = v.default;
+    }
+  }
+  return Object.keys(example).length ? JSON.stringify(example) : '{}';
+}
+
+function Investigate() {
+  const s = useStyles2(getStyles);
+  const [searchParams, setSearchParams] = useSearchParams();
+  const [prefill] = useState(() => parsePrefill(searchParams));
+  const runId = searchParams.get('run') ?? undefined;
+
+  const kpis = useAsync(() => engine.kpis(), []);
+  const templates = useAsync(() => engine.templates(), []);
+  const dataset = useAsync(() => engine.dataset(), []);
+  const recent = useAsync(() => engine.runs({ limit: 10 }), []);
+
+  const [prompt, setPrompt] = useState(prefill.prompt ?? promptFromPanel(prefill.panelTitle) ?? '');
+  // null until the user picks: then the URL's KPIs, or those a panel title names.
+  const [kpiChoice, setKpiChoice] = useState<string[] | null>(prefill.kpis ?? null);
+  const selectedKpis = useMemo(
+    () => kpiChoice ?? (prefill.panelTitle && kpis.value ? matchKpis(prefill.panelTitle, kpis.value) : []),
+    [kpiChoice, prefill.panelTitle, kpis.value]
+  );
+  const [range, setRange] = useState<TimeRange>(() => rangeOf(prefill.from, prefill.to));
+  const [families, setFamilies] = useState<Family[]>([]);
+  const [paramsText, setParamsText] = useState<ParamsText>({});
+  const [issues, setIssues] = useState<FormIssue[]>([]);
+  const [startError, setStartError] = useState<unknown>(undefined);
+  const [starting, setStarting] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  const [advancedOpen, setAdvancedOpen] = useState(false);
+
+  const { run, setRun, error: pollError } = useRunWatcher(runId);
+  const status = run?.status;
+
+  // Recent runs again whenever the watched run starts or ends.
+  const reloadRecent = recent.reload;
+  useEffect(() => {
+    if (runId) {
+      reloadRecent();
+    }
+  }, [runId, status === undefined || isTerminal(status), reloadRecent]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const leads = useAsync<Lead[] | undefined>(
+    () =>
+      runId && status === 'succeeded'
+        ? engine.leads({ run: runId, sort: 'impact', limit: 100 }).then((p) => p.items)
+        : Promise.resolve(undefined),
+    [runId, status]
+  );
+  const setLeads = leads.setValue;
+  const updateLead = useCallback(
+    (id: string, fn: (l: Lead) => Lead) => setLeads((ls) => ls?.map((l) => (l.id === id ? fn(l) : l))),
+    [setLeads]
+  );
+  const { triage, error: triageError, clearError, pending } = useLeadTriage<Lead>(updateLead);
+
+  const start = async () => {
+    setStartError(undefined);
+    const { request, issues: local } = buildRunRequest({
+      prompt,
+      kpis: selectedKpis,
+      families,
+      params: paramsText,
+      from: isSet(range) ? range.from.toISOString() : undefined,
+      to: isSet(range) ? range.to.toISOString() : undefined,
+    });
+    setIssues(local);
+    if (!request) {
+      if (local.some((i) => i.path.startsWith('body.params'))) {
+        setAdvancedOpen(true);
+      }
+      return;
+    }
+    setStarting(true);
+    try {
+      const r = await engine.startRun(request);
+      setRun(r);
+      const next = new URLSearchParams(searchParams);
+      next.set('run', r.id);
+      setSearchParams(next);
+    } catch (e) {
+      setStartError(e);
+      if (e instanceof EngineError && e.issues.length) {
+        setIssues(e.issues);
+        if (e.issues.some((i) => i.path.includes('params'))) {
+          setAdvancedOpen(true);
+        }
+      }
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const cancel = async () => {
+    if (!runId) {
+      return;
+    }
+    setCancelling(true);
+    try {
+      setRun(await engine.cancelRun(runId));
+    } catch (e) {
+      setStartError(e);
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  const openRun = (id: string) => {
+    const next = new URLSearchParams(searchParams);
+    next.set('run', id);
+    setSearchParams(next);
+  };
+
+  const newInvestigation = () => {
+    const next = new URLSearchParams(searchParams);
+    next.delete('run');
+    setSearchParams(next);
+  };
+
+  const kpiOptions: Array<SelectableValue<string>> = useMemo(
+    () =>
+      (kpis.value ?? []).map((k) => ({ label: k.name, value: k.name, description: `${k.kind} · ${k.description}` })),
+    [kpis.value]
+  );
+  const familyOptions: Array<SelectableValue<Family>> = useMemo(
+    () => (templates.value ?? []).map((t) => ({ label: t.name, value: t.name as Family, description: t.summary })),
+    [templates.value]
+  );
+  const paramFamilies: Family[] = families.length ? families : (templates.value ?? []).map((t) => t.name as Family);
+  const issueFor = (path: string) =>
+    issues.find((i) => i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`));
+  const running = !!run && !isTerminal(run.status);
+
+  return (
+    <PluginPage subTitle="Ask where a KPI is worse: Surfacer tests hypothesis families over your telemetry and ranks the sub-populations it finds.">
+      <div className={s.layout} data-testid={testIds.investigate.container}>
+        <div className={s.main}>
+          {(prefill.panelTitle || prefill.dashboardUid) && (
+            <Alert
+              severity="info"
+              title={`From the dashboard panel${prefill.panelTitle ? ` “${prefill.panelTitle}”` : ''}`}
+            >
+              <Stack gap={1} alignItems="center" wrap="wrap">
+                <span>The prompt, KPIs and time range were filled in from the panel. Check them and start.</span>
+                {prefill.dashboardUid && (
+                  <LinkButton
+                    size="sm"
+                    variant="secondary"
+                    fill="text"
+                    icon="apps"
+                    href={`/d/${encodeURIComponent(prefill.dashboardUid)}`}
+                  >
+                    Back to dashboard
+                  </LinkButton>
+                )}
+              </Stack>
+            </Alert>
+          )}
+
+          <section className={s.card} aria-label="New investigation">
+            <Field
+              label="What are you looking for?"
+              description="In words; the planner uses it to pick KPIs and hypothesis families, and explains its plan."
+            >
+              <TextArea
+                data-testid={testIds.investigate.prompt}
+                value={prompt}
+                rows={3}
+                placeholder="e.g. Why do some logins fail more than others?"
+                onChange={(e) => setPrompt(e.currentTarget.value)}
+                invalid={!!issueFor('body.prompt')}
+              />
+            </Field>
+            <div className={s.row}>
+              <div data-testid={testIds.investigate.kpiPicker} className={s.grow}>
+                <Field
+                  label="KPIs"
+                  description="Default: chosen from the prompt, else all"
+                  invalid={!!issueFor('body.kpis')}
+                  error={issueFor('body.kpis')?.message}
+                >
+                  <MultiSelect<string>
+                    aria-label="KPIs"
+                    options={kpiOptions}
+                    value={selectedKpis}
+                    isLoading={kpis.loading}
+                    placeholder={kpis.error ? 'Could not load KPIs' : 'From the prompt'}
+                    onChange={(v) => {
+                      setKpiChoice(v.map((o) => o.value!).filter(Boolean));
+                    }}
+                  />
+                </Field>
+              </div>
+              <div data-testid={testIds.investigate.timeRange} className={s.fieldWrap}>
+                <Field
+                  label="Time range"
+                  description={
+                    dataset.value
+                      ? `Default: the whole dataset, ${dataset.value.range.from.slice(0, 10)} – ${dataset.value.range.to.slice(0, 10)}`
+                      : 'Default: the whole dataset'
+                  }
+                  invalid={!!issueFor('body.from') || !!issueFor('body.to')}
+                  error={(issueFor('body.from') ?? issueFor('body.to'))?.message}
+                >
+                  <TimeRangeInput
+                    value={range}
+                    onChange={setRange}
+                    clearable
+                    hideTimeZone
+                    placeholder="Whole dataset (engine default)"
+                  />
+                </Field>
+              </div>
+            </div>
+
+            <Collapse
+              label="Advanced: families and parameters"
+              isOpen={advancedOpen}
+              onToggle={() => setAdvancedOpen((o) => !o)}
+              collapsible
+            >
+              <div data-testid={testIds.investigate.advanced} className={s.advanced}>
+                <div data-testid={testIds.investigate.families} className={s.fieldWrap}>
+                  <Field
+                    label="Hypothesis families"
+                    description="Default: every available family. See the Templates page for what each one tests."
+                  >
+                    <MultiSelect<Family>
+                      aria-label="Families"
+                      options={familyOptions}
+                      value={families}
+                      isLoading={templates.loading}
+                      placeholder="All families"
+                      onChange={(v) => setFamilies(v.map((o) => o.value!).filter(Boolean))}
+                    />
+                  </Field>
+                </div>
+                {templates.error ? (
+                  <ErrorState
+                    title="Could not load the template catalog"
+                    error={templates.error}
+                    onRetry={templates.reload}
+                  />
+                ) : (
+                  <div className={s.paramsGrid}>
+                    {paramFamilies.map((fam) => {
+                      const issue = issueFor(`body.params.${fam}`);
+                      return (
+                        <Field
+                          key={fam}
+                          label={`${fam} parameters`}
+                          description="JSON object; empty for the family's defaults"
+                          invalid={!!issue}
+                          error={issue ? `${issue.path}: ${issue.message}` : undefined}
+                        >
+                          <TextArea
+                            aria-label={`${fam} parameters`}
+                            className={s.mono}
+                            rows={2}
+                            value={paramsText[fam] ?? ''}
+                            placeholder={paramsPlaceholder(templates.value?.find((t) => t.name === fam))}
+                            onChange={(e) => {
+                              const v = e.currentTarget.value;
+                              setParamsText((p) => ({ ...p, [fam]: v }));
+                            }}
+                          />
+                        </Field>
+                      );
+                    })}
+                  </div>
+                )}
+              </div>
+            </Collapse>
+
+            {issues.length > 0 && (
+              <Alert severity="error" title="Fix these fields and start again">
+                <ul className={s.issues}>
+                  {issues.map((i) => (
+                    <li key={`${i.path}:${i.message}`}>
+                      <code>{i.path}</code>: {i.message}
+                    </li>
+                  ))}
+                </ul>
+              </Alert>
+            )}
+            {!!startError && !(startError instanceof EngineError && startError.issues.length) && (
+              <ErrorState title="Could not start the investigation" error={startError} />
+            )}
+
+            <Stack gap={1}>
+              <Button
+                icon={starting ? 'spinner' : 'play'}
+                onClick={start}
+                disabled={starting || running}
+                data-testid={testIds.investigate.start}
+              >
+                {starting ? 'Starting…' : running ? 'Running…' : 'Start investigation'}
+              </Button>
+              {runId && !running && (
+                <Button variant="secondary" fill="outline" onClick={newInvestigation}>
+                  Clear results
+                </Button>
+              )}
+            </Stack>
+          </section>
+
+          {runId && !run && !pollError ? <Loading text={`Loading run ${runId}…`} /> : null}
+          {runId && !!pollError && !run ? <ErrorState title={`Could not load run ${runId}`} error={pollError} /> : null}
+          {run && (
+            <>
+              <RunProgress run={run} onCancel={cancel} cancelling={cancelling} />
+              {!!pollError && (
+                <Alert severity="warning" title="Lost contact with the engine; still trying">
+                  {pollError instanceof Error ? pollError.message : String(pollError)}
+                </Alert>
+              )}
+              {run.plan && (
+                <section className={s.card}>
+                  <RunPlan plan={run.plan} />
+                </section>
+              )}
+              {run.status === 'succeeded' && (
+                <section className={s.card} data-testid={testIds.investigate.results} aria-label="Leads of this run">
+                  <Stack justifyContent="space-between" alignItems="center">
+                    <Text element="h3" variant="h5">
+                      Leads, by impact
+                    </Text>
+                    <LinkButton
+                      size="sm"
+                      variant="secondary"
+                      fill="text"
+                      icon="list-ul"
+                      href={prefixRoute(ROUTES.Opportunities)}
+                    >
+                      All opportunities
+                    </LinkButton>
+                  </Stack>
+                  {triageError ? (
+                    <ErrorState title="Triage failed; the change was undone" error={triageError} onRetry={clearError} />
+                  ) : null}
+                  {leads.loading ? (
+                    <Loading text="Loading leads…" />
+                  ) : leads.error ? (
+                    <ErrorState
+                      title="Could not load the leads of this run"
+                      error={leads.error}
+                      onRetry={leads.reload}
+                    />
+                  ) : (
+                    <LeadsTable
+                      compact
+                      leads={leads.value ?? []}
+                      runId={runId}
+                      onTriage={triage}
+                      pending={pending}
+                      emptyMessage="This run found no sub-population where a KPI is significantly worse. Try a wider time range or more families."
+                    />
+                  )}
+                </section>
+              )}
+            </>
+          )}
+        </div>
+
+        <aside className={s.side}>
+          {recent.loading && !recent.value ? (
+            <Loading text="Loading runs…" />
+          ) : recent.error ? (
+            <ErrorState title="Could not load recent runs" error={recent.error} onRetry={recent.reload} />
+          ) : (
+            <RecentRuns runs={recent.value?.items ?? []} currentId={runId} onOpen={openRun} onRefresh={recent.reload} />
+          )}
+        </aside>
+      </div>
+    </PluginPage>
+  );
+}
+
+export default Investigate;
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  layout: css({
+    display: 'grid',
+    gridTemplateColumns: 'minmax(0, 1fr) 300px',
+    gap: theme.spacing(3),
+    [theme.breakpoints.down('lg')]: { gridTemplateColumns: 'minmax(0, 1fr)' },
+  }),
+  main: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), minWidth: 0 }),
+  side: css({ minWidth: 0 }),
+  card: css({
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(1),
+    padding: theme.spacing(2),
+    border: `1px solid ${theme.colors.border.weak}`,
+    borderRadius: theme.shape.radius.default,
+    background: theme.colors.background.primary,
+  }),
+  row: css({ display: 'flex', gap: theme.spacing(2), flexWrap: 'wrap', alignItems: 'flex-start' }),
+  grow: css({ flex: '1 1 320px' }),
+  fieldWrap: css({ minWidth: 0 }),
+  advanced: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
+  paramsGrid: css({
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fill, minmax(280px, 1fr))',
+    gap: theme.spacing(0, 2),
+  }),
+  mono: css({ fontFamily: theme.typography.fontFamilyMonospace }),
+  issues: css({ margin: 0, paddingLeft: theme.spacing(2) }),
+});

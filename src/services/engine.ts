@@ -1,0 +1,126 @@
+/**
+ * The engine's HTTP API as the app calls it: every request goes through Grafana's plugin proxy (plugin.json
+ * `routes`), which adds the token; the browser never holds it.
+ */
+import { lastValueFrom } from 'rxjs';
+import { getBackendSrv, isFetchError } from '@grafana/runtime';
+import { ENGINE_PROXY_URL } from '../constants';
+import type {
+  DatasetInfo,
+  EngineErrorBody,
+  Health,
+  Kpi,
+  Lead,
+  LeadDetail,
+  LeadQuery,
+  Page,
+  Plan,
+  Run,
+  RunRequest,
+  Template,
+  TriageRequest,
+} from '../types/engine';
+
+/** An engine call that failed, with a message a user can act on. */
+export class EngineError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly issues: Array<{ path: string; message: string }> = []
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+/** Turns a failed fetch into what went wrong and where, from the engine's error body or the proxy's status. */
+export function toEngineError(e: unknown, what: string): EngineError {
+  if (e instanceof EngineError) {
+    return e;
+  }
+  if (isFetchError(e)) {
+    const body = e.data as Partial<EngineErrorBody> | undefined;
+    if (body && typeof body.message === 'string' && typeof body.statusCode === 'number') {
+      return new EngineError(`${what}: ${body.message}`, e.status, body.issues ?? []);
+    }
+    switch (e.status) {
+      case 401:
+      case 403:
+        return new EngineError(
+          `${what}: the engine refused the request (${e.status}). Check the engine token on the app's configuration page, and your Grafana role.`,
+          e.status
+        );
+      case 404:
+        return new EngineError(`${what}: not found (404). Is the engine URL set on the app's configuration page?`, 404);
+      case 502:
+      case 503:
+      case 504:
+        return new EngineError(
+          `${what}: the engine is unreachable through Grafana (${e.status}). Is \`surfacer serve\` running at the configured engine URL?`,
+          e.status
+        );
+      default:
+        return new EngineError(`${what}: ${e.statusText || 'request failed'} (${e.status})`, e.status);
+    }
+  }
+  return new EngineError(`${what}: ${e instanceof Error ? e.message : String(e)}`, 0);
+}
+
+type Method = 'GET' | 'POST' | 'PATCH';
+
+async function call<T>(what: string, method: Method, path: string, opts: { params?: Record<string, unknown>; data?: unknown } = {}): Promise<T> {
+  try {
+    const res = await lastValueFrom(
+      getBackendSrv().fetch<T>({
+        url: `${ENGINE_PROXY_URL}${path}`,
+        method,
+        params: opts.params,
+        data: opts.data,
+        // Pages show errors in place, with what to do; no global toast.
+        showErrorAlert: false,
+        showSuccessAlert: false,
+      })
+    );
+    return res.data;
+  } catch (e) {
+    throw toEngineError(e, what);
+  }
+}
+
+/** Query string values: arrays as comma-separated lists (the engine accepts both), no undefined. */
+export function leadParams(q: LeadQuery): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined || v === null || v === '') {
+      continue;
+    }
+    if (Array.isArray(v)) {
+      if (v.length) {
+        out[k] = v.join(',');
+      }
+    } else if (typeof v === 'boolean') {
+      out[k] = String(v);
+    } else {
+      out[k] = v as string | number;
+    }
+  }
+  return out;
+}
+
+export const engine = {
+  health: () => call<Health>('Engine health', 'GET', '/api/health'),
+  dataset: () => call<DatasetInfo>('Dataset', 'GET', '/api/dataset'),
+  kpis: () => call<Kpi[]>('KPIs', 'GET', '/api/kpis'),
+  templates: () => call<Template[]>('Templates', 'GET', '/api/templates'),
+  startRun: (req: RunRequest) => call<Run>('Start investigation', 'POST', '/api/runs', { data: req }),
+  run: (id: string) => call<Run>(`Run ${id}`, 'GET', `/api/runs/${encodeURIComponent(id)}`),
+  runs: (q: { status?: string; limit?: number; offset?: number } = {}) => call<Page<Run>>('Runs', 'GET', '/api/runs', { params: q }),
+  plan: (id: string) => call<Plan>(`Plan of run ${id}`, 'GET', `/api/runs/${encodeURIComponent(id)}/plan`),
+  cancelRun: (id: string) => call<Run>(`Cancel run ${id}`, 'POST', `/api/runs/${encodeURIComponent(id)}/cancel`),
+  leads: (q: LeadQuery = {}) => call<Page<Lead>>('Opportunities', 'GET', '/api/opportunities', { params: leadParams(q) }),
+  lead: (id: string, run?: string) =>
+    call<LeadDetail>(`Opportunity ${id}`, 'GET', `/api/opportunities/${encodeURIComponent(id)}`, { params: run ? { run } : undefined }),
+  triage: (id: string, body: TriageRequest) => call<Lead>(`Triage ${id}`, 'PATCH', `/api/opportunities/${encodeURIComponent(id)}`, { data: body }),
+};
+
+export type Engine = typeof engine;

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { perHypothesisSql, runPerQuery } from '../../bench/baselines/per-query-sql';
+import { observationPairKey, runSampledAhoCorasick } from '../../bench/baselines/sampled-aho-corasick';
+import { stratifiedSample } from '../../bench/child';
+import { rebuildDag, sessionize } from '../../bench/engine-dag';
+import { assemble, missingKeys } from '../../bench/report';
+import { loadConfigFile, type LoadedConfig } from '../../pkg/config/load';
+import { generateSynthetic } from '../../pkg/dataset/synthetic';
+import { inspectDataset, type Dataset } from '../../pkg/dataset/inspect';
+import { Executor } from '../../pkg/execute/executor';
+import { runEnsemble } from '../../pkg/experts/ensemble';
+import type { Observation } from '../../pkg/experts/types';
+import { observe, readTotals } from '../../pkg/pipeline/observe';
+import { deterministicPlan } from '../../pkg/planner/deterministic';
+import type { Dag } from '../../pkg/compile/dag';
+
+// The bench's baselines must compute the engine's numbers for the same hypotheses: checked on a small dataset.
+describe('bench baselines reproduce the engine', () => {
+  let dir: string;
+  let ex: Executor;
+  let cfg: LoadedConfig;
+  let d: Dataset;
+  let dag: Dag;
+  let tested: Observation[];
+  const sess = '`surfacer`.`sess_benchtest`';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'surfacer-bench-'));
+    ex = await Executor.open({ embedded: join(dir, '.store') });
+    const g = await generateSynthetic(ex, { events: 40_000, seed: 3, outDir: dir });
+    cfg = loadConfigFile(g.files.config);
+    d = await inspectDataset(ex, cfg);
+    await ex.command('CREATE DATABASE IF NOT EXISTS `surfacer`');
+    await sessionize(ex, cfg, d, sess);
+    const plan = deterministicPlan(d, {});
+    const ed = await rebuildDag(ex, cfg, d, plan, sess);
+    dag = ed.dag;
+    const totals = readTotals(await ex.query(dag.totals.sql, dag.totals.params), d.kpis, dag.buckets.count);
+    const obs = await observe(ex, dag, d, totals, cfg.analysis.min_support);
+    const ens = runEnsemble(obs, cfg.analysis.min_support);
+    const m = new Map<string, Observation>();
+    ens.findings.forEach((f) => m.set(observationPairKey(f.finding.obs), f.finding.obs));
+    tested = [...m.values()];
+  }, 300_000);
+
+  afterAll(async () => {
+    await ex?.command(`DROP TABLE IF EXISTS ${sess}`).catch(() => undefined);
+    await ex?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('samples hypotheses reproducibly, stratified over every family', () => {
+    const a = stratifiedSample(tested, 16, 42);
+    const b = stratifiedSample([...tested].reverse(), 16, 42);
+    expect(a.map(observationPairKey)).toEqual(b.map(observationPairKey));
+    expect(new Set(a.map((o) => o.hyp.template)).size).toBe(new Set(tested.map((o) => o.hyp.template)).size);
+  });
+
+  it('one standalone SQL query per hypothesis gives the engine\'s cohort size and KPI sum', async () => {
+    const sample = stratifiedSample(tested, 16, 1);
+    expect(perHypothesisSql(d, sample[0]!, cfg.analysis.lookback_days * 86_400_000)).toMatch(/^WITH sessions AS/);
+    const r = await runPerQuery(ex, d, sample, cfg.analysis.lookback_days * 86_400_000, () => undefined);
+    expect(r.filter((x) => !x.match)).toEqual([]);
+  }, 300_000);
+
+  it('Aho-Corasick (n-grams) and the windowed matcher (ordered patterns) count exactly what the engine counts, on all groups', async () => {
+    const patterns = tested.filter((o) => o.hyp.template === 'ngram' || o.hyp.template === 'ordered_pattern');
+    const r = await runSampledAhoCorasick(ex, cfg, d, dag, patterns, { fraction: 1, seed: 42 });
+    expect(r.sampled_groups).toBe(d.groups);
+    expect(r.hypotheses_counted).toBe(patterns.length);
+    expect(r.patterns.ngram).toBeGreaterThan(100);
+    expect(r.patterns.ordered_pattern).toBeGreaterThan(100);
+    const wrong = patterns
+      .map((o) => ({ key: observationPairKey(o), engine: [o.cohort.a, o.cohort.s], counted: [r.counts.get(observationPairKey(o))?.a, r.counts.get(observationPairKey(o))?.s] }))
+      .filter((x) => x.engine[0] !== x.counted[0] || Math.abs(x.engine[1]! - (x.counted[1] ?? NaN)) > 1e-6 * Math.max(1, Math.abs(x.engine[1]!)));
+    expect(wrong.slice(0, 5)).toEqual([]);
+  }, 300_000);
+
+  it('a 10% sample reads about 10% of the groups', async () => {
+    const patterns = tested.filter((o) => o.hyp.template === 'ngram').slice(0, 50);
+    const r = await runSampledAhoCorasick(ex, cfg, d, dag, patterns, { fraction: 0.1, seed: 42 });
+    expect(r.share).toBeGreaterThan(0.07);
+    expect(r.share).toBeLessThan(0.13);
+  }, 120_000);
+
+  it('assembles the JSON with every required key', () => {
+    const run = {
+      events: 1, groups: 1, wall_s: 2, hypotheses_per_s: 1, peak_rss_mb: 1, generate_s: 1,
+      stages: { sessionize: 1, aggregate: 1, experts: 1, family: { ngram: 1 } },
+      hypotheses: { total: 2, per_family: { ngram: 2 } }, ratio_vs_per_query_sql: 3, ratio_vs_sampled_aho_corasick: 0.5,
+    };
+    const j = assemble([run], { cpu_model: 'x', cores: 2, ram_gb: 1, node: 'v20', clickhouse_version: '26' }, {});
+    expect(missingKeys(j)).toEqual([]);
+    expect(missingKeys({ ...j, wall_s: undefined })).toEqual(['wall_s']);
+  });
+});
