@@ -9,11 +9,11 @@
  */
 import type { LoadedConfig } from '../pkg/config/load';
 import { bucketsFor, compileDag, type Dag, type PlanItem } from '../pkg/compile/dag';
-import { nodeContextBase, sessionizeSql } from '../pkg/compile/sessionize';
+import { nodeContextBase } from '../pkg/compile/sessionize';
 import { parseDuration } from '../pkg/config/schema';
 import type { Dataset } from '../pkg/dataset/inspect';
 import type { Executor } from '../pkg/execute/executor';
-import { contextWindows, profileOf } from '../pkg/pipeline/analyze';
+import { contextWindows, createSessionTable, profileOf } from '../pkg/pipeline/analyze';
 import type { Plan } from '../pkg/planner/deterministic';
 import type { NodeContext } from '../pkg/templates/types';
 
@@ -25,9 +25,7 @@ export interface EngineDag {
 }
 
 export async function sessionize(ex: Executor, cfg: LoadedConfig, d: Dataset, sess: string): Promise<void> {
-  const vocab = d.vocab.map((v) => v.name);
-  const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs: cfg.analysis.lookback_days * 86_400_000, vocab });
-  await ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}`, sz.params, { label: 'bench sessionize' });
+  await createSessionTable(ex, d, sess, cfg.analysis.lookback_days * 86_400_000, undefined, 'bench sessionize');
 }
 
 export async function rebuildDag(ex: Executor, cfg: LoadedConfig, d: Dataset, plan: Plan, sess: string): Promise<EngineDag> {

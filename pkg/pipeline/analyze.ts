@@ -137,6 +137,12 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
   }
 }
 
+/** The shared node: one scan of the events into the session table every family reads. */
+export async function createSessionTable(ex: Executor, d: Dataset, sess: string, lookbackMs: number, signal?: AbortSignal, label = 'sessionize'): Promise<void> {
+  const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs, vocab: d.vocab.map((v) => v.name) });
+  await ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}`, sz.params, { label, signal });
+}
+
 /** What the fast path computed: every hypothesis' cohort per KPI, from one sessionization and merged scans. */
 export interface FastPath {
   d: Dataset;
@@ -172,8 +178,7 @@ export async function observeFastPath(ex: Executor, cfg: LoadedConfig, opts: Ana
   };
   await ex.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`, {}, { label: 'create results database', ...q });
   try {
-    const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs, vocab });
-    await t('sessionize', () => ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}`, sz.params, { label: 'sessionize', ...q }));
+    await t('sessionize', () => createSessionTable(ex, d, sess, lookbackMs, q.signal));
 
     const absenceItem = plan.items.find((i) => i.template === 'absence');
     const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;

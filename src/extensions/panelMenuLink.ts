@@ -3,7 +3,7 @@
  * (the page matches it to KPIs), its dashboard and its time range. Pure; module.tsx registers it with addLink.
  */
 import { dateMath, isDateTime, PluginExtensionPoints, type PluginExtensionPanelContext, type RawTimeRange } from '@grafana/data';
-import { PLUGIN_BASE_URL } from '../constants';
+import { investigateUrl } from '../utils/utils.routing';
 
 export const PANEL_MENU_LINK = {
   targets: [PluginExtensionPoints.DashboardPanelMenu],
@@ -12,7 +12,7 @@ export const PANEL_MENU_LINK = {
   icon: 'search' as const,
 };
 
-export const INVESTIGATE_PATH = `${PLUGIN_BASE_URL}/investigate`;
+export const INVESTIGATE_PATH = investigateUrl();
 
 /** One end of a dashboard time range as epoch ms: "now-6h" resolved now (in the dashboard's time zone), absolute kept. */
 export function toEpochMs(value: RawTimeRange['from'] | undefined, roundUp: boolean, timeZone?: string): number | undefined {

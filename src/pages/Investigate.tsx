@@ -43,6 +43,7 @@ import { matchKpis } from '../services/kpiMatch';
 import type { Family, Lead, Template } from '../types/engine';
 import { ROUTES } from '../constants';
 import { prefixRoute } from '../utils/utils.routing';
+import { cardCss } from '../components/styles';
 
 const emptyRange = (): TimeRange => {
   const none = dateTime(null);
@@ -457,15 +458,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   main: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), minWidth: 0 }),
   side: css({ minWidth: 0 }),
-  card: css({
-    display: 'flex',
-    flexDirection: 'column',
-    gap: theme.spacing(1),
-    padding: theme.spacing(2),
-    border: `1px solid ${theme.colors.border.weak}`,
-    borderRadius: theme.shape.radius.default,
-    background: theme.colors.background.primary,
-  }),
+  card: css(cardCss(theme)),
   row: css({ display: 'flex', gap: theme.spacing(2), flexWrap: 'wrap', alignItems: 'flex-start' }),
   grow: css({ flex: '1 1 320px' }),
   fieldWrap: css({ minWidth: 0 }),

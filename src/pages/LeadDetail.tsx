@@ -31,6 +31,7 @@ import {
 import type { LeadDetail as LeadDetailT } from '../types/engine';
 import type { AppJsonData } from '../types/settings';
 import { leadUrl, prefixRoute } from '../utils/utils.routing';
+import { cardCss, dataTableCss } from '../components/styles';
 
 export interface LeadDetailProps {
   /** uid of the ClickHouse data source for "Open in Explore"; default: the app's jsonData.clickhouseDatasourceUid. */
@@ -477,16 +478,7 @@ export default LeadDetail;
 const getStyles = (theme: GrafanaTheme2) => ({
   page: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2) }),
   statement: css({ fontSize: theme.typography.h5.fontSize, lineHeight: 1.5, margin: 0, maxWidth: 1100 }),
-  card: css({
-    display: 'flex',
-    flexDirection: 'column',
-    gap: theme.spacing(1),
-    padding: theme.spacing(2),
-    border: `1px solid ${theme.colors.border.weak}`,
-    borderRadius: theme.shape.radius.default,
-    background: theme.colors.background.primary,
-    minWidth: 0,
-  }),
+  card: css({ ...cardCss(theme), minWidth: 0 }),
   stats: css({ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(200px, 1fr))', gap: theme.spacing(1) }),
   stat: css({
     padding: theme.spacing(1.5),
@@ -502,17 +494,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))',
     gap: theme.spacing(2),
   }),
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    fontSize: theme.typography.bodySmall.fontSize,
-    'th, td': {
-      padding: theme.spacing(0.5, 1),
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-      textAlign: 'left',
-    },
-    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
-  }),
+  table: css(dataTableCss(theme)),
   num: css({ textAlign: 'right !important' as 'right', fontVariantNumeric: 'tabular-nums' }),
   trend: css({ marginTop: theme.spacing(1) }),
   dl: css({

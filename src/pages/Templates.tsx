@@ -9,6 +9,7 @@ import { testIds } from '../components/testIds';
 import { useAsync } from '../hooks/useAsync';
 import { engine } from '../services/engine';
 import { schemaParams } from '../services/templates';
+import { dataTableCss } from '../components/styles';
 
 function Templates() {
   const s = useStyles2(getStyles);
@@ -153,17 +154,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
     fontSize: theme.typography.bodySmall.fontSize,
   }),
   table: css({
-    width: '100%',
+    ...dataTableCss(theme),
     tableLayout: 'fixed',
-    borderCollapse: 'collapse',
-    fontSize: theme.typography.bodySmall.fontSize,
-    'th, td': {
-      padding: theme.spacing(0.5, 1),
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-      textAlign: 'left',
-      verticalAlign: 'top',
-    },
-    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
+    'th, td': { ...dataTableCss(theme)['th, td'], verticalAlign: 'top' },
   }),
   colName: css({ width: '31%' }),
   colType: css({ width: '21%' }),

@@ -50,7 +50,7 @@ export const absence: Template<z.infer<typeof params>> = {
     // One expression per pair with its codes as constants: ClickHouse copies arrays a lambda captures once per
     // element, so filtering s/st inside a lambda over the pairs (or over A's times) made a group cost
     // O(pairs × events) copies. Here each pair filters its A and B times once; only the few B times are captured.
-    const params: Record<string, unknown> = { [`${id}_m`]: M };
+    const params: Record<string, unknown> = {};
     const prelude: string[] = [];
     const checks = A.map((a, i) => {
       params[`${id}_a${i}`] = a;
@@ -59,12 +59,16 @@ export const absence: Template<z.infer<typeof params>> = {
       return `if(arrayExists(ta -> ta + ${W} <= sc AND NOT arrayExists(tb -> tb > ta AND tb <= ta + ${W}, ${id}_tb${i}), ${id}_ta${i}), ${i + 1}, 0)`;
     });
     // "Never happens" is only judged on uncut groups: a group cut at its failure would miss late events.
-    const never = `if(sc = 9223372036854775807, arrayFilter(m -> NOT has(s, m), {${id}_m:Array(UInt16)}), [])`;
-    // Integer keys: pair i as i, "never m" as 2^20 + m.
+    const nevers = M.map((m, i) => {
+      params[`${id}_m${i}`] = m;
+      return `if(sc = 9223372036854775807 AND NOT has(s, {${id}_m${i}:UInt16}), ${1048576 + m}, 0)`;
+    });
+    // Integer keys: pair i as i, "never m" as 2^20 + m; zeros are the pairs and events a group does not have.
+    const candidates = [...checks, ...nevers].map((c) => `toUInt64(${c})`);
     return {
       sequence: true,
       intKeys: true,
-      keys: `arrayConcat(arrayFilter(x -> x != 0, [${checks.length ? checks.map((c) => `toUInt64(${c})`).join(', ') : ''}]::Array(UInt64)), arrayMap(m -> toUInt64(1048576 + m), ${never}))`,
+      keys: `arrayFilter(x -> x != 0, [${candidates.join(', ')}]::Array(UInt64))`,
       params,
       prelude: prelude.join(', ') || undefined,
       decode(key) {

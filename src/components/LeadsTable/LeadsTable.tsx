@@ -14,6 +14,7 @@ import { Empty } from '../States/States';
 import { testIds } from '../testIds';
 import { TriageActions } from '../TriageActions/TriageActions';
 import { NewKnownBadge, StatusBadge } from './LeadBadges';
+import { dataTableCss } from '../styles';
 
 export interface LeadsTableProps {
   leads: Lead[];
@@ -153,19 +154,11 @@ function familyColor(template: string): number {
 const getStyles = (theme: GrafanaTheme2) => ({
   wrap: css({ width: '100%', minWidth: 0 }),
   table: css({
-    width: '100%',
+    ...dataTableCss(theme),
     tableLayout: 'fixed',
-    borderCollapse: 'collapse',
-    fontSize: theme.typography.bodySmall.fontSize,
-    'th, td': {
-      padding: theme.spacing(0.75, 1),
-      borderBottom: `1px solid ${theme.colors.border.weak}`,
-      verticalAlign: 'middle',
-      textAlign: 'left',
-    },
+    'th, td': { ...dataTableCss(theme)['th, td'], padding: theme.spacing(0.75, 1), verticalAlign: 'middle' },
     th: {
-      color: theme.colors.text.secondary,
-      fontWeight: theme.typography.fontWeightMedium,
+      ...dataTableCss(theme).th,
       whiteSpace: 'nowrap',
       overflow: 'hidden',
       textOverflow: 'ellipsis',

@@ -7,6 +7,7 @@ import { timeAgo } from '../../services/format';
 import { isTerminal, progressFraction, stageLabel } from '../../services/investigate';
 import type { Run, RunStatus } from '../../types/engine';
 import { testIds } from '../testIds';
+import { cardCss } from '../styles';
 
 export const RUN_STATUS_BADGE: Record<RunStatus, { color: BadgeColor; text: string; icon?: 'fa fa-spinner' }> = {
   queued: { color: 'darkgrey', text: 'Queued' },
@@ -109,15 +110,7 @@ const slide = keyframes({ from: { left: '-30%' }, to: { left: '100%' } });
 
 const getStyles = (theme: GrafanaTheme2) => {
   return {
-    box: css({
-      display: 'flex',
-      flexDirection: 'column',
-      gap: theme.spacing(1),
-      padding: theme.spacing(2),
-      border: `1px solid ${theme.colors.border.weak}`,
-      borderRadius: theme.shape.radius.default,
-      background: theme.colors.background.secondary,
-    }),
+    box: css(cardCss(theme, theme.colors.background.secondary)),
     track: css({
       position: 'relative',
       height: 6,

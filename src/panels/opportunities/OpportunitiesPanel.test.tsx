@@ -1,5 +1,4 @@
 import React from 'react';
-import { of, throwError } from 'rxjs';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { dateTime, type PanelProps, type TimeRange } from '@grafana/data';
 import { locationService, type BackendSrvRequest } from '@grafana/runtime';
@@ -7,6 +6,8 @@ import { OpportunitiesPanel } from './OpportunitiesPanel';
 import { defaultOptions, type PanelOptions } from './types';
 import { testIds } from '../../components/testIds';
 import type { Lead } from '../../types/engine';
+import { lead as fixtureLead } from '../../pages/testing/fixtures';
+import { engineFetch } from '../../pages/testing/engineMock';
 
 const fetchMock = jest.fn();
 jest.mock('@grafana/runtime', () => ({
@@ -17,9 +18,9 @@ jest.mock('@grafana/runtime', () => ({
 
 const PROXY = '/api/plugin-proxy/surfacer-opportunities-app/engine';
 
+// The pages' engine fixtures and fetch stand-in, with this panel's own lead values.
 function lead(id: string, over: Partial<Lead> = {}): Lead {
-  return {
-    id,
+  return fixtureLead(id, {
     fingerprint: `fp-${id}`,
     kpi: 'checkout_failed',
     template: 'ngram',
@@ -32,34 +33,21 @@ function lead(id: string, over: Partial<Lead> = {}): Lead {
     q_value: 0.001,
     p_value: 0.0001,
     cohort_size: 500,
-    rank: 1,
-    stable: true,
-    status: 'new',
-    note: '',
-    triaged_at: null,
-    triaged_by: '',
-    known: false,
-    runs_seen: 1,
     first_seen: '2026-01-01T00:00:00Z',
     last_seen: '2026-01-02T00:00:00Z',
     first_run_id: 'run-0',
     last_run_id: 'run-0',
-    link: `/api/opportunities/${id}`,
     ...over,
-  };
+  });
 }
 
 type Reply = { data?: unknown; status?: number };
+const asEngineReply = (r: Reply) => ({ status: r.status ?? 200, body: r.data ?? {} });
 function backend(routes: Record<string, Reply | ((req: BackendSrvRequest) => Reply)>) {
-  fetchMock.mockImplementation((req: BackendSrvRequest) => {
-    const entry = routes[`${req.method} ${req.url.replace(PROXY, '')}`];
-    const r = typeof entry === 'function' ? entry(req) : entry;
-    if (!r) {
-      return throwError(() => ({ status: 404, statusText: 'Not Found', data: {} }));
-    }
-    const status = r.status ?? 200;
-    return status >= 400 ? throwError(() => ({ status, statusText: '', data: r.data ?? {} })) : of({ data: r.data, status });
-  });
+  const replies = Object.fromEntries(
+    Object.entries(routes).map(([k, r]) => [k, typeof r === 'function' ? (req: BackendSrvRequest) => asEngineReply(r(req)) : asEngineReply(r)])
+  );
+  fetchMock.mockImplementation(engineFetch(replies));
 }
 
 const page = (items: Lead[], total = items.length) => ({ data: { items, total, limit: 5, offset: 0 } });

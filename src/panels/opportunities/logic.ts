@@ -1,6 +1,7 @@
 /** What the panel asks the engine and where it sends the user. Pure; the component only renders. */
 import type { TimeRange } from '@grafana/data';
-import { PLUGIN_BASE_URL, PLUGIN_ID } from '../../constants';
+import { PLUGIN_ID, ROUTES } from '../../constants';
+import { investigateUrl, prefixRoute } from '../../utils/utils.routing';
 import { TRIAGE_STATUSES, type LeadQuery, type RunRequest, type TriageStatus } from '../../types/engine';
 import { DEFAULT_STATUSES, type PanelOptions } from './types';
 
@@ -8,7 +9,7 @@ export const MAX_LEADS_LIMIT = 50;
 
 /** The app's configuration page, where the engine URL and token live. */
 export const CONFIG_PAGE_URL = `/plugins/${PLUGIN_ID}`;
-export const OPPORTUNITIES_URL = `${PLUGIN_BASE_URL}/opportunities`;
+export const OPPORTUNITIES_URL = prefixRoute(ROUTES.Opportunities);
 
 export function clampLimit(n: unknown): number {
   const v = typeof n === 'number' ? n : Number(n);
@@ -57,7 +58,7 @@ export function runRequest(prompt: string, o: Partial<PanelOptions>, range: Pick
 
 /** The Investigate page watching a run. */
 export function investigateRunUrl(runId: string): string {
-  return `${PLUGIN_BASE_URL}/investigate?run=${encodeURIComponent(runId)}`;
+  return investigateUrl(runId);
 }
 
 /** Statuses that mean "the engine itself isn't reachable or configured", as opposed to a bad request. */
