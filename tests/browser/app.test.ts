@@ -105,7 +105,12 @@ describe('Surfacer in the browser', () => {
     for (;;) {
       const text = (await progress.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
       if (text && seen[seen.length - 1] !== text) seen.push(text);
-      if (await page.locator(tid(testIds.investigate.results)).isVisible()) break;
+      if (await page.locator(tid(testIds.investigate.results)).isVisible()) {
+        // The run may have finished between reading the progress and seeing the results: read it once more.
+        const last = (await progress.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+        if (last && seen[seen.length - 1] !== last) seen.push(last);
+        break;
+      }
       if (/Failed|Cancelled/.test(text)) throw new Error(`the run ended badly: ${text}`);
       if (Date.now() > until) throw new Error(`no results after 180 s; progress seen: ${seen.join(' | ')}`);
       await page.waitForTimeout(100);
