@@ -25,7 +25,7 @@ export interface EngineDag {
 }
 
 export async function sessionize(ex: Executor, cfg: LoadedConfig, d: Dataset, sess: string): Promise<void> {
-  await createSessionTable(ex, d, sess, cfg.analysis.lookback_days * 86_400_000, undefined, 'bench sessionize');
+  await createSessionTable(ex, d, sess, { lookbackMs: cfg.analysis.lookback_days * 86_400_000, sample: cfg.analysis.sample }, undefined, 'bench sessionize');
 }
 
 export async function rebuildDag(ex: Executor, cfg: LoadedConfig, d: Dataset, plan: Plan, sess: string): Promise<EngineDag> {

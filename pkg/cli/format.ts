@@ -18,6 +18,9 @@ export function formatTable(r: Report, maxPerKpi = 5): string {
   lines.push(
     `Surfacer: ${r.hypotheses_tested.toLocaleString('en-US')} hypotheses tested on ${r.groups.toLocaleString('en-US')} groups, ${r.events.toLocaleString('en-US')} events (${r.window.from.slice(0, 10)} → ${r.window.to.slice(0, 10)})`,
   );
+  if (r.sample) {
+    lines.push(`Approximate: a ${(r.sample.fraction * 100).toPrecision(2)}% sample of ${r.sample.unit}; group counts are the sample's, impact is scaled to all ${r.sample.unit}.`);
+  }
   for (const k of r.kpis) {
     const leads = r.opportunities.filter((o) => o.kpi === k.name);
     lines.push('');

@@ -24,6 +24,11 @@ const time = (v: string) => {
   if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO date or date-time, e.g. 2026-10-01 or 2026-10-01T12:00:00Z');
   return t;
 };
+const fraction = (v: string) => {
+  const f = Number(v);
+  if (!(f > 0 && f <= 1)) throw new InvalidArgumentError('expected a fraction in (0, 1], e.g. 0.1 for 10%');
+  return f;
+};
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** Progress on stderr: one line that updates in a terminal, plain lines otherwise. */
@@ -65,6 +70,7 @@ export function buildCli(): Command {
     .option('-f, --format <format>', 'table | json', 'table')
     .option('-o, --out <file>', 'also write the JSON report to this file')
     .option('--explain', 'print the plan, the DAG and its SQL instead of running it')
+    .option('--sample <fraction>', 'approximate mode: analyze this fraction of users (0 < f ≤ 1; overrides analysis.sample)', fraction)
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (o) => {
       if (!['table', 'json'].includes(o.format)) throw new InvalidArgumentError(`--format must be table or json, not ${o.format}`);
@@ -72,6 +78,7 @@ export function buildCli(): Command {
       const bad = families.filter((f) => !(FAMILIES as readonly string[]).includes(f));
       if (bad.length) throw new ConfigError(`unknown family ${bad.join(', ')}; families are: ${FAMILIES.join(', ')}`);
       const cfg = loadConfigFile(o.config);
+      if (o.sample !== undefined) cfg.analysis.sample = o.sample;
       const limits = { maxExecutionTimeS: cfg.analysis.max_execution_time_s, maxMemoryBytes: Math.round(cfg.analysis.max_memory_gb * 1024 ** 3) };
       await withExecutor(cfg.store, async (ex) => {
         const req = { kpis: o.kpi, prompt: o.prompt, families: families as Family[], from: o.from, to: o.to };

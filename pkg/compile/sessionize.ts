@@ -47,6 +47,18 @@ export interface SessionizeOptions {
   to: number;
   lookbackMs: number;
   vocab: string[];
+  /** Fraction of users (groups without users) kept, by hash of the id; 1 or absent = all. */
+  sample?: number;
+}
+
+/** Parts per million of the id hash space kept by a sample; the same users at every run. */
+export const SAMPLE_SCALE = 1_000_000;
+
+/** The approximate mode's filter on raw events: whole users (so lifecycle attributes stay right), else groups. */
+export function sampleFilter(d: Dataset, sample: number | undefined, param = 'sz_sample'): { sql: string; params: Params } {
+  if (sample === undefined || sample >= 1) return { sql: '', params: {} };
+  const id = quoteIdent(d.spec.user ?? d.spec.group);
+  return { sql: ` AND cityHash64(toString(${id})) % ${SAMPLE_SCALE} < {${param}:UInt64}`, params: { [param]: Math.round(sample * SAMPLE_SCALE) } };
 }
 
 /** Session-table columns every family can read. */
@@ -77,7 +89,8 @@ function kpiSequence(k: KpiInfo, events: string, times: string): string[] {
 export function sessionizeSql(d: Dataset, o: SessionizeOptions): { select: string; params: Params } {
   const g = quoteIdent(d.spec.group);
   const u = d.spec.user ? quoteIdent(d.spec.user) : null;
-  const params: Params = { ...d.events.params, sz_vocab: o.vocab, sz_from: o.from - o.lookbackMs, sz_to: o.to, sz_win: o.from, sz_tz: d.spec.timezone };
+  const sampled = sampleFilter(d, o.sample);
+  const params: Params = { ...d.events.params, ...sampled.params, sz_vocab: o.vocab, sz_from: o.from - o.lookbackMs, sz_to: o.to, sz_win: o.from, sz_tz: d.spec.timezone };
   const attrs = attributeColumns(d).map((a) => `toString(any(${quoteIdent(a.name)})) AS ${a.col}`);
   const kpis = d.kpis.map((k) => kpiColumns(k, d, false));
   kpis.forEach((k) => Object.assign(params, k.params));
@@ -107,7 +120,7 @@ FROM (
     SELECT
       ${inner.join(',\n      ')}
     FROM ${d.events.from}
-    WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}
+    WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}${sampled.sql}
     GROUP BY g
   )${u ? '\n  WINDOW w AS (PARTITION BY u ORDER BY t0 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)' : ''}
 )

@@ -138,9 +138,17 @@ export const configSchema = z
         min_support: z.number().int().min(1).default(25).describe('Smallest cohort (groups) worth testing'),
         max_execution_time_s: z.number().int().min(1).default(600),
         max_memory_gb: z.number().min(0.1).default(8),
+        sample: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(1)
+          .describe(
+            'Approximate mode: analyze this fraction of users (of groups without a user column), chosen by a hash of the id. Rates, effects and their CIs come from the sample; impact is scaled back by 1/sample. 1 = everything',
+          ),
       })
       .strict()
-      .default({ lookback_days: 90, max_events_per_group: 500, min_support: 25, max_execution_time_s: 600, max_memory_gb: 8 }),
+      .default({ lookback_days: 90, max_events_per_group: 500, min_support: 25, max_execution_time_s: 600, max_memory_gb: 8, sample: 1 }),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -79,6 +79,8 @@ export interface Report {
   timings: Record<string, number>;
   /** Leads that passed as if groups were independent but not with cluster-robust inference over users. */
   dropped_by_robust_inference: number;
+  /** Approximate mode (analysis.sample < 1): the fraction of users (or groups) analyzed; groups and counts are the sample's. */
+  sample: { fraction: number; unit: 'users' | 'groups' } | null;
 }
 
 const STAGES = ['inspect', 'sessionize', 'profile', 'compile', 'aggregate', 'experts'];
@@ -102,6 +104,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     fast = await observeFastPath(ex, cfg, opts, t);
     const { d, plan, sess, dag, totals, observations, vocab, lookbackMs, runTag } = fast;
     const db = cfg.store.results_database;
+    const sample = sampleOf(cfg, d);
     const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
     memberships = new Memberships(ex, dag, d, sess, db, runTag, vocab, q.signal);
     const m = memberships;
@@ -113,7 +116,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
     const opportunities = ens.leads
       .sort((a, b) => kpiOrder(d, a) - kpiOrder(d, b) || a.rank - b.rank)
-      .map((l) => toOpportunity(l, d, source, lookbackMs, hints.get(l) ?? []));
+      .map((l) => toOpportunity(l, d, source, lookbackMs, hints.get(l) ?? [], sample));
     opts.onProgress?.({ stage: 'done', done: STAGES.length, total: STAGES.length });
     return {
       hypotheses_tested: ens.tested,
@@ -130,6 +133,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
       events: d.totalEvents,
       timings,
       dropped_by_robust_inference: droppedByRobustness,
+      sample,
     };
   } finally {
     await memberships?.drop();
@@ -138,8 +142,15 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
 }
 
 /** The shared node: one scan of the events into the session table every family reads. */
-export async function createSessionTable(ex: Executor, d: Dataset, sess: string, lookbackMs: number, signal?: AbortSignal, label = 'sessionize'): Promise<void> {
-  const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs, vocab: d.vocab.map((v) => v.name) });
+export async function createSessionTable(
+  ex: Executor,
+  d: Dataset,
+  sess: string,
+  o: { lookbackMs: number; sample?: number },
+  signal?: AbortSignal,
+  label = 'sessionize',
+): Promise<void> {
+  const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs: o.lookbackMs, sample: o.sample, vocab: d.vocab.map((v) => v.name) });
   await ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}`, sz.params, { label, signal });
 }
 
@@ -178,7 +189,7 @@ export async function observeFastPath(ex: Executor, cfg: LoadedConfig, opts: Ana
   };
   await ex.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`, {}, { label: 'create results database', ...q });
   try {
-    await t('sessionize', () => createSessionTable(ex, d, sess, lookbackMs, q.signal));
+    await t('sessionize', () => createSessionTable(ex, d, sess, { lookbackMs, sample: cfg.analysis.sample }, q.signal));
 
     const absenceItem = plan.items.find((i) => i.template === 'absence');
     const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;
@@ -244,9 +255,16 @@ function kpiOrder(d: Dataset, l: Lead): number {
 }
 
 
-function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number, hints: ConfounderHint[]): Opportunity {
+/** The approximate mode as the report states it, or null when every user (group) was analyzed. */
+function sampleOf(cfg: LoadedConfig, d: Dataset): Report['sample'] {
+  const fraction = cfg.analysis.sample;
+  return fraction < 1 ? { fraction, unit: d.spec.user ? 'users' : 'groups' } : null;
+}
+
+function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number, hints: ConfounderHint[], sample: Report['sample']): Opportunity {
   const f = l.finding;
   const o = f.obs;
+  const statement = statementOf(l, hints);
   const cte = readableSessionsCte(d, o.kpi, { from: d.range.from, to: d.range.to, lookbackMs }, source);
   return {
     rank: l.rank,
@@ -254,7 +272,9 @@ function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number, 
     template: o.hyp.template,
     title: `${o.kpi.kpi.name} is worse for ${o.hyp.title}`,
     cohort: o.hyp.title,
-    statement: statementOf(l, hints),
+    statement: sample
+      ? `${statement} Estimated from a ${(sample.fraction * 100).toFixed(sample.fraction < 0.01 ? 2 : 0)}% sample of ${sample.unit} (approximate mode): rates, effects and CIs are the sample's, impact is scaled to all ${sample.unit}.`
+      : statement,
     confounder_hints: hints.length ? hints : undefined,
     params: o.hyp.params,
     cohort_size: o.cohort.a,
@@ -263,7 +283,8 @@ function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number, 
     effect: f.effect,
     p_value: f.p,
     q_value: l.q,
-    impact: f.impact,
+    // Excess failures in the sample, scaled to everyone (the sample is a uniform draw of users or groups).
+    impact: sample ? f.impact / sample.fraction : f.impact,
     experts: [...new Set([f.expert, ...(l.support ?? []).map((x) => x.finding.expert)])],
     series: seriesOf(l),
     inference: l.inference ?? 'groups treated as independent (no user column)',
