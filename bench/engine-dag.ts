@@ -36,6 +36,7 @@ export async function rebuildDag(ex: Executor, cfg: LoadedConfig, d: Dataset, pl
   const contexts = await contextWindows(ex, d);
   const ctxBase = nodeContextBase(d, vocab, profile, contexts);
   const buckets = bucketsFor(d.range.from, d.range.to);
-  const compile = (items: PlanItem[]) => compileDag(items, d, ctxBase, sess, cfg.analysis.min_support, buckets);
+  // As analyze() compiles on one machine: ordered patterns' keys stored for the leads' membership.
+  const compile = (items: PlanItem[]) => compileDag(items, d, ctxBase, sess, cfg.analysis.min_support, buckets, { storeKeys: true });
   return { dag: compile(plan.items), ctxBase, compile };
 }

@@ -5,7 +5,7 @@
  * the engine uses (the KPI's outcome events removed, failed groups cut at their failure, the node's token map and
  * filter). Ordered patterns (gapped, windowed) are not strings, so Aho–Corasick does not apply: they are counted
  * by enumerating each session's in-window chains with the engine's exact bounds and looking them up in a hash
- * map. Estimates of the full counts are sample counts / the sampled share of groups.
+ * map, each counted for a KPI when it completed before the KPI's cut, as the engine's shared scan does. Estimates of the full counts are sample counts / the sampled share of groups.
  */
 import { sessionizeSql, NO_CUT } from '../../pkg/compile/sessionize';
 import type { Dag, FamilyNode } from '../../pkg/compile/dag';
@@ -57,7 +57,7 @@ export async function runSampledAhoCorasick(
   d: Dataset,
   dag: Dag,
   tested: Observation[],
-  opts: { fraction: number; seed: number },
+  opts: { fraction: number; seed: number }
 ): Promise<SampledResult> {
   const vocab = d.vocab.map((v) => v.name);
   const g = quoteIdent(d.spec.group);
@@ -66,13 +66,23 @@ export async function runSampledAhoCorasick(
   // non-uniform on sequential session ids here: 9.2% for a 10% target; sipHash64 gives 10.0%.)
   const sampled: Dataset = {
     ...d,
-    events: { ...d.events, from: `(SELECT * FROM ${d.events.from} WHERE sipHash64(toString(${g}), ${Math.floor(opts.seed)}) % 10000 < ${per10k})` },
+    events: {
+      ...d.events,
+      from: `(SELECT * FROM ${d.events.from} WHERE sipHash64(toString(${g}), ${Math.floor(opts.seed)}) % 10000 < ${per10k})`,
+    },
   };
-  const sz = sessionizeSql(sampled, { from: d.range.from, to: d.range.to, lookbackMs: cfg.analysis.lookback_days * 86_400_000, vocab });
+  const sz = sessionizeSql(sampled, {
+    from: d.range.from,
+    to: d.range.to,
+    lookbackMs: cfg.analysis.lookback_days * 86_400_000,
+    vocab,
+  });
   const kcols = d.kpis.flatMap((k) => [`k${k.index}`, ...(k.kind === 'failure_events' ? [`c${k.index}`] : [])]);
 
   const t0 = performance.now();
-  const rows = await ex.query<Row>(`SELECT ev, tm, ${kcols.join(', ')} FROM (\n${sz.select}\n)`, sz.params, { label: 'baseline sampled fetch' });
+  const rows = await ex.query<Row>(`SELECT ev, tm, ${kcols.join(', ')} FROM (\n${sz.select}\n)`, sz.params, {
+    label: 'baseline sampled fetch',
+  });
   const t1 = performance.now();
 
   // Dictionaries per node, from the tested observations' own parameters (event names), not from the engine's
@@ -98,24 +108,31 @@ export async function runSampledAhoCorasick(
   const kpiIdx = new Map(d.kpis.map((k) => [k.kpi.name, k.index]));
   for (const m of matchers) {
     const acc = m.keys.map(() => m.kpis.map(() => ({ a: 0, s: 0 })));
+    // A node serving every variant matches on the whole sequence; each KPI then keeps what completed before its cut.
+    const cutCols = m.kpis.map((k) => dag.variants.find((v) => v.kpis.some((x) => x.kpi.name === k))!.cutColumn);
+    const noCut = Number(NO_CUT);
     for (const r of rows) {
       const kv = m.kpis.map((k) => r[`k${kpiIdx.get(k)}`] as number | null);
       if (kv.every((v) => v === null)) continue;
       const ids = m.match(r);
+      const cuts = cutCols.map((c) => (m.completedAt && c ? Number(r[c]) : noCut));
       for (const id of ids) {
         const c = acc[id]!;
         for (let j = 0; j < kv.length; j++) {
           const v = kv[j];
           if (v === null || v === undefined) continue;
+          if (m.completedAt && !(m.completedAt[id]! < cuts[j]!)) continue;
           c[j]!.a++;
           c[j]!.s += Number(v);
         }
       }
     }
-    m.keys.forEach((key, id) => m.kpis.forEach((k, j) => {
-      const pk = pairKey(m.node, key, k);
-      if (pairs.has(pk)) counts.set(pk, acc[id]![j]!);
-    }));
+    m.keys.forEach((key, id) =>
+      m.kpis.forEach((k, j) => {
+        const pk = pairKey(m.node, key, k);
+        if (pairs.has(pk)) counts.set(pk, acc[id]![j]!);
+      })
+    );
   }
   const t3 = performance.now();
   const total = (t3 - t0) / 1000;
@@ -144,6 +161,8 @@ interface Matcher {
   kpis: string[];
   /** Distinct dictionary ids present in the row's sequence view. */
   match(r: Row): number[];
+  /** Nodes serving every variant: per id, when the last match found it first complete (its last step's time). */
+  completedAt?: Float64Array;
 }
 
 /** The node's sequence view of a row: its variant's outcome events removed and the cut applied. */
@@ -170,12 +189,18 @@ function variantView(node: FamilyNode, dag: Dag, vocab: string[]): (r: Row) => {
 
 const TOKEN_BASE = 1_000_000;
 
-function makeMatcher(node: FamilyNode, dag: Dag, vocab: string[], dict: Map<string, { id: number; steps: string[] }>, kpiSet: Set<string>): Matcher {
-  const view = variantView(node, dag, vocab);
+function makeMatcher(
+  node: FamilyNode,
+  dag: Dag,
+  vocab: string[],
+  dict: Map<string, { id: number; steps: string[] }>,
+  kpiSet: Set<string>
+): Matcher {
   const keys = [...dict.keys()];
   const code = (name: string) => vocab.indexOf(name) + 1;
   const kpis = node.kpis.filter((k) => kpiSet.has(k));
   if (node.template === 'ngram') {
+    const view = variantView(node, dag, vocab);
     const p = node.params as { tokens: Record<string, string>; exclude: string[] };
     const tokenNames = [...new Set(Object.values(p.tokens))];
     const map = new Map<number, number>();
@@ -202,43 +227,45 @@ function makeMatcher(node: FamilyNode, dag: Dag, vocab: string[], dict: Map<stri
       },
     };
   }
-  // ordered_pattern: the engine's windowChains, enumerated per session.
+  // ordered_pattern: the engine's windowChains, enumerated per session over the whole sequence (the node serves
+  // every variant); completedAt keeps each chain's earliest completion, for the KPIs' cuts.
   const p = node.params as { within: string; max_gap_events: number; max_group_events: number; max_steps: number };
   const W = parseDuration(p.within);
   const cand = new Set((node.spec.params[`${node.id}_cand`] as number[]) ?? []);
   const gap = p.max_gap_events;
   const keyIds = new Map([...dict.values()].map((v) => [v.steps.map(code).join(','), v.id]));
+  const completedAt = new Float64Array(keys.length);
   return {
     node: node.id,
     family: 'ordered_pattern',
     keys,
     kpis,
+    completedAt,
     match(r) {
-      const v = view(r);
       const e: number[] = [];
       const t: number[] = [];
-      for (let i = 0; i < v.e.length && e.length < p.max_group_events; i++) {
-        if (cand.has(v.e[i]!)) {
-          e.push(v.e[i]!);
-          t.push(v.t[i]!);
+      for (let i = 0; i < r.ev.length && e.length < p.max_group_events; i++) {
+        if (cand.has(r.ev[i]!)) {
+          e.push(r.ev[i]!);
+          t.push(r.tm[i]!);
         }
       }
       const found = new Set<number>();
+      const seen = (id: number | undefined, at: number) => {
+        if (id === undefined) return;
+        if (!found.has(id) || at < completedAt[id]!) completedAt[id] = at;
+        found.add(id);
+      };
       const n = e.length;
       for (let i = 0; i < n; i++) {
         for (let d1 = 1; d1 <= gap && i + d1 < n; d1++) {
           const j = i + d1;
-          if (e[i] !== e[j] && t[j]! - t[i]! <= W) {
-            const id = keyIds.get(`${e[i]},${e[j]}`);
-            if (id !== undefined) found.add(id);
-          }
+          if (e[i] !== e[j] && t[j]! - t[i]! <= W) seen(keyIds.get(`${e[i]},${e[j]}`), t[j]!);
           if (p.max_steps < 3) continue;
           for (let d2 = d1 + 1; d2 <= gap && i + d2 < n; d2++) {
             const k = i + d2;
-            if (t[k]! - t[i]! <= W && e[i] !== e[j] && e[j] !== e[k] && e[i] !== e[k]) {
-              const id = keyIds.get(`${e[i]},${e[j]},${e[k]}`);
-              if (id !== undefined) found.add(id);
-            }
+            if (t[k]! - t[i]! <= W && e[i] !== e[j] && e[j] !== e[k] && e[i] !== e[k])
+              seen(keyIds.get(`${e[i]},${e[j]},${e[k]}`), t[k]!);
           }
         }
       }

@@ -1,8 +1,19 @@
 import type { Params } from '../execute/executor';
+import { MEMORY_TABLE_SETTINGS } from '../execute/sql';
 import { pushTo } from '../util/collections';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import { getTemplate } from '../templates/catalog';
-import { canonicalJson, codesOf, KEY_BITS, type Family, type NodeContext, type NodeSpec, type Profile } from '../templates/types';
+import {
+  canonicalJson,
+  codesOf,
+  KEY_BITS,
+  MAX_POSITION,
+  POSITION_BITS,
+  type Family,
+  type NodeContext,
+  type NodeSpec,
+  type Profile,
+} from '../templates/types';
 import { NO_CUT } from './sessionize';
 
 /** A hypothesis class chosen by a planner: one template, its parameters, the KPIs it is tested against. */
@@ -25,7 +36,7 @@ export interface FamilyNode {
   id: string;
   template: Family;
   params: Record<string, unknown>;
-  /** The variant whose sequence it reads; null for group-level (cohort) families. */
+  /** The variant whose sequence it reads; null for group-level (cohort) families; ACROSS_VARIANTS for all. */
   variant: string | null;
   kpis: string[];
   reasons: string[];
@@ -39,6 +50,10 @@ export interface AggregateQuery {
   intKeys: boolean;
   /** Rows per key and time bucket (b), for the trend expert; otherwise one row per key. */
   byBucket: boolean;
+  /** Nodes with positioned keys (NodeSpec.positions): groups per KPI come back as n<index>, each after its cut. */
+  positioned: boolean;
+  /** Run first: stores each group's keys (and KPI values, cut positions) in `table`, which `sql` then reads. */
+  store?: { table: string; sql: string };
   nodes: string[];
   kpis: KpiInfo[];
   sql: string;
@@ -72,6 +87,8 @@ export interface Dag {
 }
 
 const SEQUENCE_FAMILIES: Family[] = ['ngram', 'ordered_pattern', 'absence', 'stateful'];
+/** FamilyNode.variant of a node that serves all its KPIs' variants in one scan (Template.acrossVariants). */
+export const ACROSS_VARIANTS = '*';
 
 export function variantsOf(kpis: KpiInfo[]): Variant[] {
   const byKey = new Map<string, Variant>();
@@ -79,7 +96,10 @@ export function variantsOf(kpis: KpiInfo[]): Variant[] {
     const excluded = [...new Set(k.outcomeEvents)].sort();
     const cutColumn = k.kind === 'failure_events' ? `c${k.index}` : null;
     // KPIs with the same failure events share one cut; each failure-event KPI has its own cut column.
-    const key = canonicalJson({ excluded, cut: k.kind === 'failure_events' ? [...k.kpi.failure_events!].sort() : null });
+    const key = canonicalJson({
+      excluded,
+      cut: k.kind === 'failure_events' ? [...k.kpi.failure_events!].sort() : null,
+    });
     const v = byKey.get(key);
     if (v) v.kpis.push(k);
     else byKey.set(key, { id: `v${byKey.size}`, excluded, cutColumn, kpis: [k] });
@@ -87,17 +107,25 @@ export function variantsOf(kpis: KpiInfo[]): Variant[] {
   return [...byKey.values()];
 }
 
-/** Per-KPI aggregates: for binary KPIs applicable groups and failures; for numeric ones moments, raw and log. */
-export function statsColumns(kpis: KpiInfo[]): string[] {
+/**
+ * Per-KPI aggregates: for binary KPIs applicable groups and failures; for numeric ones moments, raw and log.
+ * With `when`, a KPI's rows count only where its condition holds (positioned keys: complete before its cut).
+ */
+export function statsColumns(kpis: KpiInfo[], when: (k: KpiInfo) => string | null = () => null): string[] {
   return kpis.flatMap((k) => {
     const i = k.index;
-    const base = [`countIf(k${i} IS NOT NULL) AS a${i}`, `sum(ifNull(k${i}, 0)) AS s${i}`];
+    const c = when(k);
+    const sum = (x: string) => (c ? `sumIf(${x}, ${c})` : `sum(${x})`);
+    const base = [
+      c ? `countIf(k${i} IS NOT NULL AND ${c}) AS a${i}` : `countIf(k${i} IS NOT NULL) AS a${i}`,
+      `${sum(`ifNull(k${i}, 0)`)} AS s${i}`,
+    ];
     if (k.binary) return base;
     return [
       ...base,
-      `sum(ifNull(k${i} * k${i}, 0)) AS q${i}`,
-      `sum(ifNull(log1p(greatest(k${i}, 0)), 0)) AS l${i}`,
-      `sum(ifNull(pow(log1p(greatest(k${i}, 0)), 2), 0)) AS m${i}`,
+      `${sum(`ifNull(k${i} * k${i}, 0)`)} AS q${i}`,
+      `${sum(`ifNull(log1p(greatest(k${i}, 0)), 0)`)} AS l${i}`,
+      `${sum(`ifNull(pow(log1p(greatest(k${i}, 0)), 2), 0)`)} AS m${i}`,
     ];
   });
 }
@@ -114,31 +142,57 @@ export function compileDag(
   sessTable: string,
   minSupport: number,
   buckets: Buckets,
+  opts: { storeKeys?: boolean } = {}
 ): Dag {
   const variants = variantsOf(d.kpis);
   const variantOfKpi = new Map<string, Variant>();
   variants.forEach((v) => v.kpis.forEach((k) => variantOfKpi.set(k.kpi.name, v)));
-  const nodes = new Map<string, FamilyNode>();
+  // Identical classes merge first (their KPIs united), then each is built once for the KPIs it serves.
+  const merged = new Map<string, Omit<FamilyNode, 'id' | 'spec'>>();
   for (const item of items) {
     const t = getTemplate(item.template);
     const params = t.params.parse(item.params ?? {}) as Record<string, unknown>;
-    const seq = SEQUENCE_FAMILIES.includes(item.template);
-    const groups = seq
-      ? groupBy(item.kpis, (k) => variantOfKpi.get(k)!.id)
-      : new Map([[null as string | null, item.kpis]]);
+    const groups = !SEQUENCE_FAMILIES.includes(item.template)
+      ? new Map([[null as string | null, item.kpis]])
+      : t.acrossVariants
+        ? new Map([[ACROSS_VARIANTS as string | null, item.kpis]])
+        : groupBy(item.kpis, (k) => variantOfKpi.get(k)!.id);
     for (const [variantId, kpis] of groups) {
       const key = canonicalJson({ t: item.template, params, v: variantId });
-      const existing = nodes.get(key);
+      const existing = merged.get(key);
       if (existing) {
         existing.kpis = [...new Set([...existing.kpis, ...kpis])];
         existing.reasons.push(item.reason);
-        continue;
-      }
-      const id = `n${nodes.size}`;
-      const variant = variants.find((v) => v.id === variantId);
-      const ctx: NodeContext = { ...ctxBase, id, excludedEvents: new Set(variant?.excluded ?? []) };
-      nodes.set(key, { id, template: item.template, params, variant: variantId, kpis: [...kpis], reasons: [item.reason], spec: t.build(params, ctx) });
+      } else
+        merged.set(key, {
+          template: item.template,
+          params,
+          variant: variantId,
+          kpis: [...kpis],
+          reasons: [item.reason],
+        });
     }
+  }
+  const nodes = new Map<string, FamilyNode>();
+  for (const [key, m] of merged) {
+    const id = `n${nodes.size}`;
+    const served = m.variant === ACROSS_VARIANTS ? [...new Set(m.kpis.map((k) => variantOfKpi.get(k)!))] : [];
+    const variant = variants.find((v) => v.id === m.variant);
+    const excluded = served.length
+      ? served.map((v) => v.excluded).reduce((a, b) => a.filter((x) => b.includes(x)))
+      : (variant?.excluded ?? []);
+    const ctx: NodeContext = {
+      ...ctxBase,
+      id,
+      excludedEvents: new Set(excluded),
+      ...(served.length
+        ? {
+            variantExclusions: served.map((v) => new Set(v.excluded)),
+            cutColumns: [...new Set(served.flatMap((v) => (v.cutColumn ? [v.cutColumn] : [])))],
+          }
+        : {}),
+    };
+    nodes.set(key, { id, ...m, spec: getTemplate(m.template).build(m.params, ctx) });
   }
   const all = [...nodes.values()];
   const queries: AggregateQuery[] = [];
@@ -149,16 +203,43 @@ export function compileDag(
     const seq = variantSequence(v, ctxBase.vocab);
     queries.push(aggregateQuery(`agg_${v.id}`, vn, kpis, seq.rowCols, seq.params, sessTable, minSupport, false));
   }
+  const across = all.filter((n) => n.variant === ACROSS_VARIANTS);
+  if (across.length) {
+    const names = new Set(across.flatMap((n) => n.kpis));
+    queries.push(
+      positionedQuery(
+        'agg_seq',
+        across,
+        d.kpis.filter((k) => names.has(k.kpi.name)),
+        variantOfKpi,
+        sessTable,
+        minSupport,
+        opts.storeKeys ? suffixed(sessTable, '_keys') : undefined
+      )
+    );
+  }
   const cohortNodes = all.filter((n) => n.variant === null);
   if (cohortNodes.length) {
     const names = new Set(cohortNodes.flatMap((n) => n.kpis));
     // Group-level cohorts are few: they come back per time bucket, so the trend expert sees each one over time.
-    queries.push(aggregateQuery('agg_groups', cohortNodes, d.kpis.filter((k) => names.has(k.kpi.name)), [], {}, sessTable, minSupport, true));
+    queries.push(
+      aggregateQuery(
+        'agg_groups',
+        cohortNodes,
+        d.kpis.filter((k) => names.has(k.kpi.name)),
+        [],
+        {},
+        sessTable,
+        minSupport,
+        true
+      )
+    );
   }
   const totals: AggregateQuery = {
     id: 'totals',
     intKeys: false,
     byBucket: true,
+    positioned: false,
     nodes: [],
     kpis: d.kpis,
     sql: `SELECT ${BUCKET}, count() AS n,\n  ${statsColumns(d.kpis).join(',\n  ')}\nFROM ${sessTable}\nGROUP BY b`,
@@ -189,46 +270,128 @@ function aggregateQuery(
   params: Params,
   sessTable: string,
   minSupport: number,
-  byBucket: boolean,
+  byBucket: boolean
 ): AggregateQuery {
   const p: Params = { ...params, [`${id}_min`]: minSupport };
   nodes.forEach((n) => Object.assign(p, n.spec.params));
-  const preludes = nodes.map((n) => n.spec.prelude).filter(Boolean);
+  const preludes = nodes.map((n) => n.spec.prelude).filter((x): x is string => Boolean(x));
   // All-integer scans group by a UInt64 (the node's number in the high bits); otherwise by 'node|key' strings.
   const intKeys = nodes.every((n) => n.spec.intKeys);
   const keys = nodes.map((n) =>
     intKeys
       ? `arrayMap(x -> x + ${nodeKeyBase(n.id)}, ${n.spec.keys})`
-      : `arrayMap(x -> concat('${n.id}|', ${n.spec.intKeys ? 'toString(x)' : 'x'}), ${n.spec.keys})`,
+      : `arrayMap(x -> concat('${n.id}|', ${n.spec.intKeys ? 'toString(x)' : 'x'}), ${n.spec.keys})`
   );
-  const kpiCols = kpis.map((k) => `k${k.index}`);
   // Integer keys come back as text: they exceed 2^53, and JSON numbers would round them.
-  const sql = `SELECT ${intKeys ? 'toString(ik) AS key' : 'key'},${byBucket ? ' b,' : ''} count() AS n,
-  ${statsColumns(kpis).join(',\n  ')}
-FROM (
-  SELECT
-    ${[...(byBucket ? [BUCKET] : []), ...kpiCols, ...rowCols, ...preludes, `arrayConcat(\n      ${keys.join(',\n      ')}\n    ) AS keys`].join(',\n    ')}
-  FROM ${sessTable}
-)
-ARRAY JOIN keys AS ${intKeys ? 'ik' : 'key'}
-${byBucket ? `GROUP BY ${intKeys ? 'ik' : 'key'}, b` : `GROUP BY ${intKeys ? 'ik' : 'key'}\nHAVING n >= {${id}_min:UInt64}`}`;
+  const sql = scanSql(
+    `SELECT ${intKeys ? 'toString(ik) AS key' : 'key'},${byBucket ? ' b,' : ''} count() AS n,\n  ${statsColumns(kpis).join(',\n  ')}`,
+    [...(byBucket ? [BUCKET] : []), ...rowCols, ...preludes, `arrayConcat(\n    ${keys.join(',\n    ')}\n  ) AS keys`],
+    sessTable,
+    `ARRAY JOIN keys AS ${intKeys ? 'ik' : 'key'}\n${byBucket ? `GROUP BY ${intKeys ? 'ik' : 'key'}, b` : `GROUP BY ${intKeys ? 'ik' : 'key'}\nHAVING n >= {${id}_min:UInt64}`}`
+  );
   // Per-bucket rows carry no support floor: it applies to the key's total, after the rows are summed.
   if (byBucket) delete p[`${id}_min`];
-  return { id, intKeys, byBucket, nodes: nodes.map((n) => n.id), kpis, sql, params: p };
+  return { id, intKeys, byBucket, positioned: false, nodes: nodes.map((n) => n.id), kpis, sql, params: p };
+}
+
+/**
+ * A scan of the session table, flat: the per-group expressions as WITH aliases over the table itself, not in a
+ * subquery. Over a Distributed session table (a cluster) each shard then expands and pre-aggregates its own
+ * groups and only per-key partial aggregates travel to be merged; a subquery would stream every group's row to
+ * the initiator. prefer_column_name_to_alias: outputs such as a0 (a KPI's count) must not shadow the session
+ * columns of the same name (a0, an attribute) that the per-group expressions read.
+ */
+function scanSql(select: string, perGroup: string[], sessTable: string, rest: string): string {
+  return `WITH\n  ${perGroup.join(',\n  ')}\n${select}\nFROM ${sessTable}\n${rest}\nSETTINGS prefer_column_name_to_alias = 1`;
+}
+
+/** Where a KPI's cut falls in a positioned node's candidate times: how many come before it (all when no cut). */
+export function cutPosition(n: FamilyNode, cutColumn: string | null): string | null {
+  return cutColumn ? `arrayCount(x -> x < ${cutColumn}, ${n.spec.positions!.times})` : null;
+}
+
+/**
+ * One scan for nodes that serve every variant (positioned keys): each key is counted for a KPI only where it is
+ * complete before that KPI's cut, so each KPI gets its own groups (n<index>) and aggregates from the same pass.
+ */
+function positionedQuery(
+  id: string,
+  nodes: FamilyNode[],
+  kpis: KpiInfo[],
+  variantOfKpi: Map<string, Variant>,
+  sessTable: string,
+  minSupport: number,
+  keysTable: string | undefined
+): AggregateQuery {
+  const p: Params = { [`${id}_min`]: minSupport };
+  nodes.forEach((n) => Object.assign(p, n.spec.params));
+  const cols: string[] = [];
+  const conds = new Map<number, string>();
+  for (const k of kpis) {
+    const cut = variantOfKpi.get(k.kpi.name)!.cutColumn;
+    const per = nodes.map((n) => ({ n, cp: cutPosition(n, n.kpis.includes(k.kpi.name) ? cut : null) }));
+    if (per.every((x) => x.cp === null)) continue;
+    per.forEach((x) => x.cp && cols.push(`${x.cp} AS ${x.n.id}_cp${k.index}`));
+    const limit = (x: (typeof per)[number]) => (x.cp ? `${x.n.id}_cp${k.index}` : `${MAX_POSITION}`);
+    const bound =
+      per.length === 1
+        ? limit(per[0]!)
+        : `multiIf(${per.map((x) => `bitShiftRight(kp, ${KEY_BITS}) = ${Number(x.n.id.slice(1))}, ${limit(x)}`).join(', ')}, 0)`;
+    conds.set(k.index, `bitAnd(kp, ${MAX_POSITION}) <= ${bound}`);
+  }
+  const keys = nodes.map((n) => `arrayMap(x -> x + ${nodeKeyBase(n.id)}, ${n.spec.keys})`);
+  const ns = kpis.map((k) =>
+    conds.has(k.index) ? `countIf(${conds.get(k.index)}) AS n${k.index}` : `count() AS n${k.index}`
+  );
+  const support = kpis.length === 1 ? `n${kpis[0]!.index}` : `greatest(${kpis.map((k) => `n${k.index}`).join(', ')})`;
+  const select = `SELECT toString(ik) AS key, count() AS n, ${ns.join(', ')},\n  ${statsColumns(kpis, (k) => conds.get(k.index) ?? null).join(',\n  ')}`;
+  const perGroup = [
+    ...nodes.map((n) => n.spec.prelude).filter((x): x is string => Boolean(x)),
+    ...cols,
+    `arrayConcat(\n    ${keys.join(',\n    ')}\n  ) AS keys`,
+  ];
+  const rest = `ARRAY JOIN keys AS kp\nGROUP BY bitAnd(kp, bitNot(toUInt64(${MAX_POSITION}))) AS ik\nHAVING ${support} >= {${id}_min:UInt64}`;
+  const base = { id, intKeys: true, byBucket: false, positioned: true, nodes: nodes.map((n) => n.id), kpis, params: p };
+  if (!keysTable) return { ...base, sql: scanSql(select, perGroup, sessTable, rest) };
+  // Stored: the per-group keys (the costly part) go to a table first; the aggregate reads them back, and so
+  // does the leads' membership later (compile/membership.ts), instead of enumerating the chains again.
+  const stored = [...kpis.map((k) => `k${k.index}`), ...cols.map((c) => c.slice(c.lastIndexOf(' AS ') + 4)), 'keys'];
+  return {
+    ...base,
+    store: {
+      table: keysTable,
+      // Memory, in many blocks (scans run a thread per block); MergeTree's compression cost more than the scan.
+      sql: `CREATE TABLE ${keysTable} ENGINE = Memory AS\n${scanSql(`SELECT g, ${stored.join(', ')}`, perGroup, sessTable, '').replace(
+        '\n\nSETTINGS prefer_column_name_to_alias = 1',
+        `\n${MEMORY_TABLE_SETTINGS}, max_insert_threads = 2, prefer_column_name_to_alias = 1`
+      )}`,
+    },
+    sql: `${select}\nFROM ${keysTable}\n${rest}`,
+  };
+}
+
+/** A scratch table named after another: `db`.`name` → `db`.`name<suffix>`. */
+export function suffixed(table: string, suffix: string): string {
+  return table.endsWith('`') ? `${table.slice(0, -1)}${suffix}\`` : `${table}${suffix}`;
 }
 
 /** The high bits of a node's integer keys: its number (n12 → 12) shifted above KEY_BITS, as a UInt64 literal. */
 export function nodeKeyBase(nodeId: string): string {
   const i = Number(nodeId.slice(1));
-  if (!Number.isInteger(i) || i < 0 || i >= 2 ** (64 - KEY_BITS)) throw new Error(`node id ${nodeId} does not fit an integer key`);
+  if (!Number.isInteger(i) || i < 0 || i >= 2 ** (64 - KEY_BITS))
+    throw new Error(`node id ${nodeId} does not fit an integer key`);
   return `${BigInt(i) << BigInt(KEY_BITS)}`;
 }
 
 /** Splits an aggregate row's key into its node and the node's own key (decimal for integer keys). */
-export function splitKey(q: Pick<AggregateQuery, 'intKeys'>, key: string): { node: string; key: string } {
+export function splitKey(
+  q: Pick<AggregateQuery, 'intKeys' | 'positioned'>,
+  key: string
+): { node: string; key: string } {
   if (q.intKeys) {
     const v = BigInt(key);
-    return { node: `n${v >> BigInt(KEY_BITS)}`, key: (v & ((1n << BigInt(KEY_BITS)) - 1n)).toString() };
+    const own = v & ((1n << BigInt(KEY_BITS)) - 1n);
+    return { node: `n${v >> BigInt(KEY_BITS)}`, key: (q.positioned ? own >> BigInt(POSITION_BITS) : own).toString() };
   }
   const bar = key.indexOf('|');
   return { node: key.slice(0, bar), key: key.slice(bar + 1) };
@@ -242,4 +405,3 @@ function groupBy<T>(xs: T[], f: (x: T) => string): Map<string | null, T[]> {
   });
   return m;
 }
-

@@ -1,6 +1,11 @@
 import type { Params } from '../execute/executor';
+import { MEMORY_TABLE_SETTINGS } from '../execute/sql';
 import type { KpiInfo } from '../dataset/inspect';
-import { BUCKET, variantSequence, type Dag } from './dag';
+import { KEY_BITS, MAX_POSITION, POSITION_BITS } from '../templates/types';
+import { BUCKET, cutPosition, nodeKeyBase, variantSequence, type Dag, type FamilyNode } from './dag';
+
+/** The low KEY_BITS of a UInt64 key (without its node number), as a SQL literal. */
+const KEY_MASK = `${(1n << BigInt(KEY_BITS)) - 1n}`;
 
 /** A hypothesis as the fast path names it: its node and its key there. */
 export interface Member {
@@ -12,68 +17,178 @@ export const memberToken = (m: Member) => `${m.node}|${m.key}`;
 
 /**
  * One pass over the session table for one KPI's leads: a scratch table with, per group, the leads it belongs
- * to (sig: sorted 'node|key' tokens, from the same key expressions as the aggregate pass, so exactly the same
+ * to (sig: sorted numbers of the members, 1-based in the order given, from the same key expressions as the aggregate pass, so exactly the same
  * cohorts), its KPI value v, time bucket b, user u and static attributes. Grouping, robust inference and
  * confounder hints then read this small table instead of recomputing the keys.
  */
-export function membershipTableSql(dag: Dag, k: KpiInfo, members: Member[], sessTable: string, table: string, vocab: string[], opts: { user: boolean; attributes: number }) {
+/** A table of positioned members' chains (chainsTableSql): which nodes it holds, and which of their keys. */
+export interface ChainsTable {
+  table: string;
+  members: Set<string>;
+}
+
+/**
+ * Positioned nodes' members (ordered patterns), for every KPI at once: per group and KPI, the member chains
+ * complete before that KPI's cut (${id}_k<index>). Read back from the keys the aggregate stored (AggregateQuery
+ * .store) when it did; otherwise enumerated once over only the members' events. Either way no KPI enumerates all
+ * chains again.
+ */
+export function chainsTableSql(
+  dag: Dag,
+  members: Member[],
+  sessTable: string,
+  table: string
+): { sql: string; params: Params; nodes: FamilyNode[] } | null {
+  const nodes = [...new Set(members.map((m) => m.node))]
+    .map((id) => dag.nodes.find((n) => n.id === id)!)
+    .filter((n) => n.spec.positions?.only);
+  if (nodes.length === 0) return null;
+  const keysOf = (n: FamilyNode) => members.filter((m) => m.node === n.id).map((m) => BigInt(m.key));
+  const cutOf = (k: string) => dag.variants.find((v) => v.kpis.some((x) => x.kpi.name === k))!.cutColumn;
+  const kpisOf = (n: FamilyNode) => dag.queries.find((q) => q.nodes.includes(n.id))!.kpis.filter((k) => n.kpis.includes(k.kpi.name));
+  const stored = dag.queries.find((q) => q.store && nodes.every((n) => q.nodes.includes(n.id)));
+  const params: Params = {};
+  const outer: string[] = [];
+  let from: string;
+  if (stored) {
+    // Full stored keys: node number, codes, position. A KPI keeps those within its cut position (stored too).
+    params.cm_full = nodes.flatMap((n) => keysOf(n).map((k) => BigInt(nodeKeyBase(n.id)) + (k << BigInt(POSITION_BITS))));
+    for (const n of nodes) {
+      for (const k of kpisOf(n)) {
+        const within = cutOf(k.kpi.name) ? ` AND bitAnd(x, ${MAX_POSITION}) <= ${n.id}_cp${k.index}` : '';
+        outer.push(
+          `arrayMap(x -> bitShiftRight(bitAnd(x, ${KEY_MASK}), ${POSITION_BITS}), arrayFilter(x -> bitShiftRight(x, ${KEY_BITS}) = ${Number(n.id.slice(1))}${within}, mk)) AS ${n.id}_k${k.index}`
+        );
+      }
+    }
+    from = `SELECT *, arrayFilter(x -> has({cm_full:Array(UInt64)}, bitAnd(x, bitNot(toUInt64(${MAX_POSITION})))), keys) AS mk
+    FROM ${stored.store!.table}`;
+  } else {
+    const inner: string[] = [];
+    for (const n of nodes) {
+      const keys = keysOf(n);
+      const only = n.spec.positions!.only!(keys.map(String), `${n.id}_cev`);
+      Object.assign(params, n.spec.params, only.params, { [`${n.id}_cm`]: keys });
+      inner.push(...[n.spec.prelude, only.prelude].filter((x): x is string => Boolean(x)));
+      // Each member chain once, with the time it first completes; a KPI keeps those complete before its cut.
+      const mk = `arrayFilter(x -> has({${n.id}_cm:Array(UInt64)}, bitShiftRight(x, ${POSITION_BITS})), ${only.keys})`;
+      inner.push(`arrayMap(x -> bitShiftRight(x, ${POSITION_BITS}), ${mk}) AS ${n.id}_pc`, `arrayMap(x -> ${only.times}[bitAnd(x, ${MAX_POSITION})], ${mk}) AS ${n.id}_pt`);
+      for (const k of kpisOf(n)) {
+        const cut = cutOf(k.kpi.name);
+        outer.push(`${cut ? `arrayFilter((c, t) -> t < ${cut}, ${n.id}_pc, ${n.id}_pt)` : `${n.id}_pc`} AS ${n.id}_k${k.index}`);
+      }
+    }
+    from = `SELECT g, ${[...dag.variants.flatMap((v) => (v.cutColumn ? [v.cutColumn] : [])), ...inner].join(',\n      ')}
+    FROM ${sessTable}`;
+  }
+  const cols = nodes.flatMap((n) => kpisOf(n).map((k) => `${n.id}_k${k.index}`));
+  // Subqueries, not aliases, between the steps: ClickHouse expands each use of an alias into a copy of its
+  // expression when it analyzes a query, and the chains' expression is large.
+  const sql = `CREATE TABLE ${table} ENGINE = Memory AS
+SELECT g, ${cols.join(', ')}
+FROM (
+  SELECT g,
+    ${outer.join(',\n    ')}
+  FROM (
+    ${from}
+  )
+)
+WHERE ${cols.map((c) => `notEmpty(${c})`).join(' OR ')}
+${MEMORY_TABLE_SETTINGS}`;
+  return { sql, params, nodes };
+}
+
+export function membershipTableSql(
+  dag: Dag,
+  k: KpiInfo,
+  members: Member[],
+  sessTable: string,
+  table: string,
+  vocab: string[],
+  opts: { user: boolean; attributes: number; chains?: ChainsTable }
+) {
   const v = dag.variants.find((x) => x.kpis.some((y) => y.index === k.index))!;
   const nodes = [...new Set(members.map((m) => m.node))].map((id) => dag.nodes.find((n) => n.id === id)!);
   const seq = variantSequence(v, vocab);
   const params: Params = { ...seq.params, bk_from: dag.buckets.from, bk_width: dag.buckets.width };
   nodes.forEach((n) => Object.assign(params, n.spec.params));
-  // Each node's member keys as one set: a hash intersection per group rather than a scan of the keys per member.
+  // Each node's member keys as one set (a hash intersection per group rather than a scan of the keys per member),
+  // then each present key as its member's number: the sig arrays hold small integers, not strings.
+  const number = new Map(members.map((m, i) => [memberToken(m), i + 1]));
   nodes.forEach((n) => {
-    const keys = members.filter((m) => m.node === n.id).map((m) => m.key);
-    params[`${n.id}_mb`] = n.spec.intKeys ? keys.map((k) => BigInt(k)) : keys;
+    const mine = members.filter((m) => m.node === n.id);
+    params[`${n.id}_mb`] = n.spec.intKeys ? mine.map((m) => BigInt(m.key)) : mine.map((m) => m.key);
+    params[`${n.id}_mi`] = mine.map((m) => number.get(memberToken(m))!);
   });
-  const present = nodes.map((n) =>
-    n.spec.intKeys
-      ? `arrayMap(x -> concat('${n.id}|', toString(x)), arrayIntersect(${n.id}_keys, {${n.id}_mb:Array(UInt64)}))`
-      : `arrayMap(x -> concat('${n.id}|', x), arrayIntersect(${n.id}_keys, {${n.id}_mb:Array(String)}))`,
-  );
+  const present = nodes.map((n) => {
+    const t = n.spec.intKeys ? 'Array(UInt64)' : 'Array(String)';
+    return `arrayMap(x -> {${n.id}_mi:Array(UInt16)}[indexOf({${n.id}_mb:${t}}, x)], arrayIntersect(${n.id}_keys, {${n.id}_mb:${t}}))`;
+  });
   const attrs = Array.from({ length: opts.attributes }, (_, i) => `a${i}`);
+  // Positioned keys (nodes serving every variant): those complete before this KPI's cut, without the position.
+  // Nodes whose members all sit in the chains table read them there (joined by group) instead of enumerating.
+  const fromChains = (n: FamilyNode) =>
+    Boolean(
+      n.spec.positions &&
+      opts.chains &&
+      members.every((m) => m.node !== n.id || opts.chains!.members.has(memberToken(m)))
+    );
+  const keysOf = (n: FamilyNode) => {
+    if (fromChains(n)) return `${n.id}_k${k.index}`;
+    if (!n.spec.positions) return n.spec.keys;
+    const cp = cutPosition(n, v.cutColumn);
+    const kept = cp ? `arrayFilter(x -> bitAnd(x, ${MAX_POSITION}) <= ${cp}, ${n.spec.keys})` : n.spec.keys;
+    return `arrayMap(x -> bitShiftRight(x, ${POSITION_BITS}), ${kept})`;
+  };
   const cols = [
     BUCKET,
     ...(opts.user ? ['u'] : []),
     ...attrs,
     `assumeNotNull(k${k.index}) AS v`,
-    ...(nodes.some((n) => n.spec.sequence) ? seq.rowCols : []),
-    ...nodes.map((n) => n.spec.prelude).filter(Boolean),
-    ...nodes.map((n) => `${n.spec.keys} AS ${n.id}_keys`),
+    ...(nodes.some((n) => n.spec.sequence && !n.spec.positions) ? seq.rowCols : []),
+    ...nodes
+      .filter((n) => !fromChains(n))
+      .map((n) => n.spec.prelude)
+      .filter(Boolean),
+    ...nodes.map((n) => `${keysOf(n)} AS ${n.id}_keys`),
   ];
+  const joined = nodes.some(fromChains) ? ` LEFT ANY JOIN ${opts.chains!.table} USING (g)` : '';
   const sql = `CREATE TABLE ${table} ENGINE = Memory AS
 SELECT arraySort(arrayConcat(${present.join(', ')})) AS sig, v, b${opts.user ? ', u' : ''}${attrs.map((a) => `, ${a}`).join('')}
 FROM (
   SELECT
     ${cols.join(',\n    ')}
-  FROM ${sessTable}
+  FROM ${sessTable}${joined}
   WHERE k${k.index} IS NOT NULL
-)`;
+)
+${MEMORY_TABLE_SETTINGS}`;
   return { sql, params };
 }
 
-const fOf = `arrayMap(m -> toUInt8(has(sig, m)), {mb:Array(String)})`;
+const fOf = `arrayMap(m -> toUInt8(has(sig, m)), {mb:Array(UInt16)})`;
 
-/** Groups by membership in the given members (f, 0/1 per member) and time bucket, with the KPI's moments. */
-export function groupingQuery(table: string, members: Member[]) {
+/**
+ * Groups by membership in the given members (f, 0/1 per member) and time bucket, with the KPI's moments. Members
+ * are their numbers in the membership table (MembershipTable.number).
+ */
+export function groupingQuery(table: string, members: number[]) {
   return {
     sql: `SELECT ${fOf} AS f, b, count() AS n, sum(v) AS s, sum(v * v) AS q, sum(log1p(greatest(v, 0))) AS l, sum(pow(log1p(greatest(v, 0)), 2)) AS m
 FROM ${table}
 GROUP BY f, b`,
-    params: { mb: members.map(memberToken) },
+    params: { mb: members },
   };
 }
 
 /** How one member's groups spread over the static attributes' values, against all the KPI's groups. */
-export function attributeMixQuery(table: string, member: Member, attrCount: number) {
+export function attributeMixQuery(table: string, member: number, attrCount: number) {
   const attrs = Array.from({ length: attrCount }, (_, i) => `(${i}, a${i})`);
   return {
-    sql: `SELECT x.1 AS i, x.2 AS value, countIf(has(sig, {mb:String})) AS in_cohort, count() AS total
+    sql: `SELECT x.1 AS i, x.2 AS value, countIf(has(sig, {mb:UInt16})) AS in_cohort, count() AS total
 FROM ${table}
 ARRAY JOIN [${attrs.join(', ')}] AS x
 GROUP BY i, value`,
-    params: { mb: memberToken(member) },
+    params: { mb: member },
   };
 }
 
@@ -82,13 +197,29 @@ GROUP BY i, value`,
  * needs (experts/robust.ts). Binary KPIs: A in & failed, B in & not, C out & failed, D out & not; numeric: A groups
  * in, B their sum, C groups out, D their sum. One row back.
  */
-export function userMomentsQuery(table: string, members: Member[], binary: boolean) {
+export function userMomentsQuery(table: string, members: number[], binary: boolean) {
   const cells = binary
-    ? ['FV AS A', 'arrayMap((x, y) -> y - x, FV, F) AS B', 'arrayMap(x -> sv - x, FV) AS C', 'arrayMap((x, y) -> (nn - sv) - (y - x), FV, F) AS D']
+    ? [
+        'FV AS A',
+        'arrayMap((x, y) -> y - x, FV, F) AS B',
+        'arrayMap(x -> sv - x, FV) AS C',
+        'arrayMap((x, y) -> (nn - sv) - (y - x), FV, F) AS D',
+      ]
     : ['F AS A', 'FV AS B', 'arrayMap(y -> nn - y, F) AS C', 'arrayMap(x -> sv - x, FV) AS D'];
   const names = ['A', 'B', 'C', 'D'];
   const products: string[] = [];
-  for (const [x, y] of [[0, 0], [1, 1], [2, 2], [3, 3], [0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]] as const) {
+  for (const [x, y] of [
+    [0, 0],
+    [1, 1],
+    [2, 2],
+    [3, 3],
+    [0, 1],
+    [0, 2],
+    [0, 3],
+    [1, 2],
+    [1, 3],
+    [2, 3],
+  ] as const) {
     products.push(`sumForEach(arrayMap((x, y) -> x * y, ${names[x]}, ${names[y]})) AS ${names[x]}${names[y]}`);
   }
   return {
@@ -102,6 +233,6 @@ FROM (
     GROUP BY u
   )
 )`,
-    params: { mb: members.map(memberToken) } as Params,
+    params: { mb: members } as Params,
   };
 }

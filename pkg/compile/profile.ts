@@ -1,7 +1,7 @@
 import type { Params } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
 import type { ContextInfo } from '../dataset/inspect';
-import { windowChains } from '../templates/families/ordered-pattern';
+import { distinctChains } from '../templates/families/ordered-pattern';
 import { timeMsExpr } from '../dataset/inspect';
 
 /** Profile of the session table: which events and attribute values are common, which transitions are expected. */
@@ -17,7 +17,7 @@ export function profileQueries(sessTable: string, attrCount: number, followWithi
       SELECT arraySlice(arrayFilter(x -> has({pf_ev:Array(UInt16)}, x), ev), 1, 500) AS e,
              arraySlice(arrayFilter((t, x) -> has({pf_ev:Array(UInt16)}, x), tm, ev), 1, 500) AS t
       FROM ${sessTable})
-    ARRAY JOIN ${windowChains('e', 't', followWithinMs, 10, 2)} AS pair
+    ARRAY JOIN ${distinctChains('e', 't', followWithinMs, 10, 2)} AS pair
     GROUP BY pair`;
   const params: Params = { pf_ev: followEvents };
   return { eventGroups, attributeValues, follows, params };

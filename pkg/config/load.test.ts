@@ -29,6 +29,31 @@ describe('config', () => {
     expect(() => parseConfig(text, '/tmp')).toThrow(msg);
   });
 
+  describe('a cluster: Distributed events over a local table on every shard', () => {
+    const clustered = (store: string, events: string) =>
+      `store: ${store}\n` + base.replace('{source: events.parquet, time: ts', `{${events}, time: ts`);
+    const server = '{url: "http://ch:8123", cluster: analytics}';
+
+    it('takes store.cluster and dataset.events.local_table; configs without them are unchanged', () => {
+      const c = parseConfig(clustered(server, 'source: ev.events, local_table: events_local'), '/tmp');
+      expect(c.store.cluster).toBe('analytics');
+      expect(c.dataset.events.local_table).toBe('events_local');
+      expect(parseConfig(base, '/tmp').dataset.events.local_table).toBeUndefined();
+      expect(parseConfig(clustered(server, 'source: ev.events'), '/tmp').dataset.events.local_table).toBeUndefined();
+    });
+
+    it.each([
+      ['{url: "http://ch:8123"}', 'source: events, local_table: events_local', /dataset\.events\.local_table: needs store\.cluster: the cluster the Distributed source spans \(found: "events_local"\)/],
+      ['{embedded: ./s, cluster: analytics}', 'source: events, local_table: events_local', /dataset\.events\.local_table: needs a ClickHouse server \(store\.url\)/],
+      [server, 'source: events.parquet, local_table: events_local', /dataset\.events\.local_table: needs dataset\.events\.source to be the Distributed table over it/],
+      [server, 'source: ev.events, local_table: events', /dataset\.events\.local_table: must be the shard-local table under the Distributed source, not the source itself/],
+      [server, 'source: ev.events, local_table: a.b.c', /dataset\.events\.local_table: expected a table name \(table or db\.table\)/],
+      ['{url: "http://ch:8123", cluster: "my-cluster"}', 'source: events', /store\.cluster: expected a cluster name of letters, digits and _/],
+    ])('says what a cluster setting lacks (%#)', (store, events, msg) => {
+      expect(() => parseConfig(clustered(store, events), '/tmp')).toThrow(msg);
+    });
+  });
+
   it('parses durations', () => {
     expect(parseDuration('10s')).toBe(10_000);
     expect(parseDuration('1.5m')).toBe(90_000);

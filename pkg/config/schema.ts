@@ -34,7 +34,11 @@ export const storeSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
       .default('surfacer')
       .describe("Database where Surfacer keeps its runs, leads and scratch tables"),
-    cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Cluster name for ON CLUSTER DDL, when the server is a cluster'),
+    cluster: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a cluster name of letters, digits and _ (as in system.clusters)')
+      .optional()
+      .describe('Cluster name for ON CLUSTER DDL, when the server is a cluster; with dataset.events.local_table, sessions are built on every shard'),
   })
   .strict()
   .refine((s) => !(s.embedded && s.url), { message: 'set either store.embedded or store.url, not both' });
@@ -58,6 +62,13 @@ export const eventsSchema = z
     event: column,
     attributes: z.array(column).default([]).describe('Static attributes of a group (constant within it)'),
     timezone: z.string().default('UTC').describe('Time zone for hour-of-day and weekday predicates'),
+    local_table: z
+      .string()
+      .regex(/^(?:[A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$/, 'expected a table name (table or db.table) of letters, digits and _')
+      .optional()
+      .describe(
+        'On a cluster (with store.cluster): the MergeTree table on every shard under the Distributed `source`, sharded by cityHash64(user), or of the group without a user. Each shard then sessionizes its own events; default database: the source\'s',
+      ),
   })
   .strict();
 
@@ -157,6 +168,23 @@ export const configSchema = z
       if (seen.has(k.name)) ctx.addIssue({ code: 'custom', path: ['kpis', i, 'name'], message: `duplicate KPI name ${k.name}` });
       seen.add(k.name);
     });
+    const ev = c.dataset.events;
+    if (ev.local_table) {
+      const at = { code: 'custom' as const, path: ['dataset', 'events', 'local_table'] };
+      if (!c.store.cluster) ctx.addIssue({ ...at, message: 'needs store.cluster: the cluster the Distributed source spans' });
+      if (!c.store.url) ctx.addIssue({ ...at, message: 'needs a ClickHouse server (store.url): the embedded engine is one machine' });
+      // A file source (the extensions load.ts isFileSource reads as files) cannot be sharded.
+      const file = /\.(csv|tsv|parquet|jsonl|ndjson|json)(\.gz|\.zst)?$/i.test(ev.source);
+      const table = file ? null : /^(?:([A-Za-z_][A-Za-z0-9_]*)\.)?([A-Za-z_][A-Za-z0-9_]*)$/.exec(ev.source);
+      if (!table) {
+        ctx.addIssue({ ...at, message: 'needs dataset.events.source to be the Distributed table over it (table or db.table), not a file' });
+      } else {
+        // The local table's database defaults to the source's.
+        const source = `${table[1] ?? c.store.database ?? 'default'}.${table[2]}`;
+        const local = ev.local_table.includes('.') ? ev.local_table : `${source.split('.')[0]}.${ev.local_table}`;
+        if (local === source) ctx.addIssue({ ...at, message: 'must be the shard-local table under the Distributed source, not the source itself' });
+      }
+    }
     const ctxNames = new Set<string>();
     c.dataset.context.forEach((x, i) => {
       if (ctxNames.has(x.name)) ctx.addIssue({ code: 'custom', path: ['dataset', 'context', i, 'name'], message: `duplicate context name ${x.name}` });

@@ -16,6 +16,13 @@ export function qualified(database: string, table: string): string {
   return `${quoteIdent(database)}.${quoteIdent(table)}`;
 }
 
+/**
+ * For scratch tables in the Memory engine: many small blocks, not the few squashed ones an INSERT … SELECT
+ * makes by default (up to ~1M rows each). A scan of a Memory table runs one thread per block, so a session table
+ * of one or two big blocks kept every later scan on one core.
+ */
+export const MEMORY_TABLE_SETTINGS = 'SETTINGS max_block_size = 16384, min_insert_block_size_rows = 16384, min_insert_block_size_bytes = 0';
+
 /** Names we generate ourselves (parameter names, aliases). */
 export function safeName(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a valid name: ${JSON.stringify(name)}`);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load';
+import { checkShardedSource, clusterSessionPlan, clusterSourceOf, sourceEngineQuery, splitQualified, type ClusterSource } from '../compile/cluster';
 import { bucketsFor, compileDag, type Dag } from '../compile/dag';
 import { confounderHints, followUpTrends, groupLeads, Memberships, robustLeads, stabilityOf, type ConfounderHint } from './evidence';
 import { observe, readTotals, type Totals } from './observe';
@@ -8,7 +9,7 @@ import { nodeContextBase, readableSessionsCte, sessionizeSql } from '../compile/
 import { parseDuration } from '../config/schema';
 import { inspectDataset, type Dataset } from '../dataset/inspect';
 import { Executor, type Params } from '../execute/executor';
-import { qualified, quoteIdent } from '../execute/sql';
+import { MEMORY_TABLE_SETTINGS, qualified, quoteIdent } from '../execute/sql';
 import { runEnsemble, type Lead } from '../experts/ensemble';
 import type { KpiStats, Observation } from '../experts/types';
 import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
@@ -108,6 +109,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
     memberships = new Memberships(ex, dag, d, sess, db, runTag, vocab, q.signal);
     const m = memberships;
+    await t('experts', () => m.prepare(ens.leads));
     await t('experts', () => groupLeads(ex, m, dag, d, ens.leads, totals, q.signal));
     const droppedByRobustness = await t('experts', () => robustLeads(ex, m, d, ens.leads, q.signal));
     followUpTrends(ens.leads);
@@ -141,17 +143,37 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
   }
 }
 
-/** The shared node: one scan of the events into the session table every family reads. */
+/**
+ * The shared node: one scan of the events into the session table every family reads. With the events sharded on a
+ * cluster (`cluster`: compile/cluster.ts), every shard sessionizes its own events into a local table and `sess` is
+ * Distributed over them. Returns the statements that drop what it made; when it fails, it drops that itself.
+ */
 export async function createSessionTable(
   ex: Executor,
   d: Dataset,
   sess: string,
-  o: { lookbackMs: number; sample?: number },
+  o: { lookbackMs: number; sample?: number; cluster?: ClusterSource | null },
   signal?: AbortSignal,
   label = 'sessionize',
-): Promise<void> {
-  const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs: o.lookbackMs, sample: o.sample, vocab: d.vocab.map((v) => v.name) });
-  await ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}`, sz.params, { label, signal });
+): Promise<string[]> {
+  const so = { from: d.range.from, to: d.range.to, lookbackMs: o.lookbackMs, sample: o.sample, vocab: d.vocab.map((v) => v.name) };
+  if (!o.cluster) {
+    const sz = sessionizeSql(d, so);
+    await ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}\n${MEMORY_TABLE_SETTINGS}`, sz.params, { label, signal });
+    return [`DROP TABLE IF EXISTS ${sess}`];
+  }
+  const src = o.cluster;
+  const engine = sourceEngineQuery(src);
+  const rows = await ex.query<{ engine: string; engine_full: string }>(engine.sql, engine.params, { label: 'check the Distributed events table', signal });
+  checkShardedSource(rows[0], d, src);
+  const plan = clusterSessionPlan(d, src, splitQualified(sess), so, { ddlTimeoutS: ex.limits.maxExecutionTimeS });
+  try {
+    for (const s of plan.create) await ex.command(s.sql, s.params, { label: s.label, signal, settings: s.settings });
+  } catch (e) {
+    for (const s of plan.drop) await ex.command(s.sql, s.params, { label: s.label }).catch(() => undefined);
+    throw e;
+  }
+  return plan.drop.map((s) => s.sql);
 }
 
 /** What the fast path computed: every hypothesis' cohort per KPI, from one sessionization and merged scans. */
@@ -184,12 +206,14 @@ export async function observeFastPath(ex: Executor, cfg: LoadedConfig, opts: Ana
   const sess = qualified(db, `sess_${runTag}`);
   const vocab = d.vocab.map((v) => v.name);
   const lookbackMs = cfg.analysis.lookback_days * 86_400_000;
+  let drops = [`DROP TABLE IF EXISTS ${sess}`];
   const drop = async () => {
-    await ex.command(`DROP TABLE IF EXISTS ${sess}`, {}, { label: 'drop scratch table' }).catch(() => undefined);
+    for (const s of drops) await ex.command(s, {}, { label: 'drop scratch table' }).catch(() => undefined);
   };
   await ex.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`, {}, { label: 'create results database', ...q });
   try {
-    await t('sessionize', () => createSessionTable(ex, d, sess, { lookbackMs, sample: cfg.analysis.sample }, q.signal));
+    const cluster = clusterSourceOf(cfg);
+    drops = await t('sessionize', () => createSessionTable(ex, d, sess, { lookbackMs, sample: cfg.analysis.sample, cluster }, q.signal));
 
     const absenceItem = plan.items.find((i) => i.template === 'absence');
     const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;
@@ -198,7 +222,10 @@ export async function observeFastPath(ex: Executor, cfg: LoadedConfig, opts: Ana
 
     const ctxBase = nodeContextBase(d, vocab, profile, contexts);
     const buckets = bucketsFor(d.range.from, d.range.to);
-    const dag = await t('compile', async () => compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support, buckets));
+    // On one machine the ordered patterns' per-group keys are stored once and read again by the leads' membership;
+    // on a cluster they stay on the shards (a table built here would pull every group's keys to this node).
+    const dag = await t('compile', async () => compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support, buckets, { storeKeys: !cluster }));
+    for (const q of dag.queries) if (q.store) drops.unshift(`DROP TABLE IF EXISTS ${q.store.table}`);
     const totalRows = await ex.query<Record<string, unknown>>(dag.totals.sql, dag.totals.params, { label: 'totals', ...q });
     const totals = readTotals(totalRows, d.kpis, buckets.count);
     const observations = await t('aggregate', () =>

@@ -1,5 +1,14 @@
 import type { Dag } from '../compile/dag';
-import { attributeMixQuery, groupingQuery, membershipTableSql, userMomentsQuery, type Member } from '../compile/membership';
+import {
+  attributeMixQuery,
+  chainsTableSql,
+  groupingQuery,
+  memberToken,
+  membershipTableSql,
+  userMomentsQuery,
+  type ChainsTable,
+  type Member,
+} from '../compile/membership';
 import { qualified } from '../execute/sql';
 import { robustRatio, type CellMoments } from '../experts/robust';
 import type { Dataset } from '../dataset/inspect';
@@ -19,7 +28,7 @@ export const MEASURED_TOP = 150;
 
 /** Per KPI, the scratch table of its top leads' memberships (compile/membership.ts), built once. */
 export class Memberships {
-  private readonly tables = new Map<number, { table: string; members: Set<string> }>();
+  private readonly tables = new Map<number, MembershipTable>();
   constructor(
     private readonly ex: Executor,
     private readonly dag: Dag,
@@ -28,45 +37,103 @@ export class Memberships {
     private readonly database: string,
     private readonly runTag: string,
     private readonly vocab: string[],
-    private readonly signal?: AbortSignal,
+    private readonly signal?: AbortSignal
   ) {}
 
+  private chains: ChainsTable | undefined;
+
+  /**
+   * Before any KPI's table: the chains of every KPI's measured leads from positioned nodes (ordered patterns),
+   * enumerated once for all KPIs (compile/membership.ts chainsTableSql).
+   */
+  async prepare(leads: Lead[]): Promise<void> {
+    const measured = this.d.kpis.flatMap((k) =>
+      leads
+        .filter((l) => l.finding.obs.kpi.index === k.index)
+        .sort((a, b) => a.rank - b.rank)
+        .slice(0, MEASURED_TOP)
+        .map(memberOf)
+    );
+    const table = qualified(this.database, `chn_${this.runTag}`);
+    const q = chainsTableSql(
+      this.dag,
+      [...new Map(measured.map((m) => [memberToken(m), m])).values()],
+      this.sess,
+      table
+    );
+    if (!q) return;
+    await this.ex.command(q.sql, q.params, { label: 'membership chains', signal: this.signal });
+    const nodes = new Set(q.nodes.map((n) => n.id));
+    this.chains = { table, members: new Set(measured.filter((m) => nodes.has(m.node)).map(memberToken)) };
+  }
+
   /** The table holding these leads' memberships: built with the KPI's top leads the first time it is asked for. */
-  async tableFor(kpiIndex: number, leads: Lead[]): Promise<string> {
+  async tableFor(kpiIndex: number, leads: Lead[]): Promise<MembershipTable> {
     const have = this.tables.get(kpiIndex);
     const wanted = leads.map((l) => memberOf(l));
-    if (have && wanted.every((m) => have.members.has(`${m.node}|${m.key}`))) return have.table;
+    if (have && wanted.every((m) => have.numbers.has(memberToken(m)))) return have;
     const k = this.d.kpis.find((x) => x.index === kpiIndex)!;
     const table = qualified(this.database, `memb_${this.runTag}_${kpiIndex}_${this.tables.size}`);
-    const members = [...new Map(wanted.map((m) => [`${m.node}|${m.key}`, m])).values()];
-    const q = membershipTableSql(this.dag, k, members, this.sess, table, this.vocab, { user: Boolean(this.d.spec.user), attributes: this.d.spec.attributes.length });
+    const members = [...new Map(wanted.map((m) => [memberToken(m), m])).values()];
+    const q = membershipTableSql(this.dag, k, members, this.sess, table, this.vocab, {
+      user: Boolean(this.d.spec.user),
+      attributes: this.d.spec.attributes.length,
+      chains: this.chains,
+    });
     if (have) await this.ex.command(`DROP TABLE IF EXISTS ${have.table}`, {}, { label: 'drop membership table' });
     await this.ex.command(q.sql, q.params, { label: `membership of ${k.kpi.name} leads`, signal: this.signal });
-    this.tables.set(kpiIndex, { table, members: new Set(members.map((m) => `${m.node}|${m.key}`)) });
-    return table;
+    const numbers = new Map(members.map((m, i) => [memberToken(m), i + 1]));
+    const t: MembershipTable = { table, numbers, number: (l) => numbers.get(memberToken(memberOf(l)))! };
+    this.tables.set(kpiIndex, t);
+    return t;
   }
 
   async drop(): Promise<void> {
-    for (const { table } of this.tables.values()) await this.ex.command(`DROP TABLE IF EXISTS ${table}`, {}, { label: 'drop membership table' }).catch(() => undefined);
+    if (this.chains)
+      await this.ex
+        .command(`DROP TABLE IF EXISTS ${this.chains.table}`, {}, { label: 'drop membership table' })
+        .catch(() => undefined);
+    for (const { table } of this.tables.values())
+      await this.ex
+        .command(`DROP TABLE IF EXISTS ${table}`, {}, { label: 'drop membership table' })
+        .catch(() => undefined);
   }
 }
 
 const memberOf = (l: Lead): Member => ({ node: l.finding.obs.node, key: l.finding.obs.key });
+
+/** A KPI's membership table: its name, and each lead's number in its sig arrays. */
+export interface MembershipTable {
+  table: string;
+  numbers: Map<string, number>;
+  number(l: Lead): number;
+}
 
 /**
  * Groups each KPI's top leads into findings (experts/cluster.ts). Overlaps, residual aggregates and each lead's
  * series over time come from the KPI's membership table, aggregated by membership vector and time bucket.
  * Rounds go on while a round folds something, as folding frees places in the top.
  */
-export async function groupLeads(ex: Executor, m: Memberships, dag: Dag, d: Dataset, leads: Lead[], totals: Totals, signal?: AbortSignal): Promise<void> {
+export async function groupLeads(
+  ex: Executor,
+  m: Memberships,
+  dag: Dag,
+  d: Dataset,
+  leads: Lead[],
+  totals: Totals,
+  signal?: AbortSignal
+): Promise<void> {
   for (const k of d.kpis) {
-    const measured = leads.filter((l) => l.finding.obs.kpi.index === k.index).sort((a, b) => a.rank - b.rank).slice(0, MEASURED_TOP);
+    const measured = leads
+      .filter((l) => l.finding.obs.kpi.index === k.index)
+      .sort((a, b) => a.rank - b.rank)
+      .slice(0, MEASURED_TOP);
     for (let round = 0; round < 8; round++) {
       const list = leads.filter((l) => l.finding.obs.kpi.index === k.index).sort((a, b) => a.rank - b.rank);
       const top = list.slice(0, GROUPING_TOP);
       if (top.length === 0) break;
-      const table = await m.tableFor(k.index, round === 0 ? measured : top);
-      const gq = groupingQuery(table, top.map(memberOf));
+      const mt = await m.tableFor(k.index, round === 0 ? measured : top);
+      const gq = groupingQuery(mt.table, top.map(mt.number));
       const rows = await ex.query<MemberRow>(gq.sql, gq.params, { label: `grouping of ${k.kpi.name} leads`, signal });
       const series = top.map(() => Array.from({ length: dag.buckets.count }, emptyStats));
       const members: MembershipRow[] = [];
@@ -81,10 +148,17 @@ export async function groupLeads(ex: Executor, m: Memberships, dag: Dag, d: Data
       }
       // Every measured lead now has its series over time, whatever its family.
       top.forEach((l, i) => {
-        l.finding.obs.series = { from: dag.buckets.from, width: dag.buckets.width, cohort: series[i]!, total: totals.byBucket.get(k.index)! };
+        l.finding.obs.series = {
+          from: dag.buckets.from,
+          width: dag.buckets.width,
+          cohort: series[i]!,
+          total: totals.byBucket.get(k.index)!,
+        };
       });
       const folded = top.length < 2 ? new Set<number>() : clusterLeads(top, members);
-      const keep = list.filter((_, i) => !folded.has(i)).sort((a, b) => b.finding.impact - a.finding.impact || a.q - b.q);
+      const keep = list
+        .filter((_, i) => !folded.has(i))
+        .sort((a, b) => b.finding.impact - a.finding.impact || a.q - b.q);
       keep.forEach((l, i) => (l.rank = i + 1));
       for (const i of [...folded].sort((a, b) => b - a)) leads.splice(leads.indexOf(top[i]!), 1);
       if (folded.size === 0) break;
@@ -138,7 +212,13 @@ export function stabilityOf(l: Lead): { stable: boolean; halves: HalfResult[] } 
       addStats(c, s.cohort[b]!);
       addStats(t, s.total[b]!);
     }
-    const rest = { a: t.a - c.a, s: t.s - c.s, q: (t.q ?? 0) - (c.q ?? 0), l: (t.l ?? 0) - (c.l ?? 0), m: (t.m ?? 0) - (c.m ?? 0) };
+    const rest = {
+      a: t.a - c.a,
+      s: t.s - c.s,
+      q: (t.q ?? 0) - (c.q ?? 0),
+      l: (t.l ?? 0) - (c.l ?? 0),
+      m: (t.m ?? 0) - (c.m ?? 0),
+    };
     const k = l.finding.obs.kpi;
     const w = worseThan(c, rest, k.binary, k.kpi.higher_is_better);
     // worseThan is two-sided; halve it in the harmful direction.
@@ -161,14 +241,26 @@ export function stabilityOf(l: Lead): { stable: boolean; halves: HalfResult[] } 
  * are not independent): the CI from per-user cell moments, and p scaled into q; a lead that no longer passes
  * (q ≥ 0.05, or its CI reaching no effect) is dropped. Returns how many were dropped.
  */
-export async function robustLeads(ex: Executor, m: Memberships, d: Dataset, leads: Lead[], signal?: AbortSignal): Promise<number> {
+export async function robustLeads(
+  ex: Executor,
+  m: Memberships,
+  d: Dataset,
+  leads: Lead[],
+  signal?: AbortSignal
+): Promise<number> {
   if (!d.spec.user) return 0;
   let dropped = 0;
   for (const k of d.kpis) {
     const list = leads.filter((l) => l.finding.obs.kpi.index === k.index && l.finding.expert !== 'trend');
     if (list.length === 0) continue;
-    const uq = userMomentsQuery(await m.tableFor(k.index, list), list.map(memberOf), k.binary);
-    const row = (await ex.query<Record<string, number[] | number>>(uq.sql, uq.params, { label: `cluster-robust inference for ${k.kpi.name}`, signal }))[0];
+    const mt = await m.tableFor(k.index, list);
+    const uq = userMomentsQuery(mt.table, list.map(mt.number), k.binary);
+    const row = (
+      await ex.query<Record<string, number[] | number>>(uq.sql, uq.params, {
+        label: `cluster-robust inference for ${k.kpi.name}`,
+        signal,
+      })
+    )[0];
     if (!row) continue;
     const at = (name: string, i: number) => Number((row[name] as number[])[i]);
     list.forEach((l, i) => {
@@ -178,7 +270,8 @@ export async function robustLeads(ex: Executor, m: Memberships, d: Dataset, lead
         sq: ['AA', 'BB', 'CC', 'DD', 'AB', 'AC', 'AD', 'BC', 'BD', 'CD'].map((n) => at(n, i)),
       };
       const f = l.finding;
-      const kind = f.effect.measure === 'prevalence_ratio' ? 'prevalence_ratio' : k.binary ? 'risk_ratio' : 'ratio_of_means';
+      const kind =
+        f.effect.measure === 'prevalence_ratio' ? 'prevalence_ratio' : k.binary ? 'risk_ratio' : 'ratio_of_means';
       const r = robustRatio(kind, cells);
       if (!r) return;
       // Numeric KPIs where higher is better: the harm is a lower mean.
@@ -214,11 +307,21 @@ export interface ConfounderHint {
  * in the cohort (at least 1.5× their share elsewhere, two-proportion p < 0.001). A CPU spike that hit mostly one
  * region's sessions may be that region's problem: a hint to check, not a verdict.
  */
-export async function confounderHints(ex: Executor, m: Memberships, d: Dataset, l: Lead, signal?: AbortSignal): Promise<ConfounderHint[]> {
+export async function confounderHints(
+  ex: Executor,
+  m: Memberships,
+  d: Dataset,
+  l: Lead,
+  signal?: AbortSignal
+): Promise<ConfounderHint[]> {
   if (l.finding.obs.hyp.template !== 'nonlocal' || d.spec.attributes.length === 0) return [];
   const o = l.finding.obs;
-  const aq = attributeMixQuery(await m.tableFor(o.kpi.index, [l]), memberOf(l), d.spec.attributes.length);
-  const rows = await ex.query<{ i: number; value: string; in_cohort: number; total: number }>(aq.sql, aq.params, { label: `attribute mix of ${o.hyp.title}`, signal });
+  const mt = await m.tableFor(o.kpi.index, [l]);
+  const aq = attributeMixQuery(mt.table, mt.number(l), d.spec.attributes.length);
+  const rows = await ex.query<{ i: number; value: string; in_cohort: number; total: number }>(aq.sql, aq.params, {
+    label: `attribute mix of ${o.hyp.title}`,
+    signal,
+  });
   const inAll = new Map<number, number>();
   const all = new Map<number, number>();
   rows.forEach((r) => {
@@ -239,5 +342,7 @@ export async function confounderHints(ex: Executor, m: Memberships, d: Dataset, 
       hints.push({ attribute: d.spec.attributes[i]!, value: r.value, share_in_cohort: s1, share_elsewhere: s0 });
     }
   }
-  return hints.sort((a, b) => b.share_in_cohort / b.share_elsewhere - a.share_in_cohort / a.share_elsewhere).slice(0, 5);
+  return hints
+    .sort((a, b) => b.share_in_cohort / b.share_elsewhere - a.share_in_cohort / a.share_elsewhere)
+    .slice(0, 5);
 }

@@ -3,6 +3,7 @@ import { bucketsFor, compileDag } from '../compile/dag';
 import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
 import { inspectDataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
+import { MEMORY_TABLE_SETTINGS } from '../execute/sql';
 import { deterministicPlan, type PlanRequest } from '../planner/deterministic';
 
 /**
@@ -26,6 +27,7 @@ export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: Plan
     sess,
     cfg.analysis.min_support,
     bucketsFor(d.range.from, d.range.to),
+    { storeKeys: !cfg.dataset.events.local_table },
   );
   const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs: cfg.analysis.lookback_days * 86_400_000, vocab });
   const node = (id: string) => dag.nodes.find((n) => n.id === id)!;
@@ -45,10 +47,11 @@ export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: Plan
   out.push(`     (totals: one more pass over ${sess} for the KPIs' overall values)`);
   out.push('');
   out.push('-- sessionize (the shared node)');
-  out.push(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select};`);
+  out.push(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}\n${MEMORY_TABLE_SETTINGS};`);
   for (const q of dag.queries) {
     out.push('');
     out.push(`-- ${q.id}: ${q.nodes.map((id) => `${node(id).template} (${id})`).join(', ')}`);
+    if (q.store) out.push(`${q.store.sql};`);
     out.push(`${q.sql};`);
   }
   return out.join('\n');

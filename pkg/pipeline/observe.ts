@@ -57,6 +57,7 @@ export async function observe(
   for (const [i, query] of dag.queries.entries()) {
     opts.onQuery?.(i, dag.queries.length);
     const label = `aggregate ${query.id} (${query.nodes.map((n) => nodeById.get(n)!.template).join(', ')})`;
+    if (query.store) await ex.command(query.store.sql, query.params, { label: `${label}: store keys`, signal: opts.signal });
     const rows = await ex.query<Row>(query.sql, query.params, { label, signal: opts.signal });
     // Bucketed rows are summed per key first; keys then pass the same support floor as unbucketed ones.
     const byKey = new Map<string, { n: number; rows: Row[] }>();
@@ -77,6 +78,9 @@ export async function observe(
         if (!node.kpis.includes(k.kpi.name)) continue;
         // What defines the outcome is never a candidate for it.
         if (hyp.events.some((e) => k.outcomeEvents.includes(e)) || hyp.columns.some((c) => k.outcomeColumns.includes(c))) continue;
+        // Positioned scans count each KPI's groups after its own cut; each KPI passes the floor on its own.
+        const groups = query.positioned ? Number(keyRows[0]![`n${k.index}`]) : n;
+        if (query.positioned && !(groups >= minSupport)) continue;
         const cohort = emptyStats();
         let series: Observation['series'];
         if (query.byBucket) {
@@ -89,7 +93,7 @@ export async function observe(
           }
           series = { from: dag.buckets.from, width: dag.buckets.width, cohort: perBucket, total: totals.byBucket.get(k.index)! };
         } else addStats(cohort, statsOf(keyRows[0]!, k.index));
-        observations.push({ hyp, kpi: k, node: node.id, key: split.key, groups: n, cohort, total: totals.overall.get(k.index)!, series });
+        observations.push({ hyp, kpi: k, node: node.id, key: split.key, groups, cohort, total: totals.overall.get(k.index)!, series });
       }
     }
   }

@@ -1,7 +1,16 @@
 import type { z } from 'zod';
 import type { Params } from '../execute/executor';
 
-export const FAMILIES = ['ngram', 'ordered_pattern', 'absence', 'lifecycle', 'indirect', 'static', 'stateful', 'nonlocal'] as const;
+export const FAMILIES = [
+  'ngram',
+  'ordered_pattern',
+  'absence',
+  'lifecycle',
+  'indirect',
+  'static',
+  'stateful',
+  'nonlocal',
+] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** What the compiler knows when it turns a hypothesis class into SQL. */
@@ -12,6 +21,13 @@ export interface NodeContext {
   vocab: string[];
   /** Events excluded from the sequence this node reads (its KPIs' outcome events). */
   excludedEvents: Set<string>;
+  /**
+   * For a node that serves several sequence variants in one scan (Template.acrossVariants): each variant's
+   * excluded events. excludedEvents is then the events every one of them excludes.
+   */
+  variantExclusions?: Set<string>[];
+  /** Session-table columns holding the cut times of the variants such a node serves (failure-event KPIs). */
+  cutColumns?: string[];
   /** Static attributes: real column name and the session-table column holding its value as a string. */
   attributes: { name: string; col: string }[];
   hasUser: boolean;
@@ -66,6 +82,20 @@ export interface NodeSpec {
   sequence: boolean;
   /** Per-row aliases computed once before the keys (e.g. a filtered sequence), `expr AS name, …`. */
   prelude?: string;
+  /**
+   * Keys that serve every sequence variant in one scan (Template.acrossVariants): they read the whole sequence
+   * (ev, tm), and each key carries, in its low POSITION_BITS, the earliest position in `times` (1-based) at which
+   * it is complete. A key counts for a KPI when that position is at most the number of `times` before the KPI's
+   * cut, i.e. when it is complete before the KPI's failure. Only integer keys.
+   */
+  positions?: {
+    times: string;
+    /**
+     * The same positioned keys restricted to some of them (decoded keys), for their membership: a prelude (after
+     * the node's own), the keys, with positions into `times` (never 0), and the parameter named `param`.
+     */
+    only?(keys: string[], param: string): { prelude: string; keys: string; times: string; params: Params };
+  };
 }
 
 export interface Template<P = unknown> {
@@ -78,6 +108,8 @@ export interface Template<P = unknown> {
   /** Why the family can't run on this dataset, or null. */
   unavailable(ctx: Pick<NodeContext, 'hasUser' | 'contexts' | 'attributes'>): string | null;
   build(params: P, ctx: NodeContext): NodeSpec;
+  /** One node serves all the KPIs' sequence variants (its spec has `positions`), instead of one node per variant. */
+  acrossVariants?: boolean;
 }
 
 /** A SQL literal for the readable, reproducing SQL shown to users (never for queries we run with data). */
@@ -129,6 +161,9 @@ export function nameOf(ctx: NodeContext, code: number): string {
 export const CODE_BITS = 11;
 export const MAX_CODE = (1 << CODE_BITS) - 1;
 export const KEY_BITS = 55;
+/** Low bits of a positioned key (NodeSpec.positions): the position, up to 2047, below the packed codes. */
+export const POSITION_BITS = 11;
+export const MAX_POSITION = (1 << POSITION_BITS) - 1;
 
 export function packCodes(codes: number[]): bigint {
   return codes.reduce((acc, c) => (acc << BigInt(CODE_BITS)) | BigInt(c), 0n);

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { parseDuration } from '../../config/schema';
-import { codesOf, fmtDuration, hypothesisKey, lit, nameOf, packCodesSql, unpackCodes, type NodeContext, type Template } from '../types';
+import {
+  codesOf,
+  fmtDuration,
+  hypothesisKey,
+  lit,
+  nameOf,
+  packCodesSql,
+  POSITION_BITS,
+  unpackCodes,
+  type NodeContext,
+  type Template,
+} from '../types';
 
 const params = z
   .object({
@@ -17,57 +28,115 @@ const params = z
   .strict();
 
 export function patternCandidates(ctx: NodeContext, explicit: string[] | undefined, max: number): string[] {
+  if (ctx.variantExclusions) {
+    // A node serving several variants: every variant's own candidates, in one list (ordered by first appearance).
+    return [
+      ...new Set(
+        ctx.variantExclusions.flatMap((x) =>
+          patternCandidates({ ...ctx, excludedEvents: x, variantExclusions: undefined }, explicit, max)
+        )
+      ),
+    ];
+  }
   if (explicit) return explicit.filter((e) => ctx.vocab.includes(e) && !ctx.excludedEvents.has(e));
-  return Object.entries(ctx.profile.eventGroups)
-    .filter(([e]) => !ctx.excludedEvents.has(e) && ctx.vocab.includes(e))
-    // Events in (nearly) every group carry no contrast; leave them out of ordered patterns.
-    .filter(([, g]) => g < 0.98 * ctx.profile.groups)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, max)
-    .map(([e]) => e);
+  return (
+    Object.entries(ctx.profile.eventGroups)
+      .filter(([e]) => !ctx.excludedEvents.has(e) && ctx.vocab.includes(e))
+      // Events in (nearly) every group carry no contrast; leave them out of ordered patterns.
+      .filter(([, g]) => g < 0.98 * ctx.profile.groups)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, max)
+      .map(([e]) => e)
+  );
 }
 
 /**
- * The readable form of "A, then B, then C, all within W of A" over the sessions CTE (names in s, times in st),
- * with the fast path's exact bounds: only candidate events count as positions, the group's first
- * maxGroupEvents of them, and the steps at most maxGap positions apart.
+ * The readable form of "A, then B, then C, all within W of A, before the KPI's cut" over the sessions CTE (the
+ * whole sequence in events/times, the KPI's cut in sc), with the fast path's exact bounds: only candidate events
+ * count as positions, the group's first maxGroupEvents of them, and the steps at most maxGap positions apart.
  */
-export function orderedPredicate(steps: string[], withinMs: number, cands: string[], maxGroupEvents: number, maxGap: number): string {
-  const e = `arraySlice(arrayFilter(x -> has(${lit(cands)}, x), s), 1, ${maxGroupEvents})`;
-  const t = `arraySlice(arrayFilter((y, x) -> has(${lit(cands)}, x), st, s), 1, ${maxGroupEvents})`;
+export function orderedPredicate(
+  steps: string[],
+  withinMs: number,
+  cands: string[],
+  maxGroupEvents: number,
+  maxGap: number
+): string {
+  const e = `arraySlice(arrayFilter(x -> has(${lit(cands)}, x), events), 1, ${maxGroupEvents})`;
+  const t = `arraySlice(arrayFilter((y, x) -> has(${lit(cands)}, x), times, events), 1, ${maxGroupEvents})`;
   const idx = `arrayEnumerate(${e})`;
   const [a, b, c] = steps;
   const third = c
-    ? ` AND arrayExists((e3, t3, k) -> k > j AND k - i <= ${maxGap} AND e3 = ${lit(c)} AND t3 - t1 <= ${withinMs}, ${e}, ${t}, ${idx})`
-    : ` AND t2 - t1 <= ${withinMs}`;
+    ? ` AND arrayExists((e3, t3, k) -> k > j AND k - i <= ${maxGap} AND e3 = ${lit(c)} AND t3 - t1 <= ${withinMs} AND t3 < sc, ${e}, ${t}, ${idx})`
+    : ` AND t2 - t1 <= ${withinMs} AND t2 < sc`;
   return `arrayExists((e1, t1, i) -> e1 = ${lit(a)} AND arrayExists((e2, t2, j) -> j > i AND j - i <= ${maxGap} AND e2 = ${lit(b)}${third}, ${e}, ${t}, ${idx}), ${e}, ${t}, ${idx})`;
 }
 
 /**
- * Every in-window chain of 2 or 3 distinct events, as packed integer keys (packCodes), for one group's arrays
- * e (codes) and t (ms). Written with shifted slices of the arrays (one arrayMap per offset combination) rather
- * than nested lambdas: ClickHouse copies captured arrays for each element, which made the nested form cubic.
- * Integers, not strings: no string is formatted per candidate chain, and the aggregate groups by a UInt64.
+ * Every in-window chain of 2 or 3 distinct events of one group's arrays e (codes) and t (ms), as packed integer
+ * keys (packCodes) shifted above POSITION_BITS, plus the position (1-based) of the chain's last event, or 0 where
+ * positions are not needed. Written with shifted slices of the arrays (one arrayMap per offset combination)
+ * rather than nested lambdas: ClickHouse copies captured arrays for each element, which made the nested form
+ * cubic. Integers, not strings: no string is formatted per candidate chain, and the aggregate groups by a UInt64.
  */
-export function windowChains(e: string, t: string, withinMs: number, maxGap: number, steps: 2 | 3): string {
-  const sl = (a: string, from: number, minus: number) => `arraySlice(${a}, ${from}, greatest(toInt64(length(${a})) - ${minus}, 0))`;
+export function windowChains(
+  e: string,
+  t: string,
+  withinMs: number,
+  maxGap: number,
+  steps: 2 | 3,
+  gapPositions?: string
+): string {
+  const sl = (a: string, from: number, minus: number) =>
+    `arraySlice(${a}, ${from}, greatest(toInt64(length(${a})) - ${minus}, 0))`;
+  const p = `arrayEnumerate(${e})`;
+  // e may be a subsequence of the candidate events (gapPositions: where each sits among all of them). Its offsets
+  // then still cover every allowed gap (positions grow at least as fast), and the gap is checked on positions.
+  const g = gapPositions;
+  const packed = (codes: string[], last: string) => `bitShiftLeft(${packCodesSql(codes)}, ${POSITION_BITS}) + ${last}`;
   const parts: string[] = [];
   if (steps === 2) {
     for (let d = 1; d <= maxGap; d++) {
+      const gap = g ? ` AND gb - ga <= ${maxGap}` : '';
+      const gs = g ? `, ${sl(g, 1, d)}, ${sl(g, d + 1, 0)}` : '';
       parts.push(
-        `arrayMap((a, b, ta, tb) -> if(tb - ta <= ${withinMs} AND a != b, ${packCodesSql(['a', 'b'])}, 0), ${sl(e, 1, d)}, ${sl(e, d + 1, 0)}, ${sl(t, 1, d)}, ${sl(t, d + 1, 0)})`,
+        `arrayMap((a, b, ta, tb, pb${g ? ', ga, gb' : ''}) -> if(tb - ta <= ${withinMs} AND a != b${gap}, ${packed(['a', 'b'], 'pb')}, 0), ${sl(e, 1, d)}, ${sl(e, d + 1, 0)}, ${sl(t, 1, d)}, ${sl(t, d + 1, 0)}, ${sl(p, d + 1, 0)}${gs})`
       );
     }
   } else {
     for (let d1 = 1; d1 < maxGap; d1++) {
       for (let d2 = d1 + 1; d2 <= maxGap; d2++) {
+        const gap = g ? ` AND gc - ga <= ${maxGap}` : '';
+        const gs = g ? `, ${sl(g, 1, d2)}, ${sl(g, d2 + 1, 0)}` : '';
         parts.push(
-          `arrayMap((a, b, c, ta, tc) -> if(tc - ta <= ${withinMs} AND a != b AND b != c AND a != c, ${packCodesSql(['a', 'b', 'c'])}, 0), ${sl(e, 1, d2)}, ${sl(e, d1 + 1, d2)}, ${sl(e, d2 + 1, 0)}, ${sl(t, 1, d2)}, ${sl(t, d2 + 1, 0)})`,
+          `arrayMap((a, b, c, ta, tc, pc${g ? ', ga, gc' : ''}) -> if(tc - ta <= ${withinMs} AND a != b AND b != c AND a != c${gap}, ${packed(['a', 'b', 'c'], 'pc')}, 0), ${sl(e, 1, d2)}, ${sl(e, d1 + 1, d2)}, ${sl(e, d2 + 1, 0)}, ${sl(t, 1, d2)}, ${sl(t, d2 + 1, 0)}, ${sl(p, d2 + 1, 0)}${gs})`
         );
       }
     }
   }
-  return `arrayFilter(x -> x != 0, arrayDistinct(arrayConcat(${parts.join(',\n        ')})))`;
+  return `arrayFilter(x -> x != 0, arrayConcat(${parts.join(',\n        ')}))`;
+}
+
+/** Each chain once, as packed codes without positions (packCodes). */
+export function distinctChains(e: string, t: string, withinMs: number, maxGap: number, steps: 2 | 3): string {
+  return `arrayDistinct(arrayMap(x -> bitShiftRight(x, ${POSITION_BITS}), ${windowChains(e, t, withinMs, maxGap, steps)}))`;
+}
+
+/**
+ * Each chain once, with the earliest position at which it is complete. Only groups where some KPI's cut falls
+ * before their last candidate event need the positions (a sort, then the first of each chain); in the others
+ * every chain is complete before every cut, so a distinct set with position 0 says the same more cheaply.
+ */
+export function firstCompletions(chains: string, t: string, cutColumns: string[] | 'always', name: string): string {
+  const code = (x: string) => `bitShiftRight(${x}, ${POSITION_BITS})`;
+  // Named once (name_ch, name_srt) and referred to by name: each copy of the chains' text would grow the query tree.
+  const distinct = (ch: string) => `arrayDistinct(arrayMap(x -> bitShiftLeft(${code('x')}, ${POSITION_BITS}), ${ch}))`;
+  if (cutColumns.length === 0) return distinct(chains);
+  // Each element against the one before it (0 before the first; an empty array stays empty).
+  const first = (ch: string) =>
+    `arrayFilter((x, y) -> ${code('x')} != ${code('y')}, arraySort(${ch}) AS ${name}_srt, arraySlice(arrayPushFront(${name}_srt, 0), 1, length(${name}_srt)))`;
+  if (cutColumns === 'always') return first(chains);
+  return `if(least(${cutColumns.join(', ')}) <= ${t}[-1], ${first(`(${chains}) AS ${name}_ch`)}, ${distinct(`${name}_ch`)})`;
 }
 
 /**
@@ -80,6 +149,7 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
   example: 'groups where buy_plan is followed by web_cors_error and then timeout_error within 30 s',
   params,
   unavailable: () => null,
+  acrossVariants: true,
   build(p, ctx) {
     const id = ctx.id;
     const W = parseDuration(p.within);
@@ -88,12 +158,36 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
     const e = `${id}_e`;
     const t = `${id}_t`;
     const pairs = windowChains(e, t, W, p.max_gap_events, 2);
-    const triples = windowChains(e, t, W, p.max_gap_events, 3);
+    const chains = p.max_steps === 3 ? `arrayConcat(${pairs}, ${windowChains(e, t, W, p.max_gap_events, 3)})` : pairs;
     return {
       sequence: true,
       intKeys: true,
-      prelude: `arraySlice(arrayFilter(x -> has({${id}_cand:Array(UInt16)}, x), s), 1, ${p.max_group_events}) AS ${e}, arraySlice(arrayFilter((y, x) -> has({${id}_cand:Array(UInt16)}, x), st, s), 1, ${p.max_group_events}) AS ${t}`,
-      keys: p.max_steps === 3 ? `arrayDistinct(arrayConcat(${pairs}, ${triples}))` : `arrayDistinct(${pairs})`,
+      // The whole sequence, not a variant's: one scan serves every KPI. Positions count every candidate event;
+      // each KPI's cut applies afterwards, by position, and a chain with a KPI's own outcome event is not
+      // tested for that KPI (observe.ts).
+      prelude: `arraySlice(arrayFilter(x -> has({${id}_cand:Array(UInt16)}, x), ev), 1, ${p.max_group_events}) AS ${e}, arraySlice(arrayFilter((y, x) -> has({${id}_cand:Array(UInt16)}, x), tm, ev), 1, ${p.max_group_events}) AS ${t}`,
+      keys: firstCompletions(chains, t, ctx.cutColumns ?? [], id),
+      positions: {
+        times: t,
+        // A few members' chains: only their events are enumerated (at their positions among all candidates), so
+        // the membership pass costs a fraction of the full enumeration. Positions are always computed here.
+        only(keys, param) {
+          const events = [...new Set(keys.flatMap((k) => unpackCodes(k)))].filter((c) => c > 0);
+          const [me, mt, mp] = [`${id}_me`, `${id}_mt`, `${id}_mp`];
+          const pairsOnly = windowChains(me, mt, W, p.max_gap_events, 2, mp);
+          const only =
+            p.max_steps === 3
+              ? `arrayConcat(${pairsOnly}, ${windowChains(me, mt, W, p.max_gap_events, 3, mp)})`
+              : pairsOnly;
+          const has = `has({${param}:Array(UInt16)}, x)`;
+          return {
+            prelude: `arrayFilter(x -> ${has}, ${e}) AS ${me}, arrayFilter((y, x) -> ${has}, ${t}, ${e}) AS ${mt}, arrayFilter((i, x) -> ${has}, arrayEnumerate(${e}), ${e}) AS ${mp}`,
+            keys: firstCompletions(only, mt, 'always', `${id}_m`),
+            times: mt,
+            params: { [param]: events },
+          };
+        },
+      },
       params: { [`${id}_cand`]: cand },
       decode(key) {
         const codes = unpackCodes(key);
@@ -110,7 +204,13 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
           key: hypothesisKey('ordered_pattern', hp),
           parents:
             steps.length === 3
-              ? [[0, 1], [1, 2], [0, 2]].map(([x, y]) => hypothesisKey('ordered_pattern', { pattern: [steps[x!]!, steps[y!]!], within_s: W / 1000 }))
+              ? [
+                  [0, 1],
+                  [1, 2],
+                  [0, 2],
+                ].map(([x, y]) =>
+                  hypothesisKey('ordered_pattern', { pattern: [steps[x!]!, steps[y!]!], within_s: W / 1000 })
+                )
               : [],
         };
       },

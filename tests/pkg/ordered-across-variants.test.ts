@@ -1,0 +1,172 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../pkg/config/load';
+import { readableSessionsCte } from '../../pkg/compile/sessionize';
+import { Executor } from '../../pkg/execute/executor';
+import { observeFastPath, type FastPath } from '../../pkg/pipeline/analyze';
+import { Memberships } from '../../pkg/pipeline/evidence';
+import type { Lead } from '../../pkg/experts/ensemble';
+import { lit } from '../../pkg/templates/types';
+
+/**
+ * Ordered patterns are counted for every KPI in one scan: each chain with the position where it first
+ * completes, kept for a KPI when that is before the KPI's cut. Hand-made groups where the answer differs per KPI,
+ * checked against the expected counts and against the readable predicate run as its own query.
+ */
+describe('ordered patterns across KPI variants in one scan (embedded ClickHouse)', () => {
+  let dir: string;
+  let ex: Executor;
+  let fast: FastPath;
+
+  // Each group: events 1 s apart. crash is the failure of `crashes` (its cut); `slow` has no cut.
+  const groups: Record<string, string[]> = {
+    g1: ['a', 'b', 'crash', 'c'], // a→b before the cut; a→b→c only after it
+    g2: ['a', 'b', 'c', 'crash'], // everything before the cut
+    g3: ['a', 'b', 'crash', 'a', 'b', 'c'], // a→b→c first completes after the cut
+    g4: ['a', 'b', 'c', 'crash', 'a', 'b', 'c'], // first completion before the cut, again after
+    g5: ['b', 'a', 'c'], // no a→b; no failure
+    g6: ['a', 'x', 'b', 'c'], // x is a candidate too: a position between the steps
+    g7: ['a', 'crash'], // one candidate before the cut: no chain at all
+    g8: ['crash'],
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'surfacer-across-'));
+    ex = await Executor.open({ embedded: join(dir, '.store') });
+    const lines = ['ts,sid,event_name,ms'];
+    Object.entries(groups).forEach(([g, evs], gi) =>
+      evs.forEach((e, i) =>
+        lines.push(`2026-10-0${1 + (gi % 5)} 10:00:${String(i).padStart(2, '0')},${g},${e},${100 * (gi + 1)}`)
+      )
+    );
+    writeFileSync(join(dir, 'ev.csv'), `${lines.join('\n')}\n`);
+    const cfg = parseConfig(
+      [
+        'dataset:',
+        '  events: {source: ev.csv, time: ts, group: sid, event: event_name}',
+        'kpis:',
+        '  - {name: crashes, failure_events: [crash]}',
+        "  - {name: slow, numeric: 'max(ms)'}",
+        'analysis: {min_support: 1}',
+      ].join('\n'),
+      dir
+    );
+    const params = { events: ['a', 'b', 'c', 'x', 'crash'], within: '30s', max_gap_events: 2 };
+    fast = await observeFastPath(ex, cfg, {
+      plan: {
+        planner: 'deterministic',
+        kpis: ['crashes', 'slow'],
+        notes: [],
+        items: [{ template: 'ordered_pattern', params, kpis: ['crashes', 'slow'], reason: 'test' }],
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await fast?.drop();
+    await ex?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const groupsOf = (kpi: string, pattern: string[]) =>
+    fast.observations.find(
+      (o) => o.kpi.kpi.name === kpi && JSON.stringify(o.hyp.params.pattern) === JSON.stringify(pattern)
+    )?.groups ?? 0;
+
+  it('compiles one scan for both KPIs', () => {
+    expect(fast.dag.queries.map((q) => q.id)).toEqual(['agg_seq']);
+    expect(fast.dag.nodes).toHaveLength(1);
+  });
+
+  it('keeps a chain for a KPI only where it completes before that KPI’s cut', () => {
+    // a→b: g1 g2 g3 g4 (g6 has x between: gap 2 allows it) — before every cut.
+    expect(groupsOf('crashes', ['a', 'b'])).toBe(5);
+    expect(groupsOf('slow', ['a', 'b'])).toBe(5);
+    // a→b→c without a cut: g2 g3 g4. Not g1 or g6: c is 3 candidate positions after a (crash, x count), beyond
+    // the gap of 2, for every KPI alike.
+    expect(groupsOf('slow', ['a', 'b', 'c'])).toBe(3);
+    // With the crash cut: g2 and g4 complete it before their crash; g3 only after it.
+    expect(groupsOf('crashes', ['a', 'b', 'c'])).toBe(2);
+    // A KPI's own outcome event is never a step for it; for the other KPI it is a candidate like any other.
+    expect(fast.observations.some((o) => o.kpi.kpi.name === 'crashes' && o.hyp.events.includes('crash'))).toBe(false);
+    expect(groupsOf('slow', ['a', 'b', 'crash'])).toBe(2); // g1, g3
+  });
+
+  it('counts exactly what each hypothesis’ readable predicate selects', async () => {
+    const source = `file(${lit(fast.d.events.label)})`;
+    expect(fast.observations.length).toBeGreaterThan(10);
+    for (const o of fast.observations) {
+      const cte = readableSessionsCte(
+        fast.d,
+        o.kpi,
+        { from: fast.d.range.from, to: fast.d.range.to, lookbackMs: fast.lookbackMs },
+        source
+      );
+      const k = `k${o.kpi.index}`;
+      const [row] = await ex.query<{ cnt_n: number; cnt_a: number; sum_k: number }>(
+        `WITH ${cte}\nSELECT count() AS cnt_n, countIf(${k} IS NOT NULL) AS cnt_a, sum(ifNull(${k}, 0)) AS sum_k FROM sessions WHERE (${o.hyp.predicate})`
+      );
+      expect([o.hyp.key, o.kpi.kpi.name, Number(row!.cnt_n), Number(row!.cnt_a), Number(row!.sum_k)]).toEqual([
+        o.hyp.key,
+        o.kpi.kpi.name,
+        o.groups,
+        o.cohort.a,
+        o.cohort.s,
+      ]);
+    }
+  });
+
+  it('builds the same cohorts in the leads’ membership tables, from the shared chains table or without it', async () => {
+    // Stand-ins for leads: the membership tables read only a lead's KPI, node, key and rank.
+    const all = fast.observations.map((o, i) => ({ rank: i + 1, finding: { obs: o } }) as unknown as Lead);
+    // Without x and crash among the members, the chains table enumerates a subsequence (a, b, c) at the
+    // positions they have among all candidates: a→b in g6 (a x b c) must still count, a→b→c must not.
+    const abc = all.filter((l) => l.finding.obs.hyp.events.every((e) => ['a', 'b', 'c'].includes(e)));
+    expect(abc.length).toBeGreaterThan(4);
+    // The chains table reads the keys the aggregate stored; without them (on a cluster) it enumerates members.
+    const unstored = { ...fast.dag, queries: fast.dag.queries.map((q) => ({ ...q, store: undefined })) };
+    expect(fast.dag.queries.some((q) => q.store)).toBe(true);
+    const cases = [
+      ['all, stored keys', all, true, fast.dag],
+      ['a b c only, stored keys', abc, true, fast.dag],
+      ['all, enumerated', all, true, unstored],
+      ['a b c only, enumerated', abc, true, unstored],
+      ['all, direct', all, false, fast.dag],
+    ] as const;
+    for (const [i, [name, leads, prepared, dag]] of cases.entries()) {
+      const tag = `${fast.runTag}c${i}`;
+      const m = new Memberships(ex, dag, fast.d, fast.sess, 'surfacer', tag, fast.vocab);
+      try {
+        if (prepared) {
+          await m.prepare(leads);
+          const [t] = await ex.query<{ n: number }>(
+            `SELECT count() AS n FROM system.tables WHERE database = 'surfacer' AND name = {t:String}`,
+            { t: `chn_${tag}` }
+          );
+          expect(Number(t!.n)).toBe(1);
+        }
+        for (const k of fast.d.kpis) {
+          const mine = leads.filter((l) => l.finding.obs.kpi.index === k.index);
+          const mt = await m.tableFor(k.index, mine);
+          for (const l of mine) {
+            const o = l.finding.obs;
+            const [row] = await ex.query<{ a: number; s: number }>(
+              `SELECT countIf(has(sig, {t:UInt16})) AS a, sumIf(v, has(sig, {t:UInt16})) AS s FROM ${mt.table}`,
+              { t: mt.number(l) }
+            );
+            expect([name, k.kpi.name, o.hyp.key, Number(row!.a), Number(row!.s)]).toEqual([
+              name,
+              k.kpi.name,
+              o.hyp.key,
+              o.cohort.a,
+              o.cohort.s,
+            ]);
+          }
+        }
+      } finally {
+        await m.drop();
+      }
+    }
+  });
+});
