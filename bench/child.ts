@@ -17,6 +17,7 @@ import { runPerQuery, type PerQueryResult } from './baselines/per-query-sql';
 import { observationPairKey, runSampledAhoCorasick } from './baselines/sampled-aho-corasick';
 import { rebuildDag } from './engine-dag';
 import { recordingExecutor, replayExecutor } from './recording';
+import { rng } from '../pkg/util/random';
 
 export interface GenerateMeta {
   events_requested: number;
@@ -54,18 +55,6 @@ export interface ChildOptions {
   acFraction: number;
   baselines: boolean;
   attribution: boolean;
-}
-
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A seeded sample of n observations, stratified over families (equal shares, the rest to the largest families). */

@@ -1,5 +1,5 @@
 import { AhoCorasick, naiveDistinct, naiveOccurrences } from '../../bench/aho-corasick';
-import { rng } from '../../bench/child';
+import { rng } from '../../pkg/util/random';
 
 describe('bench Aho-Corasick (integer alphabet)', () => {
   it('finds the classic textbook matches (he, she, his, hers in ushers)', () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Executor } from '../../execute/executor';
 import type { NodeContext } from '../types';
 import { nonlocal, overlapIndex } from './nonlocal';
+import { rng } from '../../util/random';
 
 type Windows = { name: string; starts: number[]; ends: number[] };
 
@@ -28,18 +29,6 @@ const CASES: Windows[] = [
   { name: 'many small windows', starts: Array.from({ length: 60 }, (_, i) => i * 10), ends: Array.from({ length: 60 }, (_, i) => i * 10 + 3) },
   { name: 'zero windows', starts: [], ends: [] },
 ].map((c) => ({ ...c, starts: c.starts.map((x) => T + x), ends: c.ends.map((x) => T + x) }));
-
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomCases(n: number, seed: number): Windows[] {
   const r = rng(seed);

@@ -74,8 +74,8 @@ export function orderedPredicate(
 
 /**
  * Every in-window chain of 2 or 3 distinct events of one group's arrays e (codes) and t (ms), as packed integer
- * keys (packCodes) shifted above POSITION_BITS, plus the position (1-based) of the chain's last event, or 0 where
- * positions are not needed. Written with shifted slices of the arrays (one arrayMap per offset combination)
+ * keys (packCodes) shifted above POSITION_BITS, plus the position (1-based, in e) of the chain's last event; 0
+ * for none. Written with shifted slices of the arrays (one arrayMap per offset combination)
  * rather than nested lambdas: ClickHouse copies captured arrays for each element, which made the nested form
  * cubic. Integers, not strings: no string is formatted per candidate chain, and the aggregate groups by a UInt64.
  */
