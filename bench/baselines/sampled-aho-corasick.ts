@@ -8,7 +8,7 @@
  * map, each counted for a KPI when it completed before the KPI's cut, as the engine's shared scan does. Estimates of the full counts are sample counts / the sampled share of groups.
  */
 import { sessionizeSql, NO_CUT } from '../../pkg/compile/sessionize';
-import type { Dag, FamilyNode } from '../../pkg/compile/dag';
+import { variantOf, type Dag, type FamilyNode } from '../../pkg/compile/dag';
 import type { LoadedConfig } from '../../pkg/config/load';
 import { parseDuration } from '../../pkg/config/schema';
 import type { Dataset } from '../../pkg/dataset/inspect';
@@ -109,7 +109,7 @@ export async function runSampledAhoCorasick(
   for (const m of matchers) {
     const acc = m.keys.map(() => m.kpis.map(() => ({ a: 0, s: 0 })));
     // A node serving every variant matches on the whole sequence; each KPI then keeps what completed before its cut.
-    const cutCols = m.kpis.map((k) => dag.variants.find((v) => v.kpis.some((x) => x.kpi.name === k))!.cutColumn);
+    const cutCols = m.kpis.map((k) => variantOf(dag, k).cutColumn);
     const noCut = Number(NO_CUT);
     for (const r of rows) {
       const kv = m.kpis.map((k) => r[`k${kpiIdx.get(k)}`] as number | null);

@@ -301,8 +301,17 @@ function aggregateQuery(
  * the initiator. prefer_column_name_to_alias: outputs such as a0 (a KPI's count) must not shadow the session
  * columns of the same name (a0, an attribute) that the per-group expressions read.
  */
-function scanSql(select: string, perGroup: string[], sessTable: string, rest: string): string {
-  return `WITH\n  ${perGroup.join(',\n  ')}\n${select}\nFROM ${sessTable}\n${rest}\nSETTINGS prefer_column_name_to_alias = 1`;
+function scanSql(select: string, perGroup: string[], sessTable: string, rest: string, settings = 'SETTINGS'): string {
+  const tail = [rest, `${settings} prefer_column_name_to_alias = 1`].filter(Boolean).join('\n');
+  return `WITH\n  ${perGroup.join(',\n  ')}\n${select}\nFROM ${sessTable}\n${tail}`;
+}
+
+/** The session-table column of a positioned node's cut position for a KPI (cutPosition), when it has a cut. */
+export const cutPositionColumn = (nodeId: string, kpiIndex: number) => `${nodeId}_cp${kpiIndex}`;
+
+/** The sequence variant a KPI reads. */
+export function variantOf(dag: Pick<Dag, 'variants'>, kpiName: string): Variant {
+  return dag.variants.find((v) => v.kpis.some((k) => k.kpi.name === kpiName))!;
 }
 
 /** Where a KPI's cut falls in a positioned node's candidate times: how many come before it (all when no cut). */
@@ -326,13 +335,18 @@ function positionedQuery(
   const p: Params = { [`${id}_min`]: minSupport };
   nodes.forEach((n) => Object.assign(p, n.spec.params));
   const cols: string[] = [];
+  const cpNames: string[] = [];
   const conds = new Map<number, string>();
   for (const k of kpis) {
     const cut = variantOfKpi.get(k.kpi.name)!.cutColumn;
     const per = nodes.map((n) => ({ n, cp: cutPosition(n, n.kpis.includes(k.kpi.name) ? cut : null) }));
     if (per.every((x) => x.cp === null)) continue;
-    per.forEach((x) => x.cp && cols.push(`${x.cp} AS ${x.n.id}_cp${k.index}`));
-    const limit = (x: (typeof per)[number]) => (x.cp ? `${x.n.id}_cp${k.index}` : `${MAX_POSITION}`);
+    for (const x of per) {
+      if (!x.cp) continue;
+      cpNames.push(cutPositionColumn(x.n.id, k.index));
+      cols.push(`${x.cp} AS ${cutPositionColumn(x.n.id, k.index)}`);
+    }
+    const limit = (x: (typeof per)[number]) => (x.cp ? cutPositionColumn(x.n.id, k.index) : `${MAX_POSITION}`);
     const bound =
       per.length === 1
         ? limit(per[0]!)
@@ -355,16 +369,13 @@ function positionedQuery(
   if (!keysTable) return { ...base, sql: scanSql(select, perGroup, sessTable, rest) };
   // Stored: the per-group keys (the costly part) go to a table first; the aggregate reads them back, and so
   // does the leads' membership later (compile/membership.ts), instead of enumerating the chains again.
-  const stored = [...kpis.map((k) => `k${k.index}`), ...cols.map((c) => c.slice(c.lastIndexOf(' AS ') + 4)), 'keys'];
+  const stored = [...kpis.map((k) => `k${k.index}`), ...cpNames, 'keys'];
   return {
     ...base,
     store: {
       table: keysTable,
       // Memory, in many blocks (scans run a thread per block); MergeTree's compression cost more than the scan.
-      sql: `CREATE TABLE ${keysTable} ENGINE = Memory AS\n${scanSql(`SELECT g, ${stored.join(', ')}`, perGroup, sessTable, '').replace(
-        '\n\nSETTINGS prefer_column_name_to_alias = 1',
-        `\n${MEMORY_TABLE_SETTINGS}, max_insert_threads = 2, prefer_column_name_to_alias = 1`
-      )}`,
+      sql: `CREATE TABLE ${keysTable} ENGINE = Memory AS\n${scanSql(`SELECT g, ${stored.join(', ')}`, perGroup, sessTable, '', `${MEMORY_TABLE_SETTINGS}, max_insert_threads = 2,`)}`,
     },
     sql: `${select}\nFROM ${keysTable}\n${rest}`,
   };

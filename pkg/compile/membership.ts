@@ -2,7 +2,16 @@ import type { Params } from '../execute/executor';
 import { MEMORY_TABLE_SETTINGS } from '../execute/sql';
 import type { KpiInfo } from '../dataset/inspect';
 import { KEY_BITS, MAX_POSITION, POSITION_BITS } from '../templates/types';
-import { BUCKET, cutPosition, nodeKeyBase, variantSequence, type Dag, type FamilyNode } from './dag';
+import {
+  BUCKET,
+  cutPosition,
+  cutPositionColumn,
+  nodeKeyBase,
+  variantOf,
+  variantSequence,
+  type Dag,
+  type FamilyNode,
+} from './dag';
 
 /** The low KEY_BITS of a UInt64 key (without its node number), as a SQL literal. */
 const KEY_MASK = `${(1n << BigInt(KEY_BITS)) - 1n}`;
@@ -44,18 +53,22 @@ export function chainsTableSql(
     .filter((n) => n.spec.positions?.only);
   if (nodes.length === 0) return null;
   const keysOf = (n: FamilyNode) => members.filter((m) => m.node === n.id).map((m) => BigInt(m.key));
-  const cutOf = (k: string) => dag.variants.find((v) => v.kpis.some((x) => x.kpi.name === k))!.cutColumn;
-  const kpisOf = (n: FamilyNode) => dag.queries.find((q) => q.nodes.includes(n.id))!.kpis.filter((k) => n.kpis.includes(k.kpi.name));
+  const kpisOf = (n: FamilyNode) =>
+    dag.queries.find((q) => q.nodes.includes(n.id))!.kpis.filter((k) => n.kpis.includes(k.kpi.name));
   const stored = dag.queries.find((q) => q.store && nodes.every((n) => q.nodes.includes(n.id)));
   const params: Params = {};
   const outer: string[] = [];
   let from: string;
   if (stored) {
     // Full stored keys: node number, codes, position. A KPI keeps those within its cut position (stored too).
-    params.cm_full = nodes.flatMap((n) => keysOf(n).map((k) => BigInt(nodeKeyBase(n.id)) + (k << BigInt(POSITION_BITS))));
+    params.cm_full = nodes.flatMap((n) =>
+      keysOf(n).map((k) => BigInt(nodeKeyBase(n.id)) + (k << BigInt(POSITION_BITS)))
+    );
     for (const n of nodes) {
       for (const k of kpisOf(n)) {
-        const within = cutOf(k.kpi.name) ? ` AND bitAnd(x, ${MAX_POSITION}) <= ${n.id}_cp${k.index}` : '';
+        const within = variantOf(dag, k.kpi.name).cutColumn
+          ? ` AND bitAnd(x, ${MAX_POSITION}) <= ${cutPositionColumn(n.id, k.index)}`
+          : '';
         outer.push(
           `arrayMap(x -> bitShiftRight(bitAnd(x, ${KEY_MASK}), ${POSITION_BITS}), arrayFilter(x -> bitShiftRight(x, ${KEY_BITS}) = ${Number(n.id.slice(1))}${within}, mk)) AS ${n.id}_k${k.index}`
         );
@@ -72,10 +85,15 @@ export function chainsTableSql(
       inner.push(...[n.spec.prelude, only.prelude].filter((x): x is string => Boolean(x)));
       // Each member chain once, with the time it first completes; a KPI keeps those complete before its cut.
       const mk = `arrayFilter(x -> has({${n.id}_cm:Array(UInt64)}, bitShiftRight(x, ${POSITION_BITS})), ${only.keys})`;
-      inner.push(`arrayMap(x -> bitShiftRight(x, ${POSITION_BITS}), ${mk}) AS ${n.id}_pc`, `arrayMap(x -> ${only.times}[bitAnd(x, ${MAX_POSITION})], ${mk}) AS ${n.id}_pt`);
+      inner.push(
+        `arrayMap(x -> bitShiftRight(x, ${POSITION_BITS}), ${mk}) AS ${n.id}_pc`,
+        `arrayMap(x -> ${only.times}[bitAnd(x, ${MAX_POSITION})], ${mk}) AS ${n.id}_pt`
+      );
       for (const k of kpisOf(n)) {
-        const cut = cutOf(k.kpi.name);
-        outer.push(`${cut ? `arrayFilter((c, t) -> t < ${cut}, ${n.id}_pc, ${n.id}_pt)` : `${n.id}_pc`} AS ${n.id}_k${k.index}`);
+        const cut = variantOf(dag, k.kpi.name).cutColumn;
+        outer.push(
+          `${cut ? `arrayFilter((c, t) -> t < ${cut}, ${n.id}_pc, ${n.id}_pt)` : `${n.id}_pc`} AS ${n.id}_k${k.index}`
+        );
       }
     }
     from = `SELECT g, ${[...dag.variants.flatMap((v) => (v.cutColumn ? [v.cutColumn] : [])), ...inner].join(',\n      ')}
@@ -107,7 +125,7 @@ export function membershipTableSql(
   vocab: string[],
   opts: { user: boolean; attributes: number; chains?: ChainsTable }
 ) {
-  const v = dag.variants.find((x) => x.kpis.some((y) => y.index === k.index))!;
+  const v = variantOf(dag, k.kpi.name);
   const nodes = [...new Set(members.map((m) => m.node))].map((id) => dag.nodes.find((n) => n.id === id)!);
   const seq = variantSequence(v, vocab);
   const params: Params = { ...seq.params, bk_from: dag.buckets.from, bk_width: dag.buckets.width };
