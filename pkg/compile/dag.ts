@@ -157,6 +157,8 @@ export function compileDag(
       : t.acrossVariants
         ? new Map([[ACROSS_VARIANTS as string | null, item.kpis]])
         : groupBy(item.kpis, (k) => variantOfKpi.get(k)!.id);
+    // A family split in two: its per-variant nodes, and one node for the part that serves every variant.
+    if (t.buildAcross) groups.set(ACROSS_VARIANTS, item.kpis);
     for (const [variantId, kpis] of groups) {
       const key = canonicalJson({ t: item.template, params, v: variantId });
       const existing = merged.get(key);
@@ -174,8 +176,9 @@ export function compileDag(
     }
   }
   const nodes = new Map<string, FamilyNode>();
+  let next = 0;
   for (const [key, m] of merged) {
-    const id = `n${nodes.size}`;
+    const id = `n${next++}`;
     const served = m.variant === ACROSS_VARIANTS ? [...new Set(m.kpis.map((k) => variantOfKpi.get(k)!))] : [];
     const variant = variants.find((v) => v.id === m.variant);
     const excluded = served.length
@@ -192,7 +195,10 @@ export function compileDag(
           }
         : {}),
     };
-    nodes.set(key, { id, ...m, spec: getTemplate(m.template).build(m.params, ctx) });
+    const t = getTemplate(m.template);
+    const spec =
+      m.variant === ACROSS_VARIANTS && !t.acrossVariants ? t.buildAcross!(m.params, ctx) : t.build(m.params, ctx);
+    if (spec) nodes.set(key, { id, ...m, spec });
   }
   const all = [...nodes.values()];
   const queries: AggregateQuery[] = [];
@@ -203,18 +209,21 @@ export function compileDag(
     const seq = variantSequence(v, ctxBase.vocab);
     queries.push(aggregateQuery(`agg_${v.id}`, vn, kpis, seq.rowCols, seq.params, sessTable, minSupport, false));
   }
+  // Nodes serving every variant: one scan per family (one query with all of them analyzes and runs slower than
+  // the parts), each storing its keys for the leads' membership.
   const across = all.filter((n) => n.variant === ACROSS_VARIANTS);
-  if (across.length) {
-    const names = new Set(across.flatMap((n) => n.kpis));
+  for (const template of [...new Set(across.map((n) => n.template))]) {
+    const mine = across.filter((n) => n.template === template);
+    const names = new Set(mine.flatMap((n) => n.kpis));
     queries.push(
       positionedQuery(
-        'agg_seq',
-        across,
+        `agg_${template}`,
+        mine,
         d.kpis.filter((k) => names.has(k.kpi.name)),
         variantOfKpi,
         sessTable,
         minSupport,
-        opts.storeKeys ? suffixed(sessTable, '_keys') : undefined
+        opts.storeKeys ? suffixed(sessTable, `_keys_${template}`) : undefined
       )
     );
   }
@@ -314,9 +323,9 @@ export function variantOf(dag: Pick<Dag, 'variants'>, kpiName: string): Variant 
   return dag.variants.find((v) => v.kpis.some((k) => k.kpi.name === kpiName))!;
 }
 
-/** Where a KPI's cut falls in a positioned node's candidate times: how many come before it (all when no cut). */
+/** A positioned node's bound for a KPI's cut (NodeSpec.positions.cut); null when the KPI has no cut. */
 export function cutPosition(n: FamilyNode, cutColumn: string | null): string | null {
-  return cutColumn ? `arrayCount(x -> x < ${cutColumn}, ${n.spec.positions!.times})` : null;
+  return cutColumn ? n.spec.positions!.cut(cutColumn) : null;
 }
 
 /**

@@ -37,25 +37,43 @@ export interface ChainsTable {
 }
 
 /**
- * Positioned nodes' members (ordered patterns), for every KPI at once: per group and KPI, the member chains
- * complete before that KPI's cut (${id}_k<index>). Read back from the keys the aggregate stored (AggregateQuery
- * .store) when it did; otherwise enumerated once over only the members' events. Either way no KPI enumerates all
- * chains again.
+ * Positioned nodes' members (nodes serving every variant), for every KPI at once: per group and KPI, the member
+ * keys complete before that KPI's cut (${id}_k<index>). One table per stored keys table (AggregateQuery.store) the
+ * members' nodes are in, read back from it; members of nodes with nothing stored are enumerated once over only
+ * their events, where the node can (NodeSpec.positions.only). Either way no KPI enumerates all chains again.
  */
-export function chainsTableSql(
+export function chainsTablesSql(
   dag: Dag,
   members: Member[],
   sessTable: string,
-  table: string
-): { sql: string; params: Params; nodes: FamilyNode[] } | null {
-  const nodes = [...new Set(members.map((m) => m.node))]
+  tableName: (i: number) => string
+): { table: string; sql: string; params: Params; nodes: FamilyNode[] }[] {
+  const positioned = [...new Set(members.map((m) => m.node))]
     .map((id) => dag.nodes.find((n) => n.id === id)!)
-    .filter((n) => n.spec.positions?.only);
-  if (nodes.length === 0) return null;
+    .filter((n) => n.spec.positions);
+  const storeOf = (n: FamilyNode) => dag.queries.find((q) => q.store && q.nodes.includes(n.id));
+  const parts = [...new Set(positioned.map(storeOf))].map((q) => positioned.filter((n) => storeOf(n) === q));
+  return parts
+    .map((nodes) => (storeOf(nodes[0]!) ? nodes : nodes.filter((n) => n.spec.positions!.only)))
+    .filter((nodes) => nodes.length > 0)
+    .map((nodes, i) => ({
+      table: tableName(i),
+      nodes,
+      ...chainsTableSql(dag, nodes, members, sessTable, tableName(i)),
+    }));
+}
+
+function chainsTableSql(
+  dag: Dag,
+  nodes: FamilyNode[],
+  members: Member[],
+  sessTable: string,
+  table: string
+): { sql: string; params: Params } {
+  const stored = dag.queries.find((q) => q.store && nodes.every((n) => q.nodes.includes(n.id)));
   const keysOf = (n: FamilyNode) => members.filter((m) => m.node === n.id).map((m) => BigInt(m.key));
   const kpisOf = (n: FamilyNode) =>
     dag.queries.find((q) => q.nodes.includes(n.id))!.kpis.filter((k) => n.kpis.includes(k.kpi.name));
-  const stored = dag.queries.find((q) => q.store && nodes.every((n) => q.nodes.includes(n.id)));
   const params: Params = {};
   const outer: string[] = [];
   let from: string;
@@ -113,7 +131,7 @@ FROM (
 )
 WHERE ${cols.map((c) => `notEmpty(${c})`).join(' OR ')}
 ${MEMORY_TABLE_SETTINGS}`;
-  return { sql, params, nodes };
+  return { sql, params };
 }
 
 export function membershipTableSql(
@@ -123,7 +141,7 @@ export function membershipTableSql(
   sessTable: string,
   table: string,
   vocab: string[],
-  opts: { user: boolean; attributes: number; chains?: ChainsTable }
+  opts: { user: boolean; attributes: number; chains?: ChainsTable[] }
 ) {
   const v = variantOf(dag, k.kpi.name);
   const nodes = [...new Set(members.map((m) => m.node))].map((id) => dag.nodes.find((n) => n.id === id)!);
@@ -144,13 +162,12 @@ export function membershipTableSql(
   });
   const attrs = Array.from({ length: opts.attributes }, (_, i) => `a${i}`);
   // Positioned keys (nodes serving every variant): those complete before this KPI's cut, without the position.
-  // Nodes whose members all sit in the chains table read them there (joined by group) instead of enumerating.
-  const fromChains = (n: FamilyNode) =>
-    Boolean(
-      n.spec.positions &&
-      opts.chains &&
-      members.every((m) => m.node !== n.id || opts.chains!.members.has(memberToken(m)))
-    );
+  // Nodes whose members all sit in a chains table read them there (joined by group) instead of computing keys.
+  const chainsOf = (n: FamilyNode) =>
+    n.spec.positions
+      ? opts.chains?.find((c) => members.every((m) => m.node !== n.id || c.members.has(memberToken(m))))
+      : undefined;
+  const fromChains = (n: FamilyNode) => Boolean(chainsOf(n));
   const keysOf = (n: FamilyNode) => {
     if (fromChains(n)) return `${n.id}_k${k.index}`;
     if (!n.spec.positions) return n.spec.keys;
@@ -170,7 +187,9 @@ export function membershipTableSql(
       .filter(Boolean),
     ...nodes.map((n) => `${keysOf(n)} AS ${n.id}_keys`),
   ];
-  const joined = nodes.some(fromChains) ? ` LEFT ANY JOIN ${opts.chains!.table} USING (g)` : '';
+  const joined = [...new Set(nodes.map(chainsOf))]
+    .flatMap((c) => (c ? [` LEFT ANY JOIN ${c.table} USING (g)`] : []))
+    .join('');
   const sql = `CREATE TABLE ${table} ENGINE = Memory AS
 SELECT arraySort(arrayConcat(${present.join(', ')})) AS sig, v, b${opts.user ? ', u' : ''}${attrs.map((a) => `, ${a}`).join('')}
 FROM (

@@ -5,21 +5,30 @@ import { distinctChains } from '../templates/families/ordered-pattern';
 import { timeMsExpr } from '../dataset/inspect';
 
 /** Profile of the session table: which events and attribute values are common, which transitions are expected. */
-export function profileQueries(sessTable: string, attrCount: number, followWithinMs: number, followEvents: number[]) {
+export function profileQueries(
+  sessTable: string,
+  attrCount: number,
+  followWithinMs: number,
+  followEvents: number[],
+  sampleEvery = 1
+) {
   const eventGroups = `SELECT e, count() AS groups FROM ${sessTable} ARRAY JOIN arrayDistinct(ev) AS e WHERE e != 0 GROUP BY e`;
   const attrs = Array.from({ length: attrCount }, (_, i) => `(${i}, a${i})`);
   const attributeValues = attrCount
     ? `SELECT x.1 AS i, x.2 AS value, count() AS groups FROM ${sessTable} ARRAY JOIN [${attrs.join(', ')}] AS x
        GROUP BY i, value ORDER BY groups DESC, value LIMIT 500 BY i`
     : null;
-  // For each ordered pair among common events: groups with A, and groups where an A is followed by B within W.
+  // For each ordered pair among common events, groups where an A is followed by B within W; and, as single codes,
+  // groups with A. Only a share of the groups when there are many (sampleEvery > 1, by hash of the group): these
+  // rates choose which transitions absence tests, and a 1-in-N sample of 100k+ groups estimates them closely.
   const follows = `SELECT pair, count() AS followed FROM (
       SELECT arraySlice(arrayFilter(x -> has({pf_ev:Array(UInt16)}, x), ev), 1, 500) AS e,
              arraySlice(arrayFilter((t, x) -> has({pf_ev:Array(UInt16)}, x), tm, ev), 1, 500) AS t
-      FROM ${sessTable})
-    ARRAY JOIN ${distinctChains('e', 't', followWithinMs, 10, 2)} AS pair
+      FROM ${sessTable}
+      WHERE cityHash64(g) % {pf_every:UInt64} = 0)
+    ARRAY JOIN arrayConcat(${distinctChains('e', 't', followWithinMs, 10, 2)}, arrayMap(x -> toUInt64(x), arrayDistinct(e))) AS pair
     GROUP BY pair`;
-  const params: Params = { pf_ev: followEvents };
+  const params: Params = { pf_ev: followEvents, pf_every: sampleEvery };
   return { eventGroups, attributeValues, follows, params };
 }
 

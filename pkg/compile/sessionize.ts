@@ -1,13 +1,21 @@
 import type { Params } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
-import { lit, type NodeContext, type Profile } from '../templates/types';
+import { lit, NO_CUT, type NodeContext, type Profile } from '../templates/types';
 
-export const NO_CUT = '9223372036854775807';
+export { NO_CUT };
 
 /** How a KPI's value (and, for failure events, its cut time) is computed from one group's rows. */
-function kpiColumns(k: KpiInfo, d: Dataset, readable: boolean): { select: string[]; params: Params } {
+function kpiColumns(
+  k: KpiInfo,
+  d: Dataset,
+  readable: boolean,
+  prefix = ''
+): { select: string[]; names: string[]; params: Params } {
   const i = k.index;
+  // Output columns are named `${prefix}name` (the engine's grouping step prefixes its aliases; see INNER).
+  const [lvl, kk, c, kv] = ['lvl', 'k', 'c', 'kv'].map((x) => `${prefix}${x}${i}`);
+  const named = (select: string[], names: string[]) => ({ select, names: names.map((x) => `${x}${i}`), params });
   const ev = `toString(${quoteIdent(d.spec.event)})`;
   const ms = d.timeMs;
   const p = (name: string, type: string, value: unknown, params: Params) => {
@@ -22,25 +30,38 @@ function kpiColumns(k: KpiInfo, d: Dataset, readable: boolean): { select: string
       const conds = steps.map((s, j) => `${ev} = ${p(`s${j}`, 'String', s, params)}`).join(', ');
       const level = `windowFunnel(${k.funnelWithinMs})(toUInt64(${ms}), ${conds})`;
       // Not entered (no step 1) → NULL: the funnel KPI says nothing about that group.
-      return { select: [`${level} AS lvl${i}`, `if(lvl${i} >= 1, toFloat64(lvl${i} < ${steps.length}), NULL) AS k${i}`], params };
+      return named(
+        [`${level} AS ${lvl}`, `if(${lvl} >= 1, toFloat64(${lvl} < ${steps.length}), NULL) AS ${kk}`],
+        ['lvl', 'k']
+      );
     }
     case 'failure_events': {
       const evs = p('ev', 'Array(String)', k.kpi.failure_events, params);
-      return {
-        select: [
-          `toFloat64(countIf(has(${evs}, ${ev})) > 0) AS k${i}`,
+      return named(
+        [
+          `toFloat64(countIf(has(${evs}, ${ev})) > 0) AS ${kk}`,
           // When the group failed, its sequence is cut at the first failure: what came after is consequence.
-          `if(k${i} = 1, minIf(${ms}, has(${evs}, ${ev})), ${NO_CUT}) AS c${i}`,
+          `if(${kk} = 1, minIf(${ms}, has(${evs}, ${ev})), ${NO_CUT}) AS ${c}`,
         ],
-        params,
-      };
+        ['k', 'c']
+      );
     }
     case 'failure_when':
-      return { select: [`toFloat64(coalesce((${k.expression!.text}), 0) != 0) AS k${i}`], params };
+      return named([`toFloat64(coalesce((${k.expression!.text}), 0) != 0) AS ${kk}`], ['k']);
     case 'numeric':
-      return { select: [`toFloat64(${k.expression!.text}) AS kv${i}`, `if(isFinite(kv${i}), kv${i}, NULL) AS k${i}`], params };
+      return named(
+        [`toFloat64(${k.expression!.text}) AS ${kv}`, `if(isFinite(${kv}), ${kv}, NULL) AS ${kk}`],
+        ['kv', 'k']
+      );
   }
 }
+
+/**
+ * The prefix of the grouping step's own aliases. An alias named like a column of the events (an event column
+ * called `ev`, a KPI reading a column `t0`) would shadow that column in the same SELECT; the prefixed names are
+ * renamed to the session table's one step later, where only they exist.
+ */
+const INNER = '__sf_';
 
 export interface SessionizeOptions {
   from: number;
@@ -55,10 +76,17 @@ export interface SessionizeOptions {
 export const SAMPLE_SCALE = 1_000_000;
 
 /** The approximate mode's filter on raw events: whole users (so lifecycle attributes stay right), else groups. */
-export function sampleFilter(d: Dataset, sample: number | undefined, param = 'sz_sample'): { sql: string; params: Params } {
+export function sampleFilter(
+  d: Dataset,
+  sample: number | undefined,
+  param = 'sz_sample'
+): { sql: string; params: Params } {
   if (sample === undefined || sample >= 1) return { sql: '', params: {} };
   const id = quoteIdent(d.spec.user ?? d.spec.group);
-  return { sql: ` AND cityHash64(toString(${id})) % ${SAMPLE_SCALE} < {${param}:UInt64}`, params: { [param]: Math.round(sample * SAMPLE_SCALE) } };
+  return {
+    sql: ` AND cityHash64(toString(${id})) % ${SAMPLE_SCALE} < {${param}:UInt64}`,
+    params: { [param]: Math.round(sample * SAMPLE_SCALE) },
+  };
 }
 
 /** Session-table columns every family can read. */
@@ -67,8 +95,20 @@ export function attributeColumns(d: Dataset): { name: string; col: string }[] {
 }
 
 /** What every family node sees of the dataset, besides its own id and excluded events. */
-export function nodeContextBase(d: Dataset, vocab: string[], profile: Profile, contexts: NodeContext['contexts']): Omit<NodeContext, 'id' | 'excludedEvents'> {
-  return { vocab, attributes: attributeColumns(d), hasUser: Boolean(d.spec.user), profile, contexts, timezone: d.spec.timezone };
+export function nodeContextBase(
+  d: Dataset,
+  vocab: string[],
+  profile: Profile,
+  contexts: NodeContext['contexts']
+): Omit<NodeContext, 'id' | 'excludedEvents'> {
+  return {
+    vocab,
+    attributes: attributeColumns(d),
+    hasUser: Boolean(d.spec.user),
+    profile,
+    contexts,
+    timezone: d.spec.timezone,
+  };
 }
 
 /** The KPI's view of a sequence: its outcome events removed, cut at its failure for failure-event KPIs. */
@@ -90,27 +130,42 @@ export function sessionizeSql(d: Dataset, o: SessionizeOptions): { select: strin
   const g = quoteIdent(d.spec.group);
   const u = d.spec.user ? quoteIdent(d.spec.user) : null;
   const sampled = sampleFilter(d, o.sample);
-  const params: Params = { ...d.events.params, ...sampled.params, sz_vocab: o.vocab, sz_from: o.from - o.lookbackMs, sz_to: o.to, sz_win: o.from, sz_tz: d.spec.timezone };
-  const attrs = attributeColumns(d).map((a) => `toString(any(${quoteIdent(a.name)})) AS ${a.col}`);
-  const kpis = d.kpis.map((k) => kpiColumns(k, d, false));
+  const params: Params = {
+    ...d.events.params,
+    ...sampled.params,
+    sz_vocab: o.vocab,
+    sz_codes: o.vocab.map((_, i) => i + 1),
+    sz_from: o.from - o.lookbackMs,
+    sz_to: o.to,
+    sz_win: o.from,
+    sz_tz: d.spec.timezone,
+  };
+  const attrs = attributeColumns(d);
+  const kpis = d.kpis.map((k) => kpiColumns(k, d, false, INNER));
   kpis.forEach((k) => Object.assign(params, k.params));
-  const code = `toUInt16(indexOf({sz_vocab:Array(String)}, toString(${quoteIdent(d.spec.event)})))`;
+  const code = `toUInt16(transform(toString(${quoteIdent(d.spec.event)}), {sz_vocab:Array(String)}, {sz_codes:Array(UInt16)}, 0))`;
   const inner = [
-    `${g} AS g`,
-    u ? `any(${u}) AS u` : null,
-    `arraySort(groupArray((${d.timeMs}, ${code}))) AS pairs`,
-    `arrayMap(x -> x.1, pairs) AS tm`,
-    `arrayMap(x -> x.2, pairs) AS ev`,
-    `tm[1] AS t0`,
-    `tm[-1] AS t1`,
-    ...attrs,
+    `${g} AS ${INNER}g`,
+    u ? `any(${u}) AS ${INNER}u` : null,
+    `arraySort(groupArray((${d.timeMs}, ${code}))) AS ${INNER}pairs`,
+    ...attrs.map((a) => `toString(any(${quoteIdent(a.name)})) AS ${INNER}${a.col}`),
     ...kpis.flatMap((k) => k.select),
   ].filter(Boolean);
+  const renamed = [
+    'g',
+    ...(u ? ['u'] : []),
+    `arrayMap(x -> x.1, ${INNER}pairs) AS tm`,
+    `arrayMap(x -> x.2, ${INNER}pairs) AS ev`,
+    'tm[1] AS t0',
+    'tm[-1] AS t1',
+    ...attrs.map((a) => a.col),
+    ...kpis.flatMap((k) => k.names),
+  ].map((c) => (/^\w+$/.test(c) ? `${INNER}${c} AS ${c}` : c));
   const lifecycle = u
     ? `row_number() OVER w AS ordinal,
       if(ordinal = 1, NULL, (t0 - lagInFrame(t1, 1) OVER w) / 86400000) AS away_days`
     : `toUInt64(0) AS ordinal, CAST(NULL, 'Nullable(Float64)') AS away_days`;
-  const select = `SELECT * EXCEPT (pairs)
+  const select = `SELECT *
 FROM (
   SELECT *,
     ${lifecycle},
@@ -118,10 +173,14 @@ FROM (
     toDayOfWeek(toTimeZone(toDateTime(intDiv(t0, 1000)), {sz_tz:String})) AS dow
   FROM (
     SELECT
-      ${inner.join(',\n      ')}
-    FROM ${d.events.from}
-    WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}${sampled.sql}
-    GROUP BY g
+      ${renamed.join(',\n      ')}
+    FROM (
+      SELECT
+        ${inner.join(',\n        ')}
+      FROM ${d.events.from}
+      WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}${sampled.sql}
+      GROUP BY ${INNER}g
+    )
   )${u ? '\n  WINDOW w AS (PARTITION BY u ORDER BY t0 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)' : ''}
 )
 WHERE t0 >= {sz_win:Int64}`;
@@ -133,21 +192,32 @@ WHERE t0 >= {sz_win:Int64}`;
  * KPI's own view of the sequence (s, st, sc). A lead's SQL is this CTE plus its hypothesis' predicate,
  * so anyone can paste it into a ClickHouse client and get the cohort's groups back.
  */
-export function readableSessionsCte(d: Dataset, k: KpiInfo, o: { from: number; to: number; lookbackMs: number }, source: string): string {
+export function readableSessionsCte(
+  d: Dataset,
+  k: KpiInfo,
+  o: { from: number; to: number; lookbackMs: number },
+  source: string
+): string {
   const g = quoteIdent(d.spec.group);
   const u = d.spec.user ? quoteIdent(d.spec.user) : null;
-  const attrs = d.spec.attributes.map((a) => `toString(any(${quoteIdent(a)})) AS ${quoteIdent(a)}`);
-  const kc = kpiColumns(k, d, true);
+  const kc = kpiColumns(k, d, true, INNER);
+  // Grouped under prefixed names, then renamed (as sessionizeSql does): no alias shadows a column of the events.
   const inner = [
-    `${g} AS g`,
-    u ? `any(${u}) AS u` : null,
-    `arraySort(groupArray((${d.timeMs}, toString(${quoteIdent(d.spec.event)})))) AS pairs`,
-    `arrayMap(x -> x.1, pairs) AS times`,
-    `arrayMap(x -> x.2, pairs) AS events`,
+    `${g} AS ${INNER}g`,
+    u ? `any(${u}) AS ${INNER}u` : null,
+    `arraySort(groupArray((${d.timeMs}, toString(${quoteIdent(d.spec.event)})))) AS ${INNER}pairs`,
+    ...d.spec.attributes.map((a, i) => `toString(any(${quoteIdent(a)})) AS ${INNER}a${i}`),
+    ...kc.select,
+  ].filter(Boolean);
+  const renamed = [
+    `${INNER}g AS g`,
+    u ? `${INNER}u AS u` : null,
+    `arrayMap(x -> x.1, ${INNER}pairs) AS times`,
+    `arrayMap(x -> x.2, ${INNER}pairs) AS events`,
     `times[1] AS t0`,
     `times[-1] AS t1`,
-    ...attrs,
-    ...kc.select,
+    ...d.spec.attributes.map((a, i) => `${INNER}a${i} AS ${quoteIdent(a)}`),
+    ...kc.names.map((n) => `${INNER}${n} AS ${n}`),
   ].filter(Boolean);
   const lifecycle = u
     ? `row_number() OVER w AS ordinal, if(ordinal = 1, NULL, (t0 - lagInFrame(t1, 1) OVER w) / 86400000) AS away_days`
@@ -161,10 +231,14 @@ export function readableSessionsCte(d: Dataset, k: KpiInfo, o: { from: number; t
       toDayOfWeek(toTimeZone(toDateTime(intDiv(t0, 1000)), ${lit(d.spec.timezone)})) AS dow
     FROM (
       SELECT
-        ${inner.join(',\n        ')}
-      FROM ${source}
-      WHERE ${d.timeMs} >= ${o.from - o.lookbackMs} AND ${d.timeMs} < ${o.to}
-      GROUP BY g
+        ${renamed.join(',\n        ')}
+      FROM (
+        SELECT
+          ${inner.join(',\n          ')}
+        FROM ${source}
+        WHERE ${d.timeMs} >= ${o.from - o.lookbackMs} AND ${d.timeMs} < ${o.to}
+        GROUP BY ${INNER}g
+      )
     )${u ? '\n    WINDOW w AS (PARTITION BY u ORDER BY t0 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)' : ''}
   )
   WHERE t0 >= ${o.from}

@@ -69,13 +69,32 @@ export function timeMsExpr(col: Column): string {
   const q = quoteIdent(col.name);
   if (isTimeType(col.type)) return `toUnixTimestamp64Milli(toDateTime64(${q}, 3, 'UTC'))`;
   if (/String/.test(col.type)) return `toUnixTimestamp64Milli(parseDateTime64BestEffort(${q}, 3, 'UTC'))`;
-  throw new SchemaError(`time column ${col.name} has type ${col.type}; expected DateTime, DateTime64, Date or a date-time string`);
+  throw new SchemaError(
+    `time column ${col.name} has type ${col.type}; expected DateTime, DateTime64, Date or a date-time string`
+  );
 }
 
 /**
  * Checks the config against the real data before any heavy query: every column exists, KPI expressions are
  * valid, KPI events occur. One scan of the events gives the event vocabulary, the time range and the group count.
  */
+/** The readable sessions' own columns (compile/sessionize.ts readableSessionsCte). */
+const SESSION_COLUMNS = new Set([
+  'g',
+  'u',
+  'times',
+  'events',
+  't0',
+  't1',
+  'ordinal',
+  'away_days',
+  'hour',
+  'dow',
+  'sc',
+  's',
+  'st',
+]);
+
 export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: InspectOptions = {}): Promise<Dataset> {
   const spec = cfg.dataset.events;
   const db = cfg.store.database ?? 'default';
@@ -86,7 +105,14 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
   at('group', spec.group);
   if (spec.user) at('user', spec.user);
   at('event', spec.event);
-  spec.attributes.forEach((a, i) => at(`attributes[${i}]`, a));
+  spec.attributes.forEach((a, i) => {
+    at(`attributes[${i}]`, a);
+    // A lead's SQL names attributes as they are, beside the sessions' own columns: the two must not clash.
+    if (SESSION_COLUMNS.has(a) || /^(k|c|kv|lvl)\d+$/.test(a))
+      throw new SchemaError(
+        `dataset.events.attributes[${i}]: ${JSON.stringify(a)} is the name of a column every session has in a lead's SQL (${[...SESSION_COLUMNS].join(', ')}, k<n>, c<n>, kv<n>, lvl<n>); read it through a view that renames it`
+      );
+  });
   const timeMs = timeMsExpr(timeCol);
 
   const fnRows = await ex.query<{ name: string }>('SELECT name FROM system.functions', {}, { label: 'list functions' });
@@ -100,10 +126,12 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
       await ex.query(
         `SELECT ${quoteIdent(spec.group)}, toFloat64(${k.expression.text}) FROM ${events.from} WHERE 0 GROUP BY ${quoteIdent(spec.group)} LIMIT 0`,
         events.params,
-        { label: `check kpis[${k.index}]` },
+        { label: `check kpis[${k.index}]` }
       );
     } catch (e) {
-      throw new SchemaError(`kpis[${k.index}] (${k.kpi.name}): ClickHouse rejects the expression: ${(e as Error).message}`);
+      throw new SchemaError(
+        `kpis[${k.index}] (${k.kpi.name}): ClickHouse rejects the expression: ${(e as Error).message}`
+      );
     }
   }
 
@@ -114,15 +142,16 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
     `SELECT toString(${ev}) AS name, count() AS events, uniq(${g}) AS groups
      FROM ${events.from} WHERE ${win.sql} GROUP BY name ORDER BY events DESC, name LIMIT {vocab_limit:UInt32}`,
     { ...events.params, ...win.params, vocab_limit: opts.vocabLimit ?? 2000 },
-    { label: 'event vocabulary' },
+    { label: 'event vocabulary' }
   );
   const stats = await ex.query<{ n: number; lo: number; hi: number; groups: number }>(
     `SELECT count() AS n, min(${timeMs}) AS lo, max(${timeMs}) AS hi, uniq(${g}) AS groups FROM ${events.from} WHERE ${win.sql}`,
     { ...events.params, ...win.params },
-    { label: 'time range' },
+    { label: 'time range' }
   );
   const s = stats[0]!;
-  if (Number(s.n) === 0) throw new SchemaError(`no events in ${events.label}${opts.from || opts.to ? ' in the requested time range' : ''}`);
+  if (Number(s.n) === 0)
+    throw new SchemaError(`no events in ${events.label}${opts.from || opts.to ? ' in the requested time range' : ''}`);
   const vocab = vocabRows.map((r) => ({ name: r.name, events: Number(r.events), groups: Number(r.groups) }));
   const known = new Set(vocab.map((v) => v.name));
   for (const k of kpis) {
@@ -132,11 +161,16 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
       const key = k.kind === 'funnel' ? 'funnel.steps' : 'failure_events';
       throw new SchemaError(
         `kpis[${k.index}].${key} (${k.kpi.name}): no event named ${missing.map((m) => JSON.stringify(m)).join(', ')} in ${events.label}; ` +
-          `most frequent events: ${vocab.slice(0, 15).map((v) => v.name).join(', ')}`,
+          `most frequent events: ${vocab
+            .slice(0, 15)
+            .map((v) => v.name)
+            .join(', ')}`
       );
     }
     if (k.kind === 'funnel' && !known.has(named[0]!)) {
-      throw new SchemaError(`kpis[${k.index}].funnel.steps[0] (${k.kpi.name}): no event named ${JSON.stringify(named[0])} in ${events.label}`);
+      throw new SchemaError(
+        `kpis[${k.index}].funnel.steps[0] (${k.kpi.name}): no event named ${JSON.stringify(named[0])} in ${events.label}`
+      );
     }
   }
 
@@ -147,7 +181,8 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
     const timeColumn = requireColumn(cols, c.time, `dataset.context[${i}].time`, src.label);
     timeMsExpr(timeColumn);
     const value = requireColumn(cols, c.value, `dataset.context[${i}].value`, src.label);
-    if (!isNumericType(value.type)) throw new SchemaError(`dataset.context[${i}].value: column ${c.value} has type ${value.type}; expected a number`);
+    if (!isNumericType(value.type))
+      throw new SchemaError(`dataset.context[${i}].value: column ${c.value} has type ${value.type}; expected a number`);
     contexts.push({ spec: c, src, timeColumn });
   }
 
@@ -165,7 +200,10 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
   };
 }
 
-export function windowWhere(timeMs: string, w: { from?: number; to?: number }): { sql: string; params: Record<string, number> } {
+export function windowWhere(
+  timeMs: string,
+  w: { from?: number; to?: number }
+): { sql: string; params: Record<string, number> } {
   const parts: string[] = [];
   const params: Record<string, number> = {};
   if (w.from !== undefined) {

@@ -1,8 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig } from '../config/load';
-import { checkShardedSource, clusterSessionPlan, clusterSourceOf, sourceEngineQuery, splitQualified, type ClusterSource } from '../compile/cluster';
+import {
+  checkShardedSource,
+  clusterSessionPlan,
+  clusterSourceOf,
+  sourceEngineQuery,
+  splitQualified,
+  type ClusterSource,
+} from '../compile/cluster';
 import { bucketsFor, compileDag, type Dag } from '../compile/dag';
-import { confounderHints, followUpTrends, groupLeads, Memberships, robustLeads, stabilityOf, type ConfounderHint } from './evidence';
+import {
+  confounderHints,
+  followUpTrends,
+  groupLeads,
+  Memberships,
+  robustLeads,
+  stabilityOf,
+  type ConfounderHint,
+} from './evidence';
 import { observe, readTotals, type Totals } from './observe';
 import { contextQueries, profileQueries, toIntervals } from '../compile/profile';
 import { nodeContextBase, readableSessionsCte, sessionizeSql } from '../compile/sessionize';
@@ -58,7 +73,12 @@ export interface Opportunity {
   /** From the trend expert, when the cohort's KPI is getting worse over the window. */
   trend?: Record<string, unknown>;
   /** The cohort vs the rest of the KPI's groups per time bucket (value: failure rate or mean; null without groups). */
-  series?: { from: string; width_ms: number; cohort: { groups: number; value: number | null }[]; rest: { groups: number; value: number | null }[] };
+  series?: {
+    from: string;
+    width_ms: number;
+    cohort: { groups: number; value: number | null }[];
+    rest: { groups: number; value: number | null }[];
+  };
   /** How the CI and q account for dependence: groups independent, or cluster-robust over users. */
   inference: string;
   /** Holds in both halves of the window (each half: cohort worse than the rest, one-sided p < 0.05). */
@@ -154,17 +174,29 @@ export async function createSessionTable(
   sess: string,
   o: { lookbackMs: number; sample?: number; cluster?: ClusterSource | null },
   signal?: AbortSignal,
-  label = 'sessionize',
+  label = 'sessionize'
 ): Promise<string[]> {
-  const so = { from: d.range.from, to: d.range.to, lookbackMs: o.lookbackMs, sample: o.sample, vocab: d.vocab.map((v) => v.name) };
+  const so = {
+    from: d.range.from,
+    to: d.range.to,
+    lookbackMs: o.lookbackMs,
+    sample: o.sample,
+    vocab: d.vocab.map((v) => v.name),
+  };
   if (!o.cluster) {
     const sz = sessionizeSql(d, so);
-    await ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}\n${MEMORY_TABLE_SETTINGS}`, sz.params, { label, signal });
+    await ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}\n${MEMORY_TABLE_SETTINGS}`, sz.params, {
+      label,
+      signal,
+    });
     return [`DROP TABLE IF EXISTS ${sess}`];
   }
   const src = o.cluster;
   const engine = sourceEngineQuery(src);
-  const rows = await ex.query<{ engine: string; engine_full: string }>(engine.sql, engine.params, { label: 'check the Distributed events table', signal });
+  const rows = await ex.query<{ engine: string; engine_full: string }>(engine.sql, engine.params, {
+    label: 'check the Distributed events table',
+    signal,
+  });
   checkShardedSource(rows[0], d, src);
   const plan = clusterSessionPlan(d, src, splitQualified(sess), so, { ddlTimeoutS: ex.limits.maxExecutionTimeS });
   try {
@@ -197,7 +229,12 @@ type Timer = <T>(stage: string, fn: () => Promise<T>, done?: number, total?: num
  * Inspect → plan → sessionize → profile → compile → aggregate: the observations the experts read. The caller
  * drops the scratch table (FastPath.drop) when done with it.
  */
-export async function observeFastPath(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOptions = {}, t: Timer = (_s, fn) => fn()): Promise<FastPath> {
+export async function observeFastPath(
+  ex: Executor,
+  cfg: LoadedConfig,
+  opts: AnalyzeOptions = {},
+  t: Timer = (_s, fn) => fn()
+): Promise<FastPath> {
   const q = { signal: opts.signal };
   const d = opts.dataset ?? (await t('inspect', () => inspectDataset(ex, cfg, { from: opts.from, to: opts.to })));
   const plan = opts.plan ?? deterministicPlan(d, opts);
@@ -213,7 +250,9 @@ export async function observeFastPath(ex: Executor, cfg: LoadedConfig, opts: Ana
   await ex.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`, {}, { label: 'create results database', ...q });
   try {
     const cluster = clusterSourceOf(cfg);
-    drops = await t('sessionize', () => createSessionTable(ex, d, sess, { lookbackMs, sample: cfg.analysis.sample, cluster }, q.signal));
+    drops = await t('sessionize', () =>
+      createSessionTable(ex, d, sess, { lookbackMs, sample: cfg.analysis.sample, cluster }, q.signal)
+    );
 
     const absenceItem = plan.items.find((i) => i.template === 'absence');
     const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;
@@ -224,15 +263,21 @@ export async function observeFastPath(ex: Executor, cfg: LoadedConfig, opts: Ana
     const buckets = bucketsFor(d.range.from, d.range.to);
     // On one machine the ordered patterns' per-group keys are stored once and read again by the leads' membership;
     // on a cluster they stay on the shards (a table built here would pull every group's keys to this node).
-    const dag = await t('compile', async () => compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support, buckets, { storeKeys: !cluster }));
+    const dag = await t('compile', async () =>
+      compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support, buckets, { storeKeys: !cluster })
+    );
     for (const q of dag.queries) if (q.store) drops.unshift(`DROP TABLE IF EXISTS ${q.store.table}`);
-    const totalRows = await ex.query<Record<string, unknown>>(dag.totals.sql, dag.totals.params, { label: 'totals', ...q });
+    const totalRows = await ex.query<Record<string, unknown>>(dag.totals.sql, dag.totals.params, {
+      label: 'totals',
+      ...q,
+    });
     const totals = readTotals(totalRows, d.kpis, buckets.count);
     const observations = await t('aggregate', () =>
       observe(ex, dag, d, totals, cfg.analysis.min_support, {
         signal: q.signal,
-        onQuery: (done, total) => opts.onProgress?.({ stage: 'aggregate', done, total, message: `${dag.queries[done]!.id}` }),
-      }),
+        onQuery: (done, total) =>
+          opts.onProgress?.({ stage: 'aggregate', done, total, message: `${dag.queries[done]!.id}` }),
+      })
     );
     return { d, plan, sess, dag, totals, observations, vocab, lookbackMs, runTag, drop };
   } catch (e) {
@@ -269,7 +314,8 @@ export function statementOf(l: Lead, hints: ConfounderHint[]): string {
         ? `rising by ${k.binary ? `${(e.value * 100).toFixed(2)} points` : `${(e.value * 100).toFixed(1)}%`} a day against the rest`
         : `${e.value >= 0 ? '+' : ''}${(e.value * 100).toFixed(0)}% (95% CI ${(e.ci_low * 100).toFixed(0)}% to ${(e.ci_high * 100).toFixed(0)}%)`;
   let s = `${k.kpi.name} is associated with ${f.obs.hyp.title}: ${what} ${val(f.kpiCohort)} there vs ${val(f.kpiRest)} in the other groups; ${eff}. An association in the data, not a proven cause.`;
-  const trend = l.support.find((x) => x.finding.expert === 'trend')?.finding.details?.trend as { onset?: string } | undefined;
+  const trend = l.support.find((x) => x.finding.expert === 'trend')?.finding.details?.trend as
+    { onset?: string } | undefined;
   if (trend?.onset) s += ` It has been getting worse since about ${trend.onset.slice(0, 10)}.`;
   if (hints.length) {
     s += ` Over-represented in this cohort: ${hints.map((h) => `${h.attribute} = ${h.value} (${pct(h.share_in_cohort)} vs ${pct(h.share_elsewhere)})`).join(', ')} — check whether that explains it.`;
@@ -281,14 +327,20 @@ function kpiOrder(d: Dataset, l: Lead): number {
   return d.kpis.findIndex((k) => k.kpi.name === l.finding.obs.kpi.kpi.name);
 }
 
-
 /** The approximate mode as the report states it, or null when every user (group) was analyzed. */
 function sampleOf(cfg: LoadedConfig, d: Dataset): Report['sample'] {
   const fraction = cfg.analysis.sample;
   return fraction < 1 ? { fraction, unit: d.spec.user ? 'users' : 'groups' } : null;
 }
 
-function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number, hints: ConfounderHint[], sample: Report['sample']): Opportunity {
+function toOpportunity(
+  l: Lead,
+  d: Dataset,
+  source: string,
+  lookbackMs: number,
+  hints: ConfounderHint[],
+  sample: Report['sample']
+): Opportunity {
   const f = l.finding;
   const o = f.obs;
   const statement = statementOf(l, hints);
@@ -317,7 +369,8 @@ function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number, 
     inference: l.inference ?? 'groups treated as independent (no user column)',
     stable: stabilityOf(l)?.stable ?? false,
     stability: stabilityOf(l),
-    trend: (l.support ?? []).find((x) => x.finding.expert === 'trend')?.finding.details?.trend as Record<string, unknown> | undefined,
+    trend: (l.support ?? []).find((x) => x.finding.expert === 'trend')?.finding.details?.trend as
+      Record<string, unknown> | undefined,
     test: f.test,
     fingerprint: `${o.kpi.kpi.name}/${o.hyp.key}`,
     related: l.related,
@@ -325,25 +378,55 @@ function toOpportunity(l: Lead, d: Dataset, source: string, lookbackMs: number, 
   };
 }
 
-export async function profileOf(ex: Executor, d: Dataset, sess: string, vocab: string[], followWithinMs: number, signal?: AbortSignal): Promise<Profile> {
-  const groups = Number((await ex.query<{ n: number }>(`SELECT count() AS n FROM ${sess}`, {}, { label: 'count groups', signal }))[0]!.n);
+/** Groups above which the transition profile reads a hash sample of about this many groups. */
+export const PROFILE_SAMPLE_GROUPS = 100_000;
+
+export async function profileOf(
+  ex: Executor,
+  d: Dataset,
+  sess: string,
+  vocab: string[],
+  followWithinMs: number,
+  signal?: AbortSignal
+): Promise<Profile> {
+  const groups = Number(
+    (await ex.query<{ n: number }>(`SELECT count() AS n FROM ${sess}`, {}, { label: 'count groups', signal }))[0]!.n
+  );
   const top = d.vocab.slice(0, 30).map((_, i) => i + 1);
-  const pq = profileQueries(sess, d.spec.attributes.length, followWithinMs, top);
+  const every = Math.max(1, Math.floor(groups / PROFILE_SAMPLE_GROUPS));
+  const pq = profileQueries(sess, d.spec.attributes.length, followWithinMs, top, every);
   const eg = await ex.query<{ e: number; groups: number }>(pq.eventGroups, {}, { label: 'profile events', signal });
   const eventGroups: Record<string, number> = {};
   eg.forEach((r) => (eventGroups[vocab[Number(r.e) - 1]!] = Number(r.groups)));
   const attributeValues: Profile['attributeValues'] = {};
   if (pq.attributeValues) {
-    const rows = await ex.query<{ i: number; value: string; groups: number }>(pq.attributeValues, {}, { label: 'profile attributes', signal });
+    const rows = await ex.query<{ i: number; value: string; groups: number }>(
+      pq.attributeValues,
+      {},
+      { label: 'profile attributes', signal }
+    );
     rows.forEach((r) => {
       const name = d.spec.attributes[Number(r.i)]!;
       (attributeValues[name] ??= []).push({ value: r.value, groups: Number(r.groups) });
     });
   }
-  const fr = await ex.query<{ pair: string; followed: number }>(pq.follows, pq.params as Params, { label: 'profile transitions', signal });
-  const follows = fr.map((r) => {
-    const [a, b] = unpackCodes(String(r.pair)).map((x) => vocab[x - 1]!);
-    return { a: a!, b: b!, withA: eventGroups[a!] ?? 0, followed: Number(r.followed) };
+  const fr = await ex.query<{ pair: string; followed: number }>(pq.follows, pq.params as Params, {
+    label: 'profile transitions',
+    signal,
+  });
+  // Rows of one code: groups with that event in the sampled groups, where a sampled pair's rate is taken.
+  const sampledWith = new Map<number, number>();
+  const pairs: { codes: number[]; followed: number }[] = [];
+  for (const r of fr) {
+    const codes = unpackCodes(String(r.pair));
+    if (codes.length === 1) sampledWith.set(codes[0]!, Number(r.followed));
+    else pairs.push({ codes, followed: Number(r.followed) });
+  }
+  const follows = pairs.map(({ codes, followed }) => {
+    const [a, b] = codes.map((x) => vocab[x - 1]!);
+    const withA = eventGroups[a!] ?? 0;
+    const estimate = every === 1 ? followed : Math.round((followed / (sampledWith.get(codes[0]!) || 1)) * withA);
+    return { a: a!, b: b!, withA, followed: estimate };
   });
   return { groups, eventGroups, attributeValues, follows, followWithinMs };
 }
@@ -352,14 +435,33 @@ export async function contextWindows(ex: Executor, d: Dataset, signal?: AbortSig
   const out: NodeContext['contexts'] = [];
   for (const [i, c] of d.contexts.entries()) {
     const cq = contextQueries(c, i);
-    const p: Params = { ...cq.params, [`cx${i}_from`]: d.range.from - 86_400_000, [`cx${i}_to`]: d.range.to + 86_400_000 };
+    const p: Params = {
+      ...cq.params,
+      [`cx${i}_from`]: d.range.from - 86_400_000,
+      [`cx${i}_to`]: d.range.to + 86_400_000,
+    };
     if (c.spec.threshold !== undefined) p[`cx${i}_thr`] = c.spec.threshold;
-    const st = (await ex.query<{ threshold: number; step: number; n: number }>(cq.stats, p, { label: `context ${c.spec.name}`, signal }))[0]!;
+    const st = (
+      await ex.query<{ threshold: number; step: number; n: number }>(cq.stats, p, {
+        label: `context ${c.spec.name}`,
+        signal,
+      })
+    )[0]!;
     if (!Number(st.n)) continue;
     p[`cx${i}_thr`] = Number(st.threshold);
-    const ab = (await ex.query<{ abnormal: number[] }>(cq.abnormal, p, { label: `context ${c.spec.name} abnormal windows`, signal }))[0]!;
+    const ab = (
+      await ex.query<{ abnormal: number[] }>(cq.abnormal, p, {
+        label: `context ${c.spec.name} abnormal windows`,
+        signal,
+      })
+    )[0]!;
     const iv = toIntervals(ab.abnormal.map(Number), Number(st.step));
-    out.push({ name: c.spec.name, ...iv, rule: c.spec.threshold !== undefined ? 'above_threshold' : 'above_p95', threshold: Number(st.threshold) });
+    out.push({
+      name: c.spec.name,
+      ...iv,
+      rule: c.spec.threshold !== undefined ? 'above_threshold' : 'above_p95',
+      threshold: Number(st.threshold),
+    });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type { Dag } from '../compile/dag';
 import {
   attributeMixQuery,
-  chainsTableSql,
+  chainsTablesSql,
   groupingQuery,
   memberToken,
   membershipTableSql,
@@ -40,11 +40,11 @@ export class Memberships {
     private readonly signal?: AbortSignal
   ) {}
 
-  private chains: ChainsTable | undefined;
+  private readonly chains: ChainsTable[] = [];
 
   /**
-   * Before any KPI's table: the chains of every KPI's measured leads from positioned nodes (ordered patterns),
-   * enumerated once for all KPIs (compile/membership.ts chainsTableSql).
+   * Before any KPI's table: the keys of every KPI's measured leads from positioned nodes (those serving every
+   * variant), read back from their stored keys or enumerated once, for all KPIs (compile/membership.ts).
    */
   async prepare(leads: Lead[]): Promise<void> {
     const measured = this.d.kpis.flatMap((k) =>
@@ -54,17 +54,18 @@ export class Memberships {
         .slice(0, MEASURED_TOP)
         .map(memberOf)
     );
-    const table = qualified(this.database, `chn_${this.runTag}`);
-    const q = chainsTableSql(
-      this.dag,
-      [...new Map(measured.map((m) => [memberToken(m), m])).values()],
-      this.sess,
-      table
+    const unique = [...new Map(measured.map((m) => [memberToken(m), m])).values()];
+    const tables = chainsTablesSql(this.dag, unique, this.sess, (i) =>
+      qualified(this.database, i === 0 ? `chn_${this.runTag}` : `chn_${this.runTag}_${i}`)
     );
-    if (!q) return;
-    await this.ex.command(q.sql, q.params, { label: 'membership chains', signal: this.signal });
-    const nodes = new Set(q.nodes.map((n) => n.id));
-    this.chains = { table, members: new Set(measured.filter((m) => nodes.has(m.node)).map(memberToken)) };
+    for (const q of tables) {
+      await this.ex.command(q.sql, q.params, { label: 'membership chains', signal: this.signal });
+      const nodes = new Set(q.nodes.map((n) => n.id));
+      this.chains.push({
+        table: q.table,
+        members: new Set(measured.filter((m) => nodes.has(m.node)).map(memberToken)),
+      });
+    }
   }
 
   /** The table holding these leads' memberships: built with the KPI's top leads the first time it is asked for. */
@@ -89,9 +90,9 @@ export class Memberships {
   }
 
   async drop(): Promise<void> {
-    if (this.chains)
+    for (const { table } of this.chains)
       await this.ex
-        .command(`DROP TABLE IF EXISTS ${this.chains.table}`, {}, { label: 'drop membership table' })
+        .command(`DROP TABLE IF EXISTS ${table}`, {}, { label: 'drop membership table' })
         .catch(() => undefined);
     for (const { table } of this.tables.values())
       await this.ex

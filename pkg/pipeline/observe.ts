@@ -50,15 +50,25 @@ export async function observe(
   d: Dataset,
   totals: Totals,
   minSupport: number,
-  opts: { signal?: AbortSignal; onQuery?: (done: number, total: number) => void } = {},
+  opts: { signal?: AbortSignal; onQuery?: (done: number, total: number) => void } = {}
 ): Promise<Observation[]> {
   const observations: Observation[] = [];
   const nodeById = new Map(dag.nodes.map((n) => [n.id, n]));
-  for (const [i, query] of dag.queries.entries()) {
+  const fetch = async (i: number) => {
+    const query = dag.queries[i]!;
     opts.onQuery?.(i, dag.queries.length);
     const label = `aggregate ${query.id} (${query.nodes.map((n) => nodeById.get(n)!.template).join(', ')})`;
-    if (query.store) await ex.command(query.store.sql, query.params, { label: `${label}: store keys`, signal: opts.signal });
-    const rows = await ex.query<Row>(query.sql, query.params, { label, signal: opts.signal });
+    if (query.store)
+      await ex.command(query.store.sql, query.params, { label: `${label}: store keys`, signal: opts.signal });
+    return ex.query<Row>(query.sql, query.params, { label, signal: opts.signal });
+  };
+  // One scan at a time in ClickHouse, the next one running while this process decodes the rows of the last.
+  let next = dag.queries.length ? fetch(0) : null;
+  for (const [i, query] of dag.queries.entries()) {
+    const rows = await next!;
+    next = i + 1 < dag.queries.length ? fetch(i + 1) : null;
+    // A failed scan ahead is reported when its turn comes; until then it must not be an unhandled rejection.
+    next?.catch(() => undefined);
     // Bucketed rows are summed per key first; keys then pass the same support floor as unbucketed ones.
     const byKey = new Map<string, { n: number; rows: Row[] }>();
     for (const row of rows) {
@@ -77,7 +87,11 @@ export async function observe(
       for (const k of query.kpis) {
         if (!node.kpis.includes(k.kpi.name)) continue;
         // What defines the outcome is never a candidate for it.
-        if (hyp.events.some((e) => k.outcomeEvents.includes(e)) || hyp.columns.some((c) => k.outcomeColumns.includes(c))) continue;
+        if (
+          hyp.events.some((e) => k.outcomeEvents.includes(e)) ||
+          hyp.columns.some((c) => k.outcomeColumns.includes(c))
+        )
+          continue;
         // Positioned scans count each KPI's groups after its own cut; each KPI passes the floor on its own.
         const groups = query.positioned ? Number(keyRows[0]![`n${k.index}`]) : n;
         if (query.positioned && !(groups >= minSupport)) continue;
@@ -91,9 +105,23 @@ export async function observe(
             const b = Number(r.b);
             if (b >= 0 && b < perBucket.length) addStats(perBucket[b]!, s);
           }
-          series = { from: dag.buckets.from, width: dag.buckets.width, cohort: perBucket, total: totals.byBucket.get(k.index)! };
+          series = {
+            from: dag.buckets.from,
+            width: dag.buckets.width,
+            cohort: perBucket,
+            total: totals.byBucket.get(k.index)!,
+          };
         } else addStats(cohort, statsOf(keyRows[0]!, k.index));
-        observations.push({ hyp, kpi: k, node: node.id, key: split.key, groups, cohort, total: totals.overall.get(k.index)!, series });
+        observations.push({
+          hyp,
+          kpi: k,
+          node: node.id,
+          key: split.key,
+          groups,
+          cohort,
+          total: totals.overall.get(k.index)!,
+          series,
+        });
       }
     }
   }

@@ -83,19 +83,42 @@ export interface NodeSpec {
   /** Per-row aliases computed once before the keys (e.g. a filtered sequence), `expr AS name, …`. */
   prelude?: string;
   /**
-   * Keys that serve every sequence variant in one scan (Template.acrossVariants): they read the whole sequence
-   * (ev, tm), and each key carries, in its low POSITION_BITS, the earliest position in `times` (1-based) at which
-   * it is complete. A key counts for a KPI when that position is at most the number of `times` before the KPI's
-   * cut, i.e. when it is complete before the KPI's failure. Only integer keys.
+   * Keys that serve every sequence variant in one scan (Template.acrossVariants, buildAcross): they read the
+   * whole sequence (ev, tm), and each key carries in its low POSITION_BITS how far into the group it becomes
+   * complete. A key counts for a KPI when that position is at most `cut(the KPI's cut column)` on the same row,
+   * i.e. when it is complete before the KPI's failure. Only integer keys.
    */
   positions?: {
-    times: string;
+    /** SQL: this row's bound for a KPI whose cut time is in `cutColumn`. */
+    cut(cutColumn: string): string;
     /**
-     * The same positioned keys restricted to some of them (decoded keys), for their membership: a prelude (after
-     * the node's own), the keys, with positions into `times` (never 0), and the parameter named `param`.
+     * The same positioned keys restricted to some of them (decoded keys), for their membership where no stored
+     * keys can be read: a prelude (after the node's own), the keys, with positions into `times` (never 0), and
+     * the parameter named `param`.
      */
     only?(keys: string[], param: string): { prelude: string; keys: string; times: string; params: Params };
   };
+}
+
+/** The cut time of a group that has no cut (the largest Int64): every event comes before it. */
+export const NO_CUT = '9223372036854775807';
+
+/**
+ * Positions by cut rank, for keys complete at a known time T: how many of the row's cut times come before T.
+ * The same count for a KPI's own cut (cutRankBound) is the bound: with `strict` (complete strictly before the
+ * cut, T < cut) a cut at T counts, otherwise (T <= cut) only cuts before T do. Either way position <= bound
+ * exactly when the KPI's cut does not come first, and positions stay below POSITION_BITS however long the group.
+ */
+export function cutRank(time: string, cutColumns: string[], strict: boolean): string {
+  if (cutColumns.length > MAX_POSITION)
+    throw new Error(`${cutColumns.length} cut columns exceed the ${MAX_POSITION} positions a key holds`);
+  return cutColumns.length
+    ? `toUInt64(${cutColumns.map((c) => `(${c} ${strict ? '<=' : '<'} ${time})`).join(' + ')})`
+    : 'toUInt64(0)';
+}
+
+export function cutRankBound(cutColumn: string, cutColumns: string[]): string {
+  return cutRank(cutColumn, cutColumns, false);
 }
 
 export interface Template<P = unknown> {
@@ -110,6 +133,11 @@ export interface Template<P = unknown> {
   build(params: P, ctx: NodeContext): NodeSpec;
   /** One node serves all the KPIs' sequence variants (its spec has `positions`), instead of one node per variant. */
   acrossVariants?: boolean;
+  /**
+   * The part of a per-variant family that serves every variant in one node (positioned keys), beside the
+   * per-variant nodes `build` makes for the rest; null when that part has nothing to test.
+   */
+  buildAcross?(params: P, ctx: NodeContext): NodeSpec | null;
 }
 
 /** A SQL literal for the readable, reproducing SQL shown to users (never for queries we run with data). */

@@ -75,7 +75,7 @@ describe('ordered patterns across KPI variants in one scan (embedded ClickHouse)
     )?.groups ?? 0;
 
   it('compiles one scan for both KPIs', () => {
-    expect(fast.dag.queries.map((q) => q.id)).toEqual(['agg_seq']);
+    expect(fast.dag.queries.map((q) => q.id)).toEqual(['agg_ordered_pattern']);
     expect(fast.dag.nodes).toHaveLength(1);
   });
 

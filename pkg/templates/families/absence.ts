@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { parseDuration } from '../../config/schema';
-import { codesOf, fmtDuration, hypothesisKey, lit, type Template } from '../types';
+import {
+  codesOf,
+  cutRank,
+  cutRankBound,
+  fmtDuration,
+  hypothesisKey,
+  lit,
+  NO_CUT,
+  POSITION_BITS,
+  type NodeContext,
+  type Template,
+} from '../types';
 
 const params = z
   .object({
@@ -15,9 +26,19 @@ const params = z
   })
   .strict();
 
+/** Union of each served variant's own list (ordered by first appearance), or the node's list for one variant. */
+function perVariant<T>(ctx: NodeContext, pick: (excluded: Set<string>) => T[], key: (x: T) => string): T[] {
+  const lists = (ctx.variantExclusions ?? [ctx.excludedEvents]).map(pick);
+  const seen = new Map<string, T>();
+  for (const x of lists.flat()) if (!seen.has(key(x))) seen.set(key(x), x);
+  return [...seen.values()];
+}
+
 /**
  * Absence: an expected step missing. "A not followed by B within T" only judges an A whose whole window was
- * observed before the group's outcome cut (sc), so cutting a group at its failure never fakes an absence.
+ * observed before the KPI's cut, so cutting a group at its failure never fakes an absence. One node serves every
+ * KPI: it reads the whole sequence, finds each group's earliest A with no B within T, and that A's window end
+ * is the key's completion time, compared with each KPI's cut by rank (cutRank).
  */
 export const absence: Template<z.infer<typeof params>> = {
   name: 'absence',
@@ -25,52 +46,76 @@ export const absence: Template<z.infer<typeof params>> = {
   example: 'groups where login is not followed by token_refresh within 30 s',
   params,
   unavailable: () => null,
+  acrossVariants: true,
   build(p, ctx) {
     const id = ctx.id;
     const W = parseDuration(p.within);
-    const ok = (e: string) => ctx.vocab.includes(e) && !ctx.excludedEvents.has(e);
-    const pairs = (
-      p.pairs ??
-      ctx.profile.follows
-        .filter((f) => f.withA > 0 && f.followed / f.withA >= p.min_follow_rate)
-        .sort((x, y) => y.withA - x.withA)
-        .map((f) => [f.a, f.b] as [string, string])
-    )
-      .filter(([a, b]) => a !== b && ok(a) && ok(b))
-      .slice(0, p.max_pairs);
+    const cuts = ctx.cutColumns ?? [];
+    // Each served variant picks its own pairs and events (never its outcome events); the node tests the union,
+    // and a KPI never tests a pair with its own outcome events (observe.ts).
+    const pairs = perVariant(
+      ctx,
+      (excluded) => {
+        const ok = (e: string) => ctx.vocab.includes(e) && !excluded.has(e);
+        return (
+          p.pairs ??
+          ctx.profile.follows
+            .filter((f) => f.withA > 0 && f.followed / f.withA >= p.min_follow_rate)
+            .sort((x, y) => y.withA - x.withA)
+            .map((f) => [f.a, f.b] as [string, string])
+        )
+          .filter(([a, b]) => a !== b && ok(a) && ok(b))
+          .slice(0, p.max_pairs);
+      },
+      ([a, b]) => `${a}\u0000${b}`
+    );
     const missing =
       p.missing_min_share > 0
-        ? Object.entries(ctx.profile.eventGroups)
-            .filter(([e, g]) => ok(e) && g >= p.missing_min_share * ctx.profile.groups && g < ctx.profile.groups)
-            .map(([e]) => e)
+        ? perVariant(
+            ctx,
+            (excluded) =>
+              Object.entries(ctx.profile.eventGroups)
+                .filter(
+                  ([e, g]) =>
+                    ctx.vocab.includes(e) &&
+                    !excluded.has(e) &&
+                    g >= p.missing_min_share * ctx.profile.groups &&
+                    g < ctx.profile.groups
+                )
+                .map(([e]) => e),
+            (e) => e
+          )
         : [];
-    const A = codesOf(ctx, pairs.map((x) => x[0]));
-    const B = codesOf(ctx, pairs.map((x) => x[1]));
-    const M = codesOf(ctx, missing);
-    // One expression per pair with its codes as constants: ClickHouse copies arrays a lambda captures once per
-    // element, so filtering s/st inside a lambda over the pairs (or over A's times) made a group cost
-    // O(pairs × events) copies. Here each pair filters its A and B times once; only the few B times are captured.
+    // Each event's times once (not once per pair it is in), with its code as a constant.
+    const events = [...new Set(pairs.flat())];
     const params: Record<string, unknown> = {};
-    const prelude: string[] = [];
-    const checks = A.map((a, i) => {
-      params[`${id}_a${i}`] = a;
-      params[`${id}_b${i}`] = B[i];
-      prelude.push(`arrayFilter((y, x) -> x = {${id}_a${i}:UInt16}, st, s) AS ${id}_ta${i}`, `arrayFilter((y, x) -> x = {${id}_b${i}:UInt16}, st, s) AS ${id}_tb${i}`);
-      return `if(arrayExists(ta -> ta + ${W} <= sc AND NOT arrayExists(tb -> tb > ta AND tb <= ta + ${W}, ${id}_tb${i}), ${id}_ta${i}), ${i + 1}, 0)`;
+    const prelude = events.map((e, j) => {
+      params[`${id}_e${j}`] = codesOf(ctx, [e])[0];
+      return `arrayFilter((y, x) -> x = {${id}_e${j}:UInt16}, tm, ev) AS ${id}_t${j}`;
     });
-    // "Never happens" is only judged on uncut groups: a group cut at its failure would miss late events.
-    const nevers = M.map((m, i) => {
-      params[`${id}_m${i}`] = m;
-      return `if(sc = 9223372036854775807 AND NOT has(s, {${id}_m${i}:UInt16}), ${1048576 + m}, 0)`;
+    const times = (e: string) => `${id}_t${events.indexOf(e)}`;
+    const checks = pairs.map(([a, b], i) => {
+      const [ta, tb] = [times(a), times(b)];
+      // The earliest A with no B within T after it (1-based in ta, 0 for none).
+      const first = `arrayFirstIndex(x -> NOT arrayExists(y -> y > x AND y <= x + ${W}, ${tb}), ${ta})`;
+      prelude.push(`${first} AS ${id}_f${i}`);
+      return `if(${id}_f${i} = 0, 0, bitShiftLeft(toUInt64(${i + 1}), ${POSITION_BITS}) + ${cutRank(`${ta}[${id}_f${i}] + ${W}`, cuts, false)})`;
     });
-    // Integer keys: pair i as i, "never m" as 2^20 + m; zeros are the pairs and events a group does not have.
+    // "Never happens" is only judged on uncut groups (a group cut at its failure would miss late events): its
+    // completion time is past every cut.
+    const nevers = missing.map((m, i) => {
+      params[`${id}_m${i}`] = codesOf(ctx, [m])[0];
+      return `if(has(ev, {${id}_m${i}:UInt16}), 0, bitShiftLeft(toUInt64(${1048576 + codesOf(ctx, [m])[0]!}), ${POSITION_BITS}) + ${cutRank(NO_CUT, cuts, false)})`;
+    });
+    // Integer keys above the position: pair i as i + 1, "never m" as 2^20 + m; zeros are what a group does not have.
     const candidates = [...checks, ...nevers].map((c) => `toUInt64(${c})`);
     return {
       sequence: true,
       intKeys: true,
       keys: `arrayFilter(x -> x != 0, [${candidates.join(', ')}]::Array(UInt64))`,
       params,
-      prelude: prelude.join(', ') || undefined,
+      prelude: prelude.join(',\n    ') || undefined,
+      positions: { cut: (cutColumn) => cutRankBound(cutColumn, cuts) },
       decode(key) {
         const k = Number(key);
         if (k > 0 && k < 1048576) {
@@ -84,7 +129,8 @@ export const absence: Template<z.infer<typeof params>> = {
             title: `groups where ${a} is not followed by ${b} within ${fmtDuration(W)}`,
             events: [a, b],
             columns: [],
-            predicate: `arrayExists((ea, ta) -> ea = ${lit(a)} AND ta + ${W} <= sc AND NOT arrayExists((eb, tb) -> eb = ${lit(b)} AND tb > ta AND tb <= ta + ${W}, s, st), s, st)`,
+            // Over the whole sequence: a B is seen wherever it is; only the A's window must end by the cut.
+            predicate: `arrayExists((ea, ta) -> ea = ${lit(a)} AND ta + ${W} <= sc AND NOT arrayExists((eb, tb) -> eb = ${lit(b)} AND tb > ta AND tb <= ta + ${W}, events, times), events, times)`,
             key: hypothesisKey('absence', hp),
           };
         }
@@ -98,7 +144,7 @@ export const absence: Template<z.infer<typeof params>> = {
             title: `groups without ${name} (present in most groups)`,
             events: [name],
             columns: [],
-            predicate: `sc = 9223372036854775807 AND NOT has(s, ${lit(name)})`,
+            predicate: `sc = ${NO_CUT} AND NOT has(events, ${lit(name)})`,
             key: hypothesisKey('absence', hp),
           };
         }

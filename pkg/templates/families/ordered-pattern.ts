@@ -119,7 +119,7 @@ export function windowChains(
 
 /** Each chain once, as packed codes without positions (packCodes). */
 export function distinctChains(e: string, t: string, withinMs: number, maxGap: number, steps: 2 | 3): string {
-  return `arrayDistinct(arrayMap(x -> bitShiftRight(x, ${POSITION_BITS}), ${windowChains(e, t, withinMs, maxGap, steps)}))`;
+  return `arrayCompact(arraySort(arrayMap(x -> bitShiftRight(x, ${POSITION_BITS}), ${windowChains(e, t, withinMs, maxGap, steps)})))`;
 }
 
 /**
@@ -130,7 +130,9 @@ export function distinctChains(e: string, t: string, withinMs: number, maxGap: n
 export function firstCompletions(chains: string, t: string, cutColumns: string[] | 'always', name: string): string {
   const code = (x: string) => `bitShiftRight(${x}, ${POSITION_BITS})`;
   // Named once (name_ch, name_srt) and referred to by name: each copy of the chains' text would grow the query tree.
-  const distinct = (ch: string) => `arrayDistinct(arrayMap(x -> bitShiftLeft(${code('x')}, ${POSITION_BITS}), ${ch}))`;
+  // Sorted, then runs collapsed: cheaper than arrayDistinct's hash set for a few hundred integers per group.
+  const distinct = (ch: string) =>
+    `arrayCompact(arraySort(arrayMap(x -> bitShiftLeft(${code('x')}, ${POSITION_BITS}), ${ch})))`;
   if (cutColumns.length === 0) return distinct(chains);
   // Each element against the one before it (0 before the first; an empty array stays empty).
   const first = (ch: string) =>
@@ -168,7 +170,8 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
       prelude: `arraySlice(arrayFilter(x -> has({${id}_cand:Array(UInt16)}, x), ev), 1, ${p.max_group_events}) AS ${e}, arraySlice(arrayFilter((y, x) -> has({${id}_cand:Array(UInt16)}, x), tm, ev), 1, ${p.max_group_events}) AS ${t}`,
       keys: firstCompletions(chains, t, ctx.cutColumns ?? [], id),
       positions: {
-        times: t,
+        // Positions count candidate events: a KPI's bound is how many of them come before its cut.
+        cut: (cutColumn) => `arrayCount(x -> x < ${cutColumn}, ${t})`,
         // A few members' chains: only their events are enumerated (at their positions among all candidates), so
         // the membership pass costs a fraction of the full enumeration. Positions are always computed here.
         only(keys, param) {
@@ -200,7 +203,10 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
           title: `groups where ${steps.join(', then ')} happen in that order within ${fmtDuration(W)}`,
           events: steps,
           columns: [],
-          predicate: orderedPredicate(steps, W, candNames, p.max_group_events, p.max_gap_events),
+          // Built when read (a lead's SQL): it spells out the candidate list, and most hypotheses never need it.
+          get predicate() {
+            return orderedPredicate(steps, W, candNames, p.max_group_events, p.max_gap_events);
+          },
           key: hypothesisKey('ordered_pattern', hp),
           parents:
             steps.length === 3
