@@ -16,7 +16,7 @@ import { FAMILIES, type Family } from '../pkg/templates/types';
 import { runPerQuery, type PerQueryResult } from './baselines/per-query-sql';
 import { observationPairKey, runSampledAhoCorasick } from './baselines/sampled-aho-corasick';
 import { rebuildDag } from './engine-dag';
-import { recordingExecutor, replayExecutor } from './recording';
+import { paramsText, recordingExecutor, replayExecutor } from './recording';
 import { rng } from '../pkg/util/random';
 
 export interface GenerateMeta {
@@ -35,7 +35,14 @@ export async function generateChild(dir: string, events: number, seed: number): 
   const ex = await Executor.open({ embedded: join(dir, '.store') });
   try {
     const g = await generateSynthetic(ex, { events, seed, outDir: dir, onProgress: (m) => log(`  ${m}`) });
-    const meta: GenerateMeta = { events_requested: events, seed, events: g.events, sessions: g.sessions, users: g.users, generate_s: g.seconds };
+    const meta: GenerateMeta = {
+      events_requested: events,
+      seed,
+      events: g.events,
+      sessions: g.sessions,
+      users: g.users,
+      generate_s: g.seconds,
+    };
     writeFileSync(join(dir, 'bench-meta.json'), JSON.stringify(meta, null, 2));
     return meta;
   } finally {
@@ -45,7 +52,9 @@ export async function generateChild(dir: string, events: number, seed: number): 
 
 export function readMeta(dir: string): GenerateMeta | null {
   const f = join(dir, 'bench-meta.json');
-  return existsSync(f) && existsSync(join(dir, 'surfacer.yaml')) ? (JSON.parse(readFileSync(f, 'utf8')) as GenerateMeta) : null;
+  return existsSync(f) && existsSync(join(dir, 'surfacer.yaml'))
+    ? (JSON.parse(readFileSync(f, 'utf8')) as GenerateMeta)
+    : null;
 }
 
 export interface ChildOptions {
@@ -92,7 +101,10 @@ export function stratifiedSample(obs: Observation[], n: number, seed: number): O
 export async function analyzeChild(o: ChildOptions): Promise<Record<string, unknown>> {
   const meta = readMeta(o.dir);
   const cfg = loadConfigFile(join(o.dir, 'surfacer.yaml'));
-  const limits = { maxExecutionTimeS: cfg.analysis.max_execution_time_s, maxMemoryBytes: Math.round(cfg.analysis.max_memory_gb * 1024 ** 3) };
+  const limits = {
+    maxExecutionTimeS: cfg.analysis.max_execution_time_s,
+    maxMemoryBytes: Math.round(cfg.analysis.max_memory_gb * 1024 ** 3),
+  };
   const real = await Executor.open(cfg.store, limits);
   try {
     const version = String((await real.query<{ v: string }>('SELECT version() AS v', {}, { label: 'version' }))[0]!.v);
@@ -122,11 +134,16 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
       rss_before_analysis_mb: rssBefore,
       leads: report.opportunities.length,
       chdb_version: version,
-      queries_by_label: Object.fromEntries([...rec.byLabel].sort((a, b) => b[1].seconds - a[1].seconds).map(([k, v]) => [k, { n: v.n, seconds: +v.seconds.toFixed(3) }])),
+      queries_by_label: Object.fromEntries(
+        [...rec.byLabel]
+          .sort((a, b) => b[1].seconds - a[1].seconds)
+          .map(([k, v]) => [k, { n: v.n, seconds: +v.seconds.toFixed(3) }])
+      ),
       checks: {} as Record<string, unknown>,
     };
     const checks = out.checks as Record<string, unknown>;
-    if (!rec.sessTable || !rec.keptSess) throw new Error('the session table of the run was not captured (analyze.ts changed?)');
+    if (!rec.sessTable || !rec.keptSess)
+      throw new Error('the session table of the run was not captured (analyze.ts changed?)');
     try {
       // The run's observations: the rebuilt DAG's aggregate SQL answered from the run's own recorded rows.
       const d = await inspectDataset(real, cfg);
@@ -134,14 +151,18 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
       const recordedAgg = rec.aggregates.filter((q) => q.label !== 'totals');
       const sameSql =
         ed.dag.queries.length === recordedAgg.length &&
-        ed.dag.queries.every((q, i) => q.sql === recordedAgg[i]!.sql && JSON.stringify(q.params) === JSON.stringify(recordedAgg[i]!.params));
+        ed.dag.queries.every(
+          (q, i) => q.sql === recordedAgg[i]!.sql && paramsText(q.params) === paramsText(recordedAgg[i]!.params)
+        );
       checks.rebuilt_dag_matches_run = sameSql;
       const totalsRows = rec.aggregates.find((q) => q.label === 'totals')!.rows;
       const totals = readTotals(totalsRows, d.kpis, ed.dag.buckets.count);
       const replay = replayExecutor(rec.aggregates);
       let observations = await observe(replay.ex, ed.dag, d, totals, cfg.analysis.min_support);
       if (replay.misses.length) {
-        log(`  WARNING: ${replay.misses.length} aggregate queries of the rebuilt DAG differ from the run's; re-running them`);
+        log(
+          `  WARNING: ${replay.misses.length} aggregate queries of the rebuilt DAG differ from the run's; re-running them`
+        );
         observations = await observe(real, ed.dag, d, totals, cfg.analysis.min_support);
       }
       const ens = runEnsemble(observations, cfg.analysis.min_support);
@@ -157,10 +178,20 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
         testedObs.set(observationPairKey(f.finding.obs), f.finding.obs);
       }
       for (const ob of testedObs.values()) pairsPerFamily[ob.hyp.template] = (pairsPerFamily[ob.hyp.template] ?? 0) + 1;
-      out.hypotheses = { total: report.hypotheses_tested, per_family: perFamily, hypothesis_kpi_pairs: testedObs.size, pairs_per_family: pairsPerFamily };
+      out.hypotheses = {
+        total: report.hypotheses_tested,
+        per_family: perFamily,
+        hypothesis_kpi_pairs: testedObs.size,
+        pairs_per_family: pairsPerFamily,
+      };
 
       // Aggregate scans as the run paid them (merged), from the recording.
-      out.aggregate_scans = recordedAgg.map((q) => ({ id: q.label.replace(/^aggregate /, ''), seconds: +q.seconds.toFixed(3), rows: q.rows.length, string_keys: /concat\('n\d+\|'/.test(q.sql) }));
+      out.aggregate_scans = recordedAgg.map((q) => ({
+        id: q.label.replace(/^aggregate /, ''),
+        seconds: +q.seconds.toFixed(3),
+        rows: q.rows.length,
+        string_keys: /concat\('n\d+\|'/.test(q.sql),
+      }));
 
       if (o.attribution) {
         const fam: Record<string, number> = {};
@@ -170,7 +201,8 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
           let s = 0;
           for (const q of dag.queries) {
             const t = performance.now();
-            if (q.store) await real.command(q.store.sql, q.params, { label: `bench isolated ${f} ${q.id}: store keys` });
+            if (q.store)
+              await real.command(q.store.sql, q.params, { label: `bench isolated ${f} ${q.id}: store keys` });
             await real.query(q.sql, q.params, { label: `bench isolated ${f} ${q.id}` });
             s += (performance.now() - t) / 1000;
             if (q.store) await real.command(`DROP TABLE IF EXISTS ${q.store.table}`, {}, { label: 'bench drop keys' });
@@ -218,11 +250,20 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
         };
         out.ratio_vs_per_query_sql = mean / enginePer;
 
-        const patternObs = [...testedObs.values()].filter((x) => x.hyp.template === 'ngram' || x.hyp.template === 'ordered_pattern');
-        log(`  baseline (b): sampled Aho-Corasick, ${patternObs.length} pattern×KPI hypotheses, ${(o.acFraction * 100).toFixed(0)}% of groups`);
-        const ac = await runSampledAhoCorasick(real, cfg, d, ed.dag, patternObs, { fraction: o.acFraction, seed: o.seed });
+        const patternObs = [...testedObs.values()].filter(
+          (x) => x.hyp.template === 'ngram' || x.hyp.template === 'ordered_pattern'
+        );
+        log(
+          `  baseline (b): sampled Aho-Corasick, ${patternObs.length} pattern×KPI hypotheses, ${(o.acFraction * 100).toFixed(0)}% of groups`
+        );
+        const ac = await runSampledAhoCorasick(real, cfg, d, ed.dag, patternObs, {
+          fraction: o.acFraction,
+          seed: o.seed,
+        });
         const acc = accuracy(patternObs, ac.counts, ac.share);
-        const sampledPatterns = sample.filter((x) => x.hyp.template === 'ngram' || x.hyp.template === 'ordered_pattern');
+        const sampledPatterns = sample.filter(
+          (x) => x.hyp.template === 'ngram' || x.hyp.template === 'ordered_pattern'
+        );
         out.sampled_aho_corasick = {
           fraction: ac.fraction,
           share: ac.share,
@@ -233,11 +274,22 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
           seconds: ac.seconds,
           per_hypothesis_s: ac.per_hypothesis_s,
           // Fetch and scan grow with the sample; reading every group (exact counts) would cost about this much.
-          extrapolated_all_groups_per_hypothesis_s: ac.share > 0 ? ((ac.seconds.fetch + ac.seconds.scan) / ac.share + ac.seconds.build) / Math.max(1, ac.hypotheses_counted) : null,
+          extrapolated_all_groups_per_hypothesis_s:
+            ac.share > 0
+              ? ((ac.seconds.fetch + ac.seconds.scan) / ac.share + ac.seconds.build) /
+                Math.max(1, ac.hypotheses_counted)
+              : null,
           accuracy: acc,
           sampled_hypotheses: sampledPatterns.map((x) => {
             const c = ac.counts.get(observationPairKey(x)) ?? { a: 0, s: 0 };
-            return { hypothesis: x.hyp.key, kpi: x.kpi.kpi.name, engine_cohort: x.cohort.a, sample_cohort: c.a, estimate: c.a / ac.share, expected_rel_se: relSe(x.cohort.a, ac.share) };
+            return {
+              hypothesis: x.hyp.key,
+              kpi: x.kpi.kpi.name,
+              engine_cohort: x.cohort.a,
+              sample_cohort: c.a,
+              estimate: c.a / ac.share,
+              expected_rel_se: relSe(x.cohort.a, ac.share),
+            };
           }),
         };
         out.ratio_vs_sampled_aho_corasick = ac.per_hypothesis_s / enginePer;
@@ -247,12 +299,17 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
         if (fam && patternTests) {
           const enginePatternPer = ((fam.ngram ?? 0) + (fam.ordered_pattern ?? 0)) / patternTests;
           (out.sampled_aho_corasick as Record<string, unknown>).engine_pattern_scan_per_hypothesis_s = enginePatternPer;
-          (out.sampled_aho_corasick as Record<string, unknown>).ratio_vs_engine_pattern_scans_only = ac.per_hypothesis_s / enginePatternPer;
+          (out.sampled_aho_corasick as Record<string, unknown>).ratio_vs_engine_pattern_scans_only =
+            ac.per_hypothesis_s / enginePatternPer;
         }
-        log(`  baseline (b): ${ac.seconds.total.toFixed(2)} s (fetch ${ac.seconds.fetch.toFixed(2)}, build ${ac.seconds.build.toFixed(2)}, scan ${ac.seconds.scan.toFixed(2)})`);
+        log(
+          `  baseline (b): ${ac.seconds.total.toFixed(2)} s (fetch ${ac.seconds.fetch.toFixed(2)}, build ${ac.seconds.build.toFixed(2)}, scan ${ac.seconds.scan.toFixed(2)})`
+        );
       }
     } finally {
-      await real.command(`DROP TABLE IF EXISTS ${rec.sessTable}`, {}, { label: 'bench drop session table' }).catch(() => undefined);
+      await real
+        .command(`DROP TABLE IF EXISTS ${rec.sessTable}`, {}, { label: 'bench drop session table' })
+        .catch(() => undefined);
     }
     out.peak_rss_mb_incl_bench = rssMb();
     return out;
@@ -283,7 +340,8 @@ function accuracy(obs: Observation[], counts: Map<string, { a: number; s: number
     const c = counts.get(observationPairKey(o));
     if (!c || o.cohort.a === 0) continue;
     if (c.a < 5) tiny++;
-    if (share >= 0.9999 && c.a === o.cohort.a && Math.abs(c.s - o.cohort.s) <= 1e-6 * Math.max(1, Math.abs(o.cohort.s))) exact++;
+    if (share >= 0.9999 && c.a === o.cohort.a && Math.abs(c.s - o.cohort.s) <= 1e-6 * Math.max(1, Math.abs(o.cohort.s)))
+      exact++;
     const est = c.a / share;
     const r = (est - o.cohort.a) / o.cohort.a;
     rel.push(Math.abs(r));

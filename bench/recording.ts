@@ -23,12 +23,17 @@ export interface Recorder {
   keptSess: boolean;
 }
 
-const keyOf = (sql: string, params: Params) => `${sql}\u0000${JSON.stringify(params)}`;
+/** Parameters as text, to compare runs' queries (BigInt keys included: JSON.stringify alone refuses them). */
+export const paramsText = (params: Params) => JSON.stringify(params, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
+
+const keyOf = (sql: string, params: Params) => `${sql}\u0000${paramsText(params)}`;
 
 export function recordingExecutor(real: Executor, opts: { keepSessionTable: boolean }): Recorder {
   const rec: Recorder = { ex: undefined as unknown as Executor, aggregates: [], byLabel: new Map(), keptSess: false };
   const tally = (label: string | undefined, s: number) => {
-    const k = (label ?? 'query').replace(/^aggregate (\S+).*/, 'aggregate $1').replace(/^(evidence|members|confounder|robust)\b.*/i, '$1');
+    const k = (label ?? 'query')
+      .replace(/^aggregate (\S+).*/, 'aggregate $1')
+      .replace(/^(evidence|members|confounder|robust)\b.*/i, '$1');
     const e = rec.byLabel.get(k) ?? { n: 0, seconds: 0 };
     e.n++;
     e.seconds += s;
@@ -42,14 +47,26 @@ export function recordingExecutor(real: Executor, opts: { keepSessionTable: bool
           const rows = await target.query(sql, params, o);
           const s = (performance.now() - t) / 1000;
           tally(o.label, s);
-          if (o.label?.startsWith('aggregate ') || o.label === 'totals') rec.aggregates.push({ label: o.label, sql, params: { ...params }, rows: rows as Record<string, unknown>[], seconds: s });
+          if (o.label?.startsWith('aggregate ') || o.label === 'totals')
+            rec.aggregates.push({
+              label: o.label,
+              sql,
+              params: { ...params },
+              rows: rows as Record<string, unknown>[],
+              seconds: s,
+            });
           return rows;
         };
       }
       if (prop === 'command') {
         return async (sql: string, params: Params = {}, o: QueryOptions = {}) => {
           if (o.label === 'sessionize') rec.sessTable = /CREATE TABLE (\S+) ENGINE/.exec(sql)?.[1];
-          if (opts.keepSessionTable && o.label === 'drop scratch table' && rec.sessTable && sql.includes(rec.sessTable)) {
+          if (
+            opts.keepSessionTable &&
+            o.label === 'drop scratch table' &&
+            rec.sessTable &&
+            sql.includes(rec.sessTable)
+          ) {
             rec.keptSess = true;
             return;
           }

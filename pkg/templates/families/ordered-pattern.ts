@@ -123,22 +123,18 @@ export function distinctChains(e: string, t: string, withinMs: number, maxGap: n
 }
 
 /**
- * Each chain once, with the earliest position at which it is complete. Only groups where some KPI's cut falls
- * before their last candidate event need the positions (a sort, then the first of each chain); in the others
- * every chain is complete before every cut, so a distinct set with position 0 says the same more cheaply.
+ * Each chain once, with the earliest position at which it is complete: sorted (the chain's codes lead, so a
+ * chain's first occurrence sorts first), then the first of each run of the same codes. With no cut at all the
+ * positions never matter, so the chains alone (position 0), distinct, say the same. (A cheaper distinct set for
+ * groups that no cut reaches was tried: ClickHouse's lazily evaluated if() cost more than it saved.)
  */
-export function firstCompletions(chains: string, t: string, cutColumns: string[] | 'always', name: string): string {
+export function firstCompletions(chains: string, cutColumns: string[] | 'always', name: string): string {
   const code = (x: string) => `bitShiftRight(${x}, ${POSITION_BITS})`;
-  // Named once (name_ch, name_srt) and referred to by name: each copy of the chains' text would grow the query tree.
-  // Sorted, then runs collapsed: cheaper than arrayDistinct's hash set for a few hundred integers per group.
-  const distinct = (ch: string) =>
-    `arrayCompact(arraySort(arrayMap(x -> bitShiftLeft(${code('x')}, ${POSITION_BITS}), ${ch})))`;
-  if (cutColumns.length === 0) return distinct(chains);
-  // Each element against the one before it (0 before the first; an empty array stays empty).
-  const first = (ch: string) =>
-    `arrayFilter((x, y) -> ${code('x')} != ${code('y')}, arraySort(${ch}) AS ${name}_srt, arraySlice(arrayPushFront(${name}_srt, 0), 1, length(${name}_srt)))`;
-  if (cutColumns === 'always') return first(chains);
-  return `if(least(${cutColumns.join(', ')}) <= ${t}[-1], ${first(`(${chains}) AS ${name}_ch`)}, ${distinct(`${name}_ch`)})`;
+  if (cutColumns.length === 0)
+    return `arrayCompact(arraySort(arrayMap(x -> bitShiftLeft(${code('x')}, ${POSITION_BITS}), ${chains})))`;
+  // Each element against the one before it (0 before the first; an empty array stays empty). The sorted chains
+  // are named once and referred to by name: each copy of their text would grow the query tree.
+  return `arrayFilter((x, y) -> ${code('x')} != ${code('y')}, arraySort(${chains}) AS ${name}_srt, arraySlice(arrayPushFront(${name}_srt, 0), 1, length(${name}_srt)))`;
 }
 
 /**
@@ -168,7 +164,7 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
       // each KPI's cut applies afterwards, by position, and a chain with a KPI's own outcome event is not
       // tested for that KPI (observe.ts).
       prelude: `arraySlice(arrayFilter(x -> has({${id}_cand:Array(UInt16)}, x), ev), 1, ${p.max_group_events}) AS ${e}, arraySlice(arrayFilter((y, x) -> has({${id}_cand:Array(UInt16)}, x), tm, ev), 1, ${p.max_group_events}) AS ${t}`,
-      keys: firstCompletions(chains, t, ctx.cutColumns ?? [], id),
+      keys: firstCompletions(chains, ctx.cutColumns ?? [], id),
       positions: {
         // Positions count candidate events: a KPI's bound is how many of them come before its cut.
         cut: (cutColumn) => `arrayCount(x -> x < ${cutColumn}, ${t})`,
@@ -185,7 +181,7 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
           const has = `has({${param}:Array(UInt16)}, x)`;
           return {
             prelude: `arrayFilter(x -> ${has}, ${e}) AS ${me}, arrayFilter((y, x) -> ${has}, ${t}, ${e}) AS ${mt}, arrayFilter((i, x) -> ${has}, arrayEnumerate(${e}), ${e}) AS ${mp}`,
-            keys: firstCompletions(only, mt, 'always', `${id}_m`),
+            keys: firstCompletions(only, 'always', `${id}_m`),
             times: mt,
             params: { [param]: events },
           };
