@@ -204,15 +204,29 @@ ${MEMORY_TABLE_SETTINGS}`;
 
 const fOf = `arrayMap(m -> toUInt8(has(sig, m)), {mb:Array(UInt16)})`;
 
+/** A grouping row's mask (groupingQuery's fm) as 0/1 per member, in the order the members were given. */
+export function membershipFlags(fm: string, members: number): number[] {
+  const mask = BigInt(fm);
+  return Array.from({ length: members }, (_, i) => Number((mask >> BigInt(i)) & 1n));
+}
+
+/** Members a grouping query takes: their memberships fit one UInt64 bit mask. */
+export const GROUPING_MAX_MEMBERS = 64;
+
 /**
- * Groups by membership in the given members (f, 0/1 per member) and time bucket, with the KPI's moments. Members
- * are their numbers in the membership table (MembershipTable.number).
+ * Groups by membership in the given members and time bucket, with the KPI's moments. Membership comes back as a
+ * bit mask fm (bit i: the i-th member), grouped as one integer: a 0/1 array per group, each element a lookup in
+ * the group's sig, cost more than the grouping itself. Members are their numbers in the membership table
+ * (MembershipTable.number); membershipFlags reads a mask back.
  */
 export function groupingQuery(table: string, members: number[]) {
+  if (members.length > GROUPING_MAX_MEMBERS)
+    throw new Error(`groupingQuery takes at most ${GROUPING_MAX_MEMBERS} members, not ${members.length}`);
   return {
-    sql: `SELECT ${fOf} AS f, b, count() AS n, sum(v) AS s, sum(v * v) AS q, sum(log1p(greatest(v, 0))) AS l, sum(pow(log1p(greatest(v, 0)), 2)) AS m
+    sql: `SELECT toString(arraySum(arrayMap(x -> bitShiftLeft(toUInt64(1), indexOf({mb:Array(UInt16)}, x) - 1), arrayIntersect(sig, {mb:Array(UInt16)})))) AS fm,
+  b, count() AS n, sum(v) AS s, sum(v * v) AS q, sum(log1p(greatest(v, 0))) AS l, sum(pow(log1p(greatest(v, 0)), 2)) AS m
 FROM ${table}
-GROUP BY f, b`,
+GROUP BY fm, b`,
     params: { mb: members },
   };
 }

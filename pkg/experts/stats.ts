@@ -71,10 +71,12 @@ const ERF_D = [
   4362.61909014324716, 3439.36767414372164, 1230.33935480374942,
 ];
 const ERF_P = [
-  0.305326634961232344, 0.360344899949804439, 0.125781726111229246, 0.0160837851487422766,
-  6.58749161529837803e-4, 0.0163153871373020978,
+  0.305326634961232344, 0.360344899949804439, 0.125781726111229246, 0.0160837851487422766, 6.58749161529837803e-4,
+  0.0163153871373020978,
 ];
-const ERF_Q = [2.56852019228982242, 1.87295284992346725, 0.527905102951428412, 0.0605183413124413191, 0.00233520497626869185];
+const ERF_Q = [
+  2.56852019228982242, 1.87295284992346725, 0.527905102951428412, 0.0605183413124413191, 0.00233520497626869185,
+];
 
 /** Complementary error function, accurate in the upper tail down to underflow (x ≈ 26.6). */
 export function erfc(x: number): number {
@@ -128,9 +130,14 @@ export function normalSf(z: number): number {
   return 0.5 * erfc(z / Math.SQRT2);
 }
 
-const ACK_A = [-39.69683028665376, 220.9460984245205, -275.928510446969, 138.357751867269, -30.66479806614716, 2.506628277459239];
+const ACK_A = [
+  -39.69683028665376, 220.9460984245205, -275.928510446969, 138.357751867269, -30.66479806614716, 2.506628277459239,
+];
 const ACK_B = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-const ACK_C = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+const ACK_C = [
+  -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+  2.938163982698783,
+];
 const ACK_D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
 
 function quantileLower(p: number): number {
@@ -454,7 +461,12 @@ export function twoProportionZ(x1: number, n1: number, x0: number, n0: number): 
 
 /** Welch's unequal-variance t-test from summary statistics (v = sample variances), two-sided. */
 export function welchT(
-  m1: number, v1: number, n1: number, m0: number, v0: number, n0: number,
+  m1: number,
+  v1: number,
+  n1: number,
+  m0: number,
+  v0: number,
+  n0: number
 ): { t: number; df: number; p: number } {
   const s1 = v1 / n1;
   const s0 = v0 / n0;
@@ -467,7 +479,13 @@ export function welchT(
 
 /** CI for m1/m0 by the delta method on log(m1/m0): var ≈ v1/(n1·m1²) + v0/(n0·m0²). Positive means only. */
 export function ratioOfMeansCI(
-  m1: number, v1: number, n1: number, m0: number, v0: number, n0: number, level = 0.95,
+  m1: number,
+  v1: number,
+  n1: number,
+  m0: number,
+  v0: number,
+  n0: number,
+  level = 0.95
 ): RatioCI {
   if (!(m1 > 0) || !(m0 > 0) || !(n1 > 0) || !(n0 > 0)) return { value: NaN, ciLow: NaN, ciHigh: NaN };
   const se = Math.sqrt(v1 / (n1 * m1 * m1) + v0 / (n0 * m0 * m0));
@@ -560,7 +578,8 @@ function binomLogLik(x: number, n: number): number {
  * Returns null when fewer than 4 buckets allow no split.
  */
 export function changePointBinomial(
-  failures: number[], totals: number[],
+  failures: number[],
+  totals: number[]
 ): { index: number; before: number; after: number; statistic: number; p: number } | null {
   const n = Math.min(failures.length, totals.length);
   if (n < 4) return null;
@@ -604,7 +623,8 @@ export function changePointBinomial(
  * Shrunk rate = (x + alpha) / (n + alpha + beta); cohorts with n = 0 get the pooled rate.
  */
 export function betaBinomialShrink(
-  failures: number[], totals: number[],
+  failures: number[],
+  totals: number[]
 ): { rates: number[]; alpha: number; beta: number } {
   const len = Math.min(failures.length, totals.length);
   let k = 0; // cohorts with data; empty ones carry no information about the spread
@@ -635,7 +655,8 @@ export function betaBinomialShrink(
 
 /** Median of the non-NaN values (NaN when there are none). */
 export function median(values: number[]): number {
-  const v = values.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  // A typed array sorts numbers natively, several times faster than a comparator over a plain array.
+  const v = Float64Array.from(values.filter((x) => !Number.isNaN(x))).sort();
   const n = v.length;
   if (n === 0) return NaN;
   const h = n >> 1;
@@ -680,11 +701,12 @@ export function twoByTwoGreater(t: Table2x2): { test: 'g' | 'fisher'; p: number 
  * slopes ranked and cut at round((N ∓ z·σ)/2), as scipy.stats.theilslopes does.
  */
 export function theilSenCI(x: number[], y: number[], level = 0.95): { low: number; high: number } {
-  const slopes: number[] = [];
   const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (x[j]! > x[i]!) slopes.push((y[j]! - y[i]!) / (x[j]! - x[i]!));
-  slopes.sort((a, b) => a - b);
-  const N = slopes.length;
+  const all = new Float64Array((n * (n - 1)) / 2);
+  let N = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) if (x[j]! > x[i]!) all[N++] = (y[j]! - y[i]!) / (x[j]! - x[i]!);
+  const slopes = all.subarray(0, N).sort();
   if (N === 0) return { low: NaN, high: NaN };
   const ties = (v: number[]) => {
     const c = new Map<number, number>();

@@ -3,6 +3,7 @@ import {
   attributeMixQuery,
   chainsTablesSql,
   groupingQuery,
+  membershipFlags,
   memberToken,
   membershipTableSql,
   userMomentsQuery,
@@ -20,7 +21,7 @@ import { trendExpert } from '../experts/trend';
 import { addStats, emptyStats, type KpiStats } from '../experts/types';
 import type { Totals } from './observe';
 
-type MemberRow = { f: number[]; b: number; n: number; s: number; q: number; l: number; m: number };
+type MemberRow = { fm: string; b: number; n: number; s: number; q: number; l: number; m: number };
 
 /** Leads checked per KPI and round when grouping; leads measured per KPI in the one heavy pass. */
 export const GROUPING_TOP = 50;
@@ -140,7 +141,7 @@ export async function groupLeads(
       const members: MembershipRow[] = [];
       for (const r of rows) {
         const stats: KpiStats = { a: Number(r.n), s: Number(r.s), q: Number(r.q), l: Number(r.l), m: Number(r.m) };
-        const f = r.f.map(Number);
+        const f = membershipFlags(String(r.fm), top.length);
         members.push({ f, stats });
         const b = Number(r.b);
         f.forEach((x, i) => {
