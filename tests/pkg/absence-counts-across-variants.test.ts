@@ -2,12 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../pkg/config/load';
-import { readableSessionsCte } from '../../pkg/compile/sessionize';
 import { Executor } from '../../pkg/execute/executor';
 import { observeFastPath, type FastPath } from '../../pkg/pipeline/analyze';
-import { Memberships } from '../../pkg/pipeline/evidence';
-import type { Lead } from '../../pkg/experts/ensemble';
-import { lit } from '../../pkg/templates/types';
+import { asLeads, expectMembershipsMatch, expectPredicatesMatch, unstored } from './fast-path-checks';
 
 /**
  * Absences ("A not followed by B within T") and event counts are computed once for every KPI: each key carries
@@ -121,67 +118,21 @@ describe('absences and event counts across KPI variants in one scan (embedded Cl
   });
 
   it('counts exactly what each hypothesis’ readable predicate selects', async () => {
-    const source = `file(${lit(fast.d.events.label)})`;
     const across = fast.observations.filter(
       (o) => o.hyp.template === 'absence' || o.hyp.params.feature === 'event_count'
     );
     expect(across.length).toBeGreaterThan(20);
-    for (const o of fast.observations) {
-      const cte = readableSessionsCte(
-        fast.d,
-        o.kpi,
-        { from: fast.d.range.from, to: fast.d.range.to, lookbackMs: fast.lookbackMs },
-        source
-      );
-      const k = `k${o.kpi.index}`;
-      const [row] = await ex.query<{ cnt_n: number; cnt_a: number; sum_k: number }>(
-        `WITH ${cte}\nSELECT count() AS cnt_n, countIf(${k} IS NOT NULL) AS cnt_a, sum(ifNull(${k}, 0)) AS sum_k FROM sessions WHERE (${o.hyp.predicate})`
-      );
-      expect([o.hyp.key, o.kpi.kpi.name, Number(row!.cnt_n), Number(row!.cnt_a), Number(row!.sum_k)]).toEqual([
-        o.hyp.key,
-        o.kpi.kpi.name,
-        o.groups,
-        o.cohort.a,
-        o.cohort.s,
-      ]);
-    }
+    await expectPredicatesMatch(ex, fast, fast.observations);
   });
 
   it('builds the same cohorts in the leads’ membership tables, from the stored keys or computing them', async () => {
-    const all = fast.observations.map((o, i) => ({ rank: i + 1, finding: { obs: o } }) as unknown as Lead);
-    const unstored = { ...fast.dag, queries: fast.dag.queries.map((q) => ({ ...q, store: undefined })) };
+    const all = asLeads(fast.observations);
     expect(fast.dag.queries.filter((q) => q.store).map((q) => q.id)).toEqual(['agg_absence', 'agg_stateful']);
     const cases = [
-      ['stored keys', true, fast.dag],
-      ['nothing stored', true, unstored],
-      ['direct', false, fast.dag],
+      ['stored keys', all, true, fast.dag],
+      ['nothing stored', all, true, unstored(fast.dag)],
+      ['direct', all, false, fast.dag],
     ] as const;
-    for (const [i, [name, prepared, dag]] of cases.entries()) {
-      const tag = `${fast.runTag}d${i}`;
-      const m = new Memberships(ex, dag, fast.d, fast.sess, 'surfacer', tag, fast.vocab);
-      try {
-        if (prepared) await m.prepare(all);
-        for (const k of fast.d.kpis) {
-          const mine = all.filter((l) => l.finding.obs.kpi.index === k.index);
-          const mt = await m.tableFor(k.index, mine);
-          for (const l of mine) {
-            const o = l.finding.obs;
-            const [row] = await ex.query<{ a: number; s: number }>(
-              `SELECT countIf(has(sig, {t:UInt16})) AS a, sumIf(v, has(sig, {t:UInt16})) AS s FROM ${mt.table}`,
-              { t: mt.number(l) }
-            );
-            expect([name, k.kpi.name, o.hyp.key, Number(row!.a), Number(row!.s)]).toEqual([
-              name,
-              k.kpi.name,
-              o.hyp.key,
-              o.cohort.a,
-              o.cohort.s,
-            ]);
-          }
-        }
-      } finally {
-        await m.drop();
-      }
-    }
+    await expectMembershipsMatch(ex, fast, cases);
   });
 });

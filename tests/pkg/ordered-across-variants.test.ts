@@ -2,12 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../pkg/config/load';
-import { readableSessionsCte } from '../../pkg/compile/sessionize';
 import { Executor } from '../../pkg/execute/executor';
 import { observeFastPath, type FastPath } from '../../pkg/pipeline/analyze';
-import { Memberships } from '../../pkg/pipeline/evidence';
-import type { Lead } from '../../pkg/experts/ensemble';
-import { lit } from '../../pkg/templates/types';
+import { asLeads, expectMembershipsMatch, expectPredicatesMatch, unstored } from './fast-path-checks';
 
 /**
  * Ordered patterns are counted for every KPI in one scan: each chain with the position where it first
@@ -94,79 +91,31 @@ describe('ordered patterns across KPI variants in one scan (embedded ClickHouse)
   });
 
   it('counts exactly what each hypothesis’ readable predicate selects', async () => {
-    const source = `file(${lit(fast.d.events.label)})`;
     expect(fast.observations.length).toBeGreaterThan(10);
-    for (const o of fast.observations) {
-      const cte = readableSessionsCte(
-        fast.d,
-        o.kpi,
-        { from: fast.d.range.from, to: fast.d.range.to, lookbackMs: fast.lookbackMs },
-        source
-      );
-      const k = `k${o.kpi.index}`;
-      const [row] = await ex.query<{ cnt_n: number; cnt_a: number; sum_k: number }>(
-        `WITH ${cte}\nSELECT count() AS cnt_n, countIf(${k} IS NOT NULL) AS cnt_a, sum(ifNull(${k}, 0)) AS sum_k FROM sessions WHERE (${o.hyp.predicate})`
-      );
-      expect([o.hyp.key, o.kpi.kpi.name, Number(row!.cnt_n), Number(row!.cnt_a), Number(row!.sum_k)]).toEqual([
-        o.hyp.key,
-        o.kpi.kpi.name,
-        o.groups,
-        o.cohort.a,
-        o.cohort.s,
-      ]);
-    }
+    await expectPredicatesMatch(ex, fast, fast.observations);
   });
 
   it('builds the same cohorts in the leads’ membership tables, from the shared chains table or without it', async () => {
-    // Stand-ins for leads: the membership tables read only a lead's KPI, node, key and rank.
-    const all = fast.observations.map((o, i) => ({ rank: i + 1, finding: { obs: o } }) as unknown as Lead);
+    const all = asLeads(fast.observations);
     // Without x and crash among the members, the chains table enumerates a subsequence (a, b, c) at the
     // positions they have among all candidates: a→b in g6 (a x b c) must still count, a→b→c must not.
     const abc = all.filter((l) => l.finding.obs.hyp.events.every((e) => ['a', 'b', 'c'].includes(e)));
     expect(abc.length).toBeGreaterThan(4);
     // The chains table reads the keys the aggregate stored; without them (on a cluster) it enumerates members.
-    const unstored = { ...fast.dag, queries: fast.dag.queries.map((q) => ({ ...q, store: undefined })) };
     expect(fast.dag.queries.some((q) => q.store)).toBe(true);
     const cases = [
       ['all, stored keys', all, true, fast.dag],
       ['a b c only, stored keys', abc, true, fast.dag],
-      ['all, enumerated', all, true, unstored],
-      ['a b c only, enumerated', abc, true, unstored],
+      ['all, enumerated', all, true, unstored(fast.dag)],
+      ['a b c only, enumerated', abc, true, unstored(fast.dag)],
       ['all, direct', all, false, fast.dag],
     ] as const;
-    for (const [i, [name, leads, prepared, dag]] of cases.entries()) {
-      const tag = `${fast.runTag}c${i}`;
-      const m = new Memberships(ex, dag, fast.d, fast.sess, 'surfacer', tag, fast.vocab);
-      try {
-        if (prepared) {
-          await m.prepare(leads);
-          const [t] = await ex.query<{ n: number }>(
-            `SELECT count() AS n FROM system.tables WHERE database = 'surfacer' AND name = {t:String}`,
-            { t: `chn_${tag}` }
-          );
-          expect(Number(t!.n)).toBe(1);
-        }
-        for (const k of fast.d.kpis) {
-          const mine = leads.filter((l) => l.finding.obs.kpi.index === k.index);
-          const mt = await m.tableFor(k.index, mine);
-          for (const l of mine) {
-            const o = l.finding.obs;
-            const [row] = await ex.query<{ a: number; s: number }>(
-              `SELECT countIf(has(sig, {t:UInt16})) AS a, sumIf(v, has(sig, {t:UInt16})) AS s FROM ${mt.table}`,
-              { t: mt.number(l) }
-            );
-            expect([name, k.kpi.name, o.hyp.key, Number(row!.a), Number(row!.s)]).toEqual([
-              name,
-              k.kpi.name,
-              o.hyp.key,
-              o.cohort.a,
-              o.cohort.s,
-            ]);
-          }
-        }
-      } finally {
-        await m.drop();
-      }
-    }
+    await expectMembershipsMatch(ex, fast, cases, async (tag) => {
+      const [t] = await ex.query<{ n: number }>(
+        `SELECT count() AS n FROM system.tables WHERE database = 'surfacer' AND name = {t:String}`,
+        { t: `chn_${tag}` }
+      );
+      expect(Number(t!.n)).toBe(1);
+    });
   });
 });
