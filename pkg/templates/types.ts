@@ -100,6 +100,21 @@ export interface NodeSpec {
   };
 }
 
+/**
+ * What a node chooses for each variant it serves (pick, given that variant's excluded events), as one list in
+ * order of first appearance; the node's own choice when it serves one variant.
+ */
+export function unionOverVariants<T>(
+  ctx: NodeContext,
+  pick: (excluded: Set<string>) => T[],
+  key: (x: T) => string
+): T[] {
+  const seen = new Map<string, T>();
+  for (const x of (ctx.variantExclusions ?? [ctx.excludedEvents]).flatMap(pick))
+    if (!seen.has(key(x))) seen.set(key(x), x);
+  return [...seen.values()];
+}
+
 /** The cut time of a group that has no cut (the largest Int64): every event comes before it. */
 export const NO_CUT = '9223372036854775807';
 

@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../pkg/config/load';
 import { Executor } from '../../pkg/execute/executor';
 import { observeFastPath, type FastPath } from '../../pkg/pipeline/analyze';
-import { asLeads, expectMembershipsMatch, expectPredicatesMatch, unstored } from './fast-path-checks';
+import { asLeads, expectMembershipsMatch, expectPredicatesMatch, handMadeGroups, unstored } from './fast-path-checks';
 
 /**
  * Absences ("A not followed by B within T") and event counts are computed once for every KPI: each key carries
@@ -35,25 +34,11 @@ describe('absences and event counts across KPI variants in one scan (embedded Cl
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'surfacer-across2-'));
     ex = await Executor.open({ embedded: join(dir, '.store') });
-    const lines = ['ts,sid,event_name,ms'];
-    Object.entries(groups).forEach(([g, evs], gi) =>
-      evs.forEach((e, i) =>
-        lines.push(`2026-10-0${1 + (gi % 5)} 1${gi % 10}:00:${String(i).padStart(2, '0')},${g},${e},${100 * (gi + 1)}`)
-      )
-    );
-    writeFileSync(join(dir, 'ev.csv'), `${lines.join('\n')}\n`);
-    const cfg = parseConfig(
-      [
-        'dataset:',
-        '  events: {source: ev.csv, time: ts, group: sid, event: event_name}',
-        'kpis:',
-        '  - {name: crashes, failure_events: [crash]}',
-        '  - {name: errs, failure_events: [err]}',
-        "  - {name: slow, numeric: 'max(ms)'}",
-        'analysis: {min_support: 1}',
-      ].join('\n'),
-      dir
-    );
+    const cfg = handMadeGroups(dir, groups, [
+      '{name: crashes, failure_events: [crash]}',
+      '{name: errs, failure_events: [err]}',
+      "{name: slow, numeric: 'max(ms)'}",
+    ]);
     const kpis = ['crashes', 'errs', 'slow'];
     fast = await observeFastPath(ex, cfg, {
       plan: {

@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfig, type LoadedConfig } from '../../pkg/config/load';
 import { readableSessionsCte } from '../../pkg/compile/sessionize';
 import type { Dag } from '../../pkg/compile/dag';
 import type { Executor } from '../../pkg/execute/executor';
@@ -75,3 +78,25 @@ export async function expectMembershipsMatch(
 
 /** The DAG as on a cluster: no scan stores its keys. */
 export const unstored = (dag: Dag): Dag => ({ ...dag, queries: dag.queries.map((q) => ({ ...q, store: undefined })) });
+
+/**
+ * Hand-made groups as events: ev.csv in `dir` (columns ts, sid, event_name, ms), each group its own session with
+ * events 1 s apart and ms = 100 × its place; and the config reading it with these KPI lines and min_support 1.
+ */
+export function handMadeGroups(dir: string, groups: Record<string, string[]>, kpiLines: string[]): LoadedConfig {
+  const lines = ['ts,sid,event_name,ms'];
+  Object.entries(groups).forEach(([g, evs], gi) =>
+    evs.forEach((e, i) =>
+      lines.push(`2026-10-0${1 + (gi % 5)} 1${gi % 10}:00:${String(i).padStart(2, '0')},${g},${e},${100 * (gi + 1)}`)
+    )
+  );
+  writeFileSync(join(dir, 'ev.csv'), `${lines.join('\n')}\n`);
+  const yaml = [
+    'dataset:',
+    '  events: {source: ev.csv, time: ts, group: sid, event: event_name}',
+    'kpis:',
+    ...kpiLines.map((k) => `  - ${k}`),
+    'analysis: {min_support: 1}',
+  ];
+  return parseConfig(yaml.join('\n'), dir);
+}

@@ -9,8 +9,8 @@ import {
   lit,
   NO_CUT,
   POSITION_BITS,
-  type NodeContext,
   type Template,
+  unionOverVariants,
 } from '../types';
 
 const params = z
@@ -25,14 +25,6 @@ const params = z
     missing_min_share: z.number().min(0).max(1).default(0.3),
   })
   .strict();
-
-/** Union of each served variant's own list (ordered by first appearance), or the node's list for one variant. */
-function perVariant<T>(ctx: NodeContext, pick: (excluded: Set<string>) => T[], key: (x: T) => string): T[] {
-  const lists = (ctx.variantExclusions ?? [ctx.excludedEvents]).map(pick);
-  const seen = new Map<string, T>();
-  for (const x of lists.flat()) if (!seen.has(key(x))) seen.set(key(x), x);
-  return [...seen.values()];
-}
 
 /**
  * Absence: an expected step missing. "A not followed by B within T" only judges an A whose whole window was
@@ -53,7 +45,7 @@ export const absence: Template<z.infer<typeof params>> = {
     const cuts = ctx.cutColumns ?? [];
     // Each served variant picks its own pairs and events (never its outcome events); the node tests the union,
     // and a KPI never tests a pair with its own outcome events (observe.ts).
-    const pairs = perVariant(
+    const pairs = unionOverVariants(
       ctx,
       (excluded) => {
         const ok = (e: string) => ctx.vocab.includes(e) && !excluded.has(e);
@@ -71,7 +63,7 @@ export const absence: Template<z.infer<typeof params>> = {
     );
     const missing =
       p.missing_min_share > 0
-        ? perVariant(
+        ? unionOverVariants(
             ctx,
             (excluded) =>
               Object.entries(ctx.profile.eventGroups)

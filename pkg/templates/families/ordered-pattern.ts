@@ -11,6 +11,7 @@ import {
   unpackCodes,
   type NodeContext,
   type Template,
+  unionOverVariants,
 } from '../types';
 
 const params = z
@@ -28,25 +29,20 @@ const params = z
   .strict();
 
 export function patternCandidates(ctx: NodeContext, explicit: string[] | undefined, max: number): string[] {
-  if (ctx.variantExclusions) {
-    // A node serving several variants: every variant's own candidates, in one list (ordered by first appearance).
-    return [
-      ...new Set(
-        ctx.variantExclusions.flatMap((x) =>
-          patternCandidates({ ...ctx, excludedEvents: x, variantExclusions: undefined }, explicit, max)
-        )
-      ),
-    ];
-  }
-  if (explicit) return explicit.filter((e) => ctx.vocab.includes(e) && !ctx.excludedEvents.has(e));
-  return (
-    Object.entries(ctx.profile.eventGroups)
-      .filter(([e]) => !ctx.excludedEvents.has(e) && ctx.vocab.includes(e))
-      // Events in (nearly) every group carry no contrast; leave them out of ordered patterns.
-      .filter(([, g]) => g < 0.98 * ctx.profile.groups)
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .slice(0, max)
-      .map(([e]) => e)
+  // A node serving several variants: every variant's own candidates, in one list.
+  return unionOverVariants(
+    ctx,
+    (excluded) =>
+      explicit
+        ? explicit.filter((e) => ctx.vocab.includes(e) && !excluded.has(e))
+        : Object.entries(ctx.profile.eventGroups)
+            .filter(([e]) => !excluded.has(e) && ctx.vocab.includes(e))
+            // Events in (nearly) every group carry no contrast; leave them out of ordered patterns.
+            .filter(([, g]) => g < 0.98 * ctx.profile.groups)
+            .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+            .slice(0, max)
+            .map(([e]) => e),
+    (e) => e
   );
 }
 
