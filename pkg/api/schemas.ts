@@ -62,7 +62,7 @@ export const PlanBody = z.object({
 
 export const RunSummary = z.object({
   hypotheses_tested: z.number(),
-  kpis: z.array(z.object({ name: z.string(), kind: z.string(), groups: z.number(), value: z.number() })),
+  kpis: z.array(z.object({ name: z.string(), kind: z.string(), groups: z.number(), value: z.number(), coverage: z.number().nullable().optional() })),
   window: z.object({ from: z.string(), to: z.string() }),
   groups: z.number(),
   events: z.number(),

@@ -1,8 +1,11 @@
 import { prevalenceRatio, twoByTwoGreater } from './stats';
 import { PATTERN_FAMILIES, type Expert, type Observation } from './types';
 
-/** The seed's gates for patterns in failed groups: common among failures, and much more common than among the rest. */
-export const ENRICHMENT_MIN_SUPPORT = 0.1;
+/**
+ * The gate for patterns in failed groups: much more common among failures than among the rest. The seed also asked
+ * for 10% of the failed groups; that hid small cohorts that always fail (a distinct failure mode holding 4% of
+ * the failures). Support is now the floor in failed groups (ensemble.failedFloor), applied before correction.
+ */
 export const ENRICHMENT_MIN_RATIO = 2;
 
 /**
@@ -24,7 +27,6 @@ export const enrichmentExpert: Expert = {
     const t = { a, b, c, d };
     const test = twoByTwoGreater(t);
     const pr = prevalenceRatio(t);
-    const support = a / F;
     const rateIn = a / (a + b);
     const rateOut = c + d > 0 ? c / (c + d) : 0;
     return {
@@ -39,7 +41,6 @@ export const enrichmentExpert: Expert = {
       gates(q) {
         const why: string[] = [];
         if (!(q < 0.05)) why.push(`q=${q.toPrecision(2)} ≥ 0.05`);
-        if (support < ENRICHMENT_MIN_SUPPORT) why.push(`in ${(support * 100).toFixed(1)}% of failed groups (< ${ENRICHMENT_MIN_SUPPORT * 100}%)`);
         if (pr.value < ENRICHMENT_MIN_RATIO) why.push(`ratio ${pr.value.toFixed(2)} < ${ENRICHMENT_MIN_RATIO}`);
         if (!(pr.ciLow > 1)) why.push(`CI low ${pr.ciLow.toFixed(2)} ≤ 1`);
         return { pass: why.length === 0, why: why.join('; ') };

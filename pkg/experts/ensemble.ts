@@ -4,6 +4,7 @@ import { cohortExpert, COHORT_MIN_RELATIVE_DIFFERENCE } from './cohort';
 import { enrichmentExpert } from './enrichment';
 import { trendExpert } from './trend';
 import type { Expert, Finding, KpiStats, Observation } from './types';
+import type { Refinement } from './cluster';
 
 export const EXPERTS: Expert[] = [enrichmentExpert, cohortExpert, trendExpert];
 
@@ -18,6 +19,11 @@ export interface Lead {
   related: string[];
   /** How the CI was computed: groups as independent, or cluster-robust over users. */
   inference?: string;
+  /** Narrower cohorts inside this one that are worse than the rest of it (experts/cluster.ts). */
+  refinements?: Refinement[];
+  /** Share of the KPI's failed groups (numeric KPIs: of its total) in this cohort, and not in the leads above it. */
+  coverage?: number;
+  incrementalCoverage?: number;
 }
 
 export interface EnsembleResult {
@@ -61,9 +67,25 @@ export function hierarchicalQ(findings: Finding[]): number[] {
   return out;
 }
 
-/** The support floor, applied before correction: min(configured groups, 2% of the KPI's groups), at least 5. */
+/** The support floor in groups, applied before correction: min(configured groups, 2% of the KPI's groups), at least 5. */
 export function supportFloor(minSupport: number, applicable: number): number {
   return Math.max(5, Math.min(minSupport, Math.ceil(0.02 * applicable)));
+}
+
+/**
+ * For failure KPIs the floor counts the cohort's failed groups, and scales with the KPI's failures:
+ * min(configured, 2% of the failed groups), at least 5. A cohort of 0.7% of groups that always fails holds a few
+ * percent of the failures and is tested; one with a handful of failures is not, whatever its size.
+ */
+export function failedFloor(minSupport: number, failures: number): number {
+  return Math.max(5, Math.min(minSupport, Math.ceil(0.02 * failures)));
+}
+
+/** Does an observation reach the support floor: its failed groups (failure KPIs) or groups, and the rest's groups? */
+export function reachesFloor(o: Observation, minSupport: number): boolean {
+  const floor = supportFloor(minSupport, o.total.a);
+  if (o.total.a - o.cohort.a < floor) return false;
+  return o.kpi.binary ? o.cohort.s >= failedFloor(minSupport, o.total.s) : o.cohort.a >= floor;
 }
 
 /**
@@ -74,8 +96,7 @@ export function supportFloor(minSupport: number, applicable: number): number {
 export function runEnsemble(observations: Observation[], minSupport: number): EnsembleResult {
   const findings: Finding[] = [];
   for (const o of observations) {
-    const floor = supportFloor(minSupport, o.total.a);
-    if (o.cohort.a < floor || o.total.a - o.cohort.a < floor) continue;
+    if (!reachesFloor(o, minSupport)) continue;
     for (const e of EXPERTS) {
       if (!e.applies(o)) continue;
       const f = e.assess(o);

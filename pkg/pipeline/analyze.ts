@@ -18,7 +18,7 @@ import {
   stabilityOf,
   type ConfounderHint,
 } from './evidence';
-import { observe, readTotals, type Totals } from './observe';
+import { applySupportFloors, observe, readTotals, type Totals } from './observe';
 import { contextQueries, profileQueries, toIntervals } from '../compile/profile';
 import { nodeContextBase, readableSessionsCte, sessionizeSql } from '../compile/sessionize';
 import { parseDuration } from '../config/schema';
@@ -86,12 +86,32 @@ export interface Opportunity {
   stability: ReturnType<typeof stabilityOf>;
   fingerprint: string;
   related: string[];
+  /**
+   * Narrower cohorts inside this one that are worse than the rest of it, strongest first: the KPI in their
+   * groups inside this cohort vs this cohort's other groups, and each one's own effect and q as a lead.
+   */
+  refinements: {
+    key: string;
+    template: string;
+    cohort: string;
+    params: Record<string, unknown>;
+    cohort_size: number;
+    kpi_cohort: number;
+    kpi_rest: number;
+    effect: { measure: string; value: number; ci_low: number; ci_high: number };
+    q_value: number;
+  }[];
+  /** Share of the KPI's failed groups in this cohort (numeric KPIs: share of the KPI's total that is excess here). */
+  coverage: number | null;
+  /** The same over the groups in none of the leads ranked above this one (what this lead adds). */
+  incremental_coverage: number | null;
   sql: string;
 }
 
 export interface Report {
   hypotheses_tested: number;
-  kpis: { name: string; kind: string; groups: number; value: number }[];
+  /** coverage: share of the KPI's failed groups (numeric: of its total, as excess) inside any of its leads. */
+  kpis: { name: string; kind: string; groups: number; value: number; coverage: number | null }[];
   opportunities: Opportunity[];
   plan: Plan;
   window: { from: string; to: string };
@@ -130,7 +150,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     memberships = new Memberships(ex, dag, d, sess, db, runTag, vocab, q.signal);
     const m = memberships;
     await t('experts', () => m.prepare(ens.leads));
-    await t('experts', () => groupLeads(ex, m, dag, d, ens.leads, totals, q.signal));
+    const coverage = await t('experts', () => groupLeads(ex, m, dag, d, ens.leads, totals, q.signal));
     const droppedByRobustness = await t('experts', () => robustLeads(ex, m, d, ens.leads, q.signal));
     followUpTrends(ens.leads);
     const hints = new Map<Lead, ConfounderHint[]>();
@@ -146,7 +166,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
         .filter((k) => plan.kpis.includes(k.kpi.name))
         .map((k) => {
           const s = totals.overall.get(k.index)!;
-          return { name: k.kpi.name, kind: k.kind, groups: s.a, value: s.a ? s.s / s.a : 0 };
+          return { name: k.kpi.name, kind: k.kind, groups: s.a, value: s.a ? s.s / s.a : 0, coverage: coverage.get(k.index) ?? null };
         }),
       opportunities,
       plan,
@@ -272,6 +292,7 @@ export async function observeFastPath(
       ...q,
     });
     const totals = readTotals(totalRows, d.kpis, buckets.count);
+    applySupportFloors(dag, totals, cfg.analysis.min_support);
     const observations = await t('aggregate', () =>
       observe(ex, dag, d, totals, cfg.analysis.min_support, {
         signal: q.signal,
@@ -374,6 +395,21 @@ function toOpportunity(
     test: f.test,
     fingerprint: `${o.kpi.kpi.name}/${o.hyp.key}`,
     related: l.related,
+    refinements: (l.refinements ?? [])
+      .sort((a, b) => b.lead.finding.effect.ci_low - a.lead.finding.effect.ci_low)
+      .map((r) => ({
+        key: r.lead.finding.obs.hyp.key,
+        template: r.lead.finding.obs.hyp.template,
+        cohort: r.lead.finding.obs.hyp.title,
+        params: r.lead.finding.obs.hyp.params,
+        cohort_size: r.groupsWithin,
+        kpi_cohort: r.kpiWithin,
+        kpi_rest: r.kpiRestOfHost,
+        effect: r.lead.finding.effect,
+        q_value: r.lead.q,
+      })),
+    coverage: l.coverage ?? null,
+    incremental_coverage: l.incrementalCoverage ?? null,
     sql: `WITH ${cte}\nSELECT g AS ${'`' + d.spec.group + '`'}\nFROM sessions\nWHERE k${o.kpi.index} IS NOT NULL AND (${o.hyp.predicate})`,
   };
 }

@@ -15,6 +15,7 @@ import { robustRatio, type CellMoments } from '../experts/robust';
 import type { Dataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
 import { clusterLeads, type MembershipRow } from '../experts/cluster';
+import { rankByCoverage } from '../experts/coverage';
 import { worseThan, type Lead } from '../experts/ensemble';
 import { benjaminiHochberg, twoProportionZ } from '../experts/stats';
 import { trendExpert } from '../experts/trend';
@@ -111,10 +112,15 @@ export interface MembershipTable {
   number(l: Lead): number;
 }
 
+/** Rounds of grouping per KPI at most; a last round only measures (series, coverage) without folding. */
+const GROUPING_ROUNDS = 8;
+
 /**
  * Groups each KPI's top leads into findings (experts/cluster.ts). Overlaps, residual aggregates and each lead's
  * series over time come from the KPI's membership table, aggregated by membership vector and time bucket.
- * Rounds go on while a round folds something, as folding frees places in the top.
+ * Rounds go on while a round folds something, as folding frees places in the top. The round that folds nothing
+ * orders the top by what each lead explains beyond the ones above it (experts/coverage.ts). Returns each KPI's
+ * coverage by its leads (by KPI index).
  */
 export async function groupLeads(
   ex: Executor,
@@ -124,13 +130,14 @@ export async function groupLeads(
   leads: Lead[],
   totals: Totals,
   signal?: AbortSignal
-): Promise<void> {
+): Promise<Map<number, number>> {
+  const coverage = new Map<number, number>();
   for (const k of d.kpis) {
     const measured = leads
       .filter((l) => l.finding.obs.kpi.index === k.index)
       .sort((a, b) => a.rank - b.rank)
       .slice(0, MEASURED_TOP);
-    for (let round = 0; round < 8; round++) {
+    for (let round = 0; round <= GROUPING_ROUNDS; round++) {
       const list = leads.filter((l) => l.finding.obs.kpi.index === k.index).sort((a, b) => a.rank - b.rank);
       const top = list.slice(0, GROUPING_TOP);
       if (top.length === 0) break;
@@ -157,15 +164,21 @@ export async function groupLeads(
           total: totals.byBucket.get(k.index)!,
         };
       });
-      const folded = top.length < 2 ? new Set<number>() : clusterLeads(top, members);
+      const folded = top.length < 2 || round === GROUPING_ROUNDS ? new Set<number>() : clusterLeads(top, members);
+      if (folded.size === 0) {
+        const ranked = rankByCoverage(top, members, totals.overall.get(k.index)!, k.binary);
+        ranked.order.forEach((i, r) => (top[i]!.rank = r + 1));
+        coverage.set(k.index, ranked.coverage);
+        break;
+      }
       const keep = list
         .filter((_, i) => !folded.has(i))
         .sort((a, b) => b.finding.impact - a.finding.impact || a.q - b.q);
       keep.forEach((l, i) => (l.rank = i + 1));
       for (const i of [...folded].sort((a, b) => b - a)) leads.splice(leads.indexOf(top[i]!), 1);
-      if (folded.size === 0) break;
     }
   }
+  return coverage;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { splitKey, type Dag } from '../compile/dag';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
-import { supportFloor } from '../experts/ensemble';
+import { failedFloor, supportFloor } from '../experts/ensemble';
 import { addStats, emptyStats, type KpiStats, type Observation } from '../experts/types';
 import type { Hypothesis } from '../templates/types';
 
@@ -38,6 +38,27 @@ export function readTotals(rows: Row[], kpis: KpiInfo[], bucketCount: number): T
     }
   }
   return { groups, overall, byBucket };
+}
+
+/**
+ * The fewest groups a key needs, for a KPI, to be worth bringing back from ClickHouse: the experts' floor
+ * (ensemble.reachesFloor) as a count of groups. A failure KPI's floor counts failed groups, and a cohort with f
+ * failed groups has at least f groups.
+ */
+export function groupPrefilter(k: KpiInfo, totals: Totals, minSupport: number): number {
+  const t = totals.overall.get(k.index)!;
+  return k.binary ? failedFloor(minSupport, t.s) : supportFloor(minSupport, t.a);
+}
+
+/**
+ * Sets each aggregate scan's floor (`<id>_min`, compared with a key's groups in its HAVING) from the totals: the
+ * lowest prefilter of the KPIs it serves. Run between the totals query and the scans. Bucketed scans have no
+ * HAVING (the floor applies to a key's summed buckets, in observe).
+ */
+export function applySupportFloors(dag: Dag, totals: Totals, minSupport: number): void {
+  for (const q of dag.queries) {
+    if (!q.byBucket) q.params[`${q.id}_min`] = Math.min(...q.kpis.map((k) => groupPrefilter(k, totals, minSupport)));
+  }
 }
 
 /**
@@ -79,7 +100,7 @@ export async function observe(
       byKey.set(key, e);
     }
     for (const [key, { n, rows: keyRows }] of byKey) {
-      if (query.byBucket && n < Math.min(minSupport, supportFloor(minSupport, totals.groups))) continue;
+      if (query.byBucket && n < Math.min(...query.kpis.map((k) => groupPrefilter(k, totals, minSupport)))) continue;
       const split = splitKey(query, key);
       const node = nodeById.get(split.node);
       const hyp: Hypothesis | null | undefined = node?.spec.decode(split.key);
@@ -94,7 +115,7 @@ export async function observe(
           continue;
         // Positioned scans count each KPI's groups after its own cut; each KPI passes the floor on its own.
         const groups = query.positioned ? Number(keyRows[0]![`n${k.index}`]) : n;
-        if (query.positioned && !(groups >= minSupport)) continue;
+        if (query.positioned && !(groups >= groupPrefilter(k, totals, minSupport))) continue;
         const cohort = emptyStats();
         let series: Observation['series'];
         if (query.byBucket) {

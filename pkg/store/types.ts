@@ -33,7 +33,7 @@ export interface RunProgress {
 
 export interface RunSummary {
   hypotheses_tested: number;
-  kpis: { name: string; kind: string; groups: number; value: number }[];
+  kpis: { name: string; kind: string; groups: number; value: number; coverage?: number | null }[];
   window: { from: string; to: string };
   groups: number;
   events: number;

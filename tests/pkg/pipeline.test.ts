@@ -58,13 +58,25 @@ describe('analyze on synthetic telemetry (embedded ClickHouse)', () => {
     }
   );
 
-  it.each(['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'])('ranks plant %s first or second for its KPI', (id) => {
+  // payment_conversion has a third failure mode besides P1 and P7: late payments (view_cart, then a payment after
+  // the funnel's window; synthetic.sql.ts). It is a distinct cohort with its own excess, so it is a lead of its own
+  // and may rank between them.
+  it.each([
+    ['P1', 2],
+    ['P2', 2],
+    ['P3', 2],
+    ['P4', 2],
+    ['P5', 2],
+    ['P6', 2],
+    ['P7', 3],
+    ['P8', 2],
+  ] as const)('ranks plant %s among the first %d for its KPI', (id, within) => {
     const p = plants.find((x) => x.id === id)!;
-    const top = report.opportunities.filter((o) => o.kpi === p.kpi && o.rank <= 2);
+    const top = report.opportunities.filter((o) => o.kpi === p.kpi && o.rank <= within);
     const hit = top.find((o) => expresses(p, o) || o.related.some((r) => expresses(p, relatedAsLead(o, r))));
     if (!hit)
       throw new Error(
-        `${id} not in the top 2 of ${p.kpi}:\n${top.map((o) => `  ${o.rank}. [${o.template}] ${o.title}`).join('\n')}`
+        `${id} not in the top ${within} of ${p.kpi}:\n${top.map((o) => `  ${o.rank}. [${o.template}] ${o.title}`).join('\n')}`
       );
   });
 
@@ -134,13 +146,27 @@ describe('analyze on synthetic telemetry (embedded ClickHouse)', () => {
     }
   });
 
-  it('ranks each KPI by impact', () => {
+  it('ranks each KPI by what each lead adds, and says how much of the KPI its leads cover', () => {
     for (const k of report.kpis) {
       const leads = report.opportunities.filter((o) => o.kpi === k.name);
-      leads.forEach((o, i) => {
-        expect(o.rank).toBe(i + 1);
-        if (i > 0) expect(leads[i - 1]!.impact).toBeGreaterThanOrEqual(o.impact);
-      });
+      leads.forEach((o, i) => expect(o.rank).toBe(i + 1));
+      if (leads.length === 0) {
+        expect(k.coverage).toBeNull();
+        continue;
+      }
+      // The largest impact first; then whatever explains most of what the leads above leave unexplained.
+      expect(leads[0]!.impact).toBe(Math.max(...leads.map((o) => o.impact)));
+      for (const o of leads) {
+        expect(o.coverage).toBeGreaterThan(0);
+        expect(o.incremental_coverage!).toBeLessThanOrEqual(o.coverage! + 1e-12);
+      }
+      expect(k.coverage).toBeGreaterThan(0);
+      expect(k.coverage).toBeLessThanOrEqual(1);
+      // Failure KPIs: the leads' new failed groups, added up in rank order, are the failed groups in any lead.
+      if (k.kind !== 'numeric') {
+        const sum = leads.reduce((a, o) => a + o.incremental_coverage!, 0);
+        expect(sum).toBeCloseTo(k.coverage!, 9);
+      }
     }
   });
 
