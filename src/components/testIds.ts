@@ -55,6 +55,7 @@ export const testIds = {
     stats: 'data-testid lead-stats',
     stability: 'data-testid lead-stability',
     related: 'data-testid lead-related',
+    refinements: 'data-testid lead-refinements',
     examples: 'data-testid lead-examples',
     sql: 'data-testid lead-sql',
     explore: 'data-testid lead-explore',

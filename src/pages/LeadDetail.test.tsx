@@ -61,6 +61,10 @@ describe('LeadDetail', () => {
     expect(screen.getByTestId(testIds.lead.examples)).toHaveTextContent('s-002');
     expect(screen.getByTestId(testIds.lead.examples)).toHaveTextContent('session_id');
     expect(screen.getByTestId(testIds.lead.related)).toHaveTextContent('token_refresh');
+    expect(stats).toHaveTextContent('38.3% of failed groups; 25.0% not in leads above');
+    const refinements = screen.getByTestId(testIds.lead.refinements);
+    expect(refinements).toHaveTextContent('groups with os_version = android_14: 120 groups');
+    expect(refinements).toHaveTextContent('55.0% vs 12.0%');
     expect(screen.getByTestId(testIds.lead.sql)).toHaveTextContent('SELECT g AS `session_id`');
 
     const explore = screen.getByTestId(testIds.lead.explore);

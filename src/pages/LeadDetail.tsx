@@ -26,6 +26,7 @@ import {
   formatImpact,
   formatKpiValue,
   formatP,
+  formatShare,
   timeAgo,
 } from '../services/format';
 import type { LeadDetail as LeadDetailT } from '../types/engine';
@@ -152,6 +153,14 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
           />
           <Stat label={`${l.kpi}: cohort vs rest`} value={`${kv(o.kpi_cohort)} vs ${kv(o.kpi_rest)}`} />
           <Stat label="Cohort size" hint="Groups in the cohort" value={formatCount(o.cohort_size ?? l.cohort_size)} />
+          {typeof o.coverage === 'number' ? (
+            <Stat
+              label="Coverage"
+              hint={`Share of ${l.kpi}'s failed groups in this cohort (numeric KPIs: share of the KPI's total that is excess here), and the share in none of the leads ranked above it`}
+              value={`${formatShare(o.coverage)} of ${kind === 'numeric' ? 'its total, as excess' : 'failed groups'}; ${formatShare(o.incremental_coverage ?? 0)} not in leads above`}
+              small
+            />
+          ) : null}
           <Stat label="p" value={formatP(o.p_value ?? l.p_value)} />
           <Stat label="q (FDR)" value={formatP(o.q_value ?? l.q_value)} />
           <Stat label="Test" value={o.test ?? '–'} small />
@@ -308,6 +317,22 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
             )}
           </section>
         </div>
+
+        {o.refinements?.length ? (
+          <section className={s.card} data-testid={testIds.lead.refinements} aria-label="Refinements">
+            <Text element="h3" variant="h5">
+              Refinements: narrower cohorts inside this one that fail more
+            </Text>
+            <ul className={s.related}>
+              {o.refinements.map((r) => (
+                <li key={r.key}>
+                  {r.cohort}: {formatCount(r.cohort_size)} groups, {l.kpi} {kv(r.kpi_cohort)} vs {kv(r.kpi_rest)} in
+                  this cohort&apos;s other groups (q {formatP(r.q_value)})
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
 
         <section className={s.card} data-testid={testIds.lead.related} aria-label="Related hypotheses">
           <Text element="h3" variant="h5">

@@ -86,3 +86,8 @@ export function formatKpiValue(kind: string, v: number | null): string {
 export function isNew(l: Pick<Lead, 'known' | 'status'>): boolean {
   return !l.known && l.status === 'new';
 }
+
+/** A share (0–1) as a percentage with one decimal: 0.3832 → "38.3%". */
+export function formatShare(v: number): string {
+  return `${(v * 100).toFixed(1)}%`;
+}

@@ -193,7 +193,26 @@ export interface Opportunity {
   stability: Record<string, unknown> | null;
   fingerprint: string;
   related: string[];
+  /** Narrower cohorts inside this one that are worse than the rest of it (engine ≥ 0.2). */
+  refinements?: Refinement[];
+  /** Share of the KPI's failed groups (numeric KPIs: of its total, as excess) in this cohort; and not in leads above it. */
+  coverage?: number | null;
+  incremental_coverage?: number | null;
   sql: string;
+}
+
+export interface Refinement {
+  key: string;
+  template: string;
+  cohort: string;
+  params: Record<string, unknown>;
+  /** Groups of the refinement (all inside the lead's cohort). */
+  cohort_size: number;
+  /** The KPI in the refinement, and in the lead's other groups. */
+  kpi_cohort: number;
+  kpi_rest: number;
+  effect: { measure: string; value: number; ci_low: number; ci_high: number };
+  q_value: number;
 }
 
 export interface LeadDetail extends Lead {

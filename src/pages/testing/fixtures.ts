@@ -261,6 +261,21 @@ export function leadDetail(extra: Partial<LeadDetail> = {}): LeadDetail {
       },
       fingerprint: base.fingerprint,
       related: ['absence:{"a":"login","b":"token_refresh","within":"60s"}'],
+      refinements: [
+        {
+          key: 'static:{"attributes":{"os_version":"android_14"}}',
+          template: 'static',
+          cohort: 'groups with os_version = android_14',
+          params: { attributes: { os_version: 'android_14' } },
+          cohort_size: 120,
+          kpi_cohort: 0.55,
+          kpi_rest: 0.12,
+          effect: { measure: 'relative_difference', value: 3.1, ci_low: 2.2, ci_high: 4.2 },
+          q_value: 0.0002,
+        },
+      ],
+      coverage: 0.383,
+      incremental_coverage: 0.25,
       sql: 'SELECT 1',
     },
     evidence: {
