@@ -11,7 +11,7 @@ import { Executor } from '../pkg/execute/executor';
 import { runEnsemble } from '../pkg/experts/ensemble';
 import type { Observation } from '../pkg/experts/types';
 import { analyze } from '../pkg/pipeline/analyze';
-import { observe, readTotals } from '../pkg/pipeline/observe';
+import { applySupportFloors, observe, readTotals } from '../pkg/pipeline/observe';
 import { FAMILIES, type Family } from '../pkg/templates/types';
 import { runPerQuery, type PerQueryResult } from './baselines/per-query-sql';
 import { observationPairKey, runSampledAhoCorasick } from './baselines/sampled-aho-corasick';
@@ -149,14 +149,16 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
       const d = await inspectDataset(real, cfg);
       const ed = await rebuildDag(real, cfg, d, report.plan, rec.sessTable);
       const recordedAgg = rec.aggregates.filter((q) => q.label !== 'totals');
+      const totalsRows = rec.aggregates.find((q) => q.label === 'totals')!.rows;
+      const totals = readTotals(totalsRows, d.kpis, ed.dag.buckets.count);
+      // The run set each scan's support floor from its totals; the rebuilt DAG gets the same.
+      applySupportFloors(ed.dag, totals, cfg.analysis.min_support);
       const sameSql =
         ed.dag.queries.length === recordedAgg.length &&
         ed.dag.queries.every(
           (q, i) => q.sql === recordedAgg[i]!.sql && paramsText(q.params) === paramsText(recordedAgg[i]!.params)
         );
       checks.rebuilt_dag_matches_run = sameSql;
-      const totalsRows = rec.aggregates.find((q) => q.label === 'totals')!.rows;
-      const totals = readTotals(totalsRows, d.kpis, ed.dag.buckets.count);
       const replay = replayExecutor(rec.aggregates);
       let observations = await observe(replay.ex, ed.dag, d, totals, cfg.analysis.min_support);
       if (replay.misses.length) {

@@ -93,7 +93,8 @@ export function multiFailureScenario(opts: { groups?: number; seed?: number; out
       if (step === 'validate' && mode === 'missing') continue;
       events.push(step);
       // Noise between steps, but never between load_config and validate/commit: their adjacency is the proxy.
-      if (step !== 'load_config') for (let k = Math.floor(rand() * 3); k > 0; k--) events.push(NOISE[Math.floor(rand() * NOISE.length)]!);
+      if (step !== 'load_config')
+        for (let k = Math.floor(rand() * 3); k > 0; k--) events.push(NOISE[Math.floor(rand() * NOISE.length)]!);
       if (step === 'auth' && (mode === 'broad' || mode === 'narrow')) events.push('disk_warn');
       if (step === 'auth' && mode === 'narrow') events.push('disk_full');
       if (step === 'commit' && mode === 'disjoint') events.push('cache_miss_burst');
@@ -117,7 +118,12 @@ export function multiFailureScenario(opts: { groups?: number; seed?: number; out
     failed: failedTotal,
     kpi: 'job_failed',
     modes: [
-      { id: 'broad', description: 'disk_warn: a broad failure mode', marker: { event: 'disk_warn', present: true }, ...broad },
+      {
+        id: 'broad',
+        description: 'disk_warn: a broad failure mode',
+        marker: { event: 'disk_warn', present: true },
+        ...broad,
+      },
       {
         id: 'narrow',
         description: 'disk_full: a narrow sub-cohort of disk_warn that always fails',
@@ -156,7 +162,7 @@ export function multiFailureScenario(opts: { groups?: number; seed?: number; out
       '  events: {source: events.csv, time: ts, group: job, event: event_name, attributes: [region]}',
       'kpis:',
       '  - name: job_failed',
-      "    description: a job labelled failed",
+      '    description: a job labelled failed',
       '    failure_when: max(failed) = 1',
       '',
     ].join('\n')

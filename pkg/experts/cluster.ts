@@ -111,8 +111,14 @@ export function clusterLeads(top: Lead[], rows: MembershipRow[]): Set<number> {
     const l = top[i]!;
     const rep = namedBy(members.map((c) => top[c]!));
     const others = members.map((c) => top[c]!).filter((o) => o !== rep);
-    const related = [...others.flatMap((o) => [o.finding.obs.hyp.key, ...o.related]), ...(rep === l ? l.related : rep.related)];
-    const refinements = distinct(members.flatMap((c) => top[c]!.refinements ?? []), jaccard);
+    const related = [
+      ...others.flatMap((o) => [o.finding.obs.hyp.key, ...o.related]),
+      ...(rep === l ? l.related : rep.related),
+    ];
+    const refinements = distinct(
+      members.flatMap((c) => top[c]!.refinements ?? []),
+      jaccard
+    );
     if (rep !== l) {
       // Same groups (Jaccard ≥ 0.8): the name changes, the finding's numbers are the named member's own.
       l.finding = rep.finding;

@@ -33,7 +33,7 @@ export function rankByCoverage(
   const sum = (i: number): KpiStats => {
     const out = { a: 0, s: 0 };
     rows.forEach((r, k) => {
-      if (r.f[i] && !covered[k]) (out.a += r.stats.a), (out.s += r.stats.s);
+      if (r.f[i] && !covered[k]) ((out.a += r.stats.a), (out.s += r.stats.s));
     });
     return out;
   };

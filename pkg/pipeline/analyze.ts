@@ -100,6 +100,8 @@ export interface Opportunity {
     kpi_rest: number;
     effect: { measure: string; value: number; ci_low: number; ci_high: number };
     q_value: number;
+    /** Selects the refinement's groups, as the lead's `sql` selects the lead's. */
+    sql: string;
   }[];
   /** Share of the KPI's failed groups in this cohort (numeric KPIs: share of the KPI's total that is excess here). */
   coverage: number | null;
@@ -366,6 +368,8 @@ function toOpportunity(
   const o = f.obs;
   const statement = statementOf(l, hints);
   const cte = readableSessionsCte(d, o.kpi, { from: d.range.from, to: d.range.to, lookbackMs }, source);
+  const cohortSql = (predicate: string) =>
+    `WITH ${cte}\nSELECT g AS ${quoteIdent(d.spec.group)}\nFROM sessions\nWHERE k${o.kpi.index} IS NOT NULL AND (${predicate})`;
   return {
     rank: l.rank,
     kpi: o.kpi.kpi.name,
@@ -407,10 +411,11 @@ function toOpportunity(
         kpi_rest: r.kpiRestOfHost,
         effect: r.lead.finding.effect,
         q_value: r.lead.q,
+        sql: cohortSql(r.lead.finding.obs.hyp.predicate),
       })),
     coverage: l.coverage ?? null,
     incremental_coverage: l.incrementalCoverage ?? null,
-    sql: `WITH ${cte}\nSELECT g AS ${'`' + d.spec.group + '`'}\nFROM sessions\nWHERE k${o.kpi.index} IS NOT NULL AND (${o.hyp.predicate})`,
+    sql: cohortSql(o.hyp.predicate),
   };
 }
 

@@ -59,7 +59,10 @@ describe('several failure modes on one KPI (embedded ClickHouse)', () => {
     if (!narrow) throw new Error(`no disk_full refinement: ${JSON.stringify(broad.refinements.map((r) => r.cohort))}`);
     expect(narrow.cohort_size).toBe(mode('narrow').groups);
     expect(narrow.kpi_cohort).toBe(1);
-    expect(narrow.kpi_rest).toBeCloseTo((mode('broad').failed - mode('narrow').failed) / (mode('broad').groups - mode('narrow').groups), 9);
+    expect(narrow.kpi_rest).toBeCloseTo(
+      (mode('broad').failed - mode('narrow').failed) / (mode('broad').groups - mode('narrow').groups),
+      9
+    );
     expect(narrow.q_value).toBeLessThan(0.05);
     expect(leads.some((o) => names(mode('narrow'), o))).toBe(false);
   });
@@ -67,7 +70,9 @@ describe('several failure modes on one KPI (embedded ClickHouse)', () => {
   it('names the missing step, not the adjacency of its neighbours, and attaches nothing across disjoint modes', () => {
     const missing = leads.find((o) => names(mode('missing'), o))!;
     expect(missing.cohort).toBe('groups without validate (present in most groups)');
-    expect(leads.some((o) => o.template === 'ngram' && JSON.stringify(o.params.ngram) === '["load_config","commit"]')).toBe(false);
+    expect(
+      leads.some((o) => o.template === 'ngram' && JSON.stringify(o.params.ngram) === '["load_config","commit"]')
+    ).toBe(false);
     const disjoint = leads.find((o) => names(mode('disjoint'), o))!;
     for (const o of leads.filter((x) => x !== disjoint)) expect(o.related.join(' ')).not.toContain('cache_miss_burst');
   });
