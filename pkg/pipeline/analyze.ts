@@ -87,22 +87,14 @@ export interface Opportunity {
   fingerprint: string;
   related: string[];
   /**
-   * Narrower cohorts inside this one that are worse than the rest of it, strongest first: the KPI in their
-   * groups inside this cohort vs this cohort's other groups, and each one's own effect and q as a lead.
+   * Narrower cohorts inside this one that are worse than the rest of it, strongest first, each stated as a lead
+   * is: `cohort_size` its groups (all inside this cohort), `kpi_cohort` the KPI there vs `kpi_rest` in this
+   * cohort's other groups, its own effect and q as a lead, and the SQL that selects its groups.
    */
-  refinements: {
-    key: string;
-    template: string;
-    cohort: string;
-    params: Record<string, unknown>;
-    cohort_size: number;
-    kpi_cohort: number;
-    kpi_rest: number;
-    effect: { measure: string; value: number; ci_low: number; ci_high: number };
-    q_value: number;
-    /** Selects the refinement's groups, as the lead's `sql` selects the lead's. */
-    sql: string;
-  }[];
+  refinements: (Pick<
+    Opportunity,
+    'template' | 'cohort' | 'params' | 'cohort_size' | 'kpi_cohort' | 'kpi_rest' | 'effect' | 'q_value' | 'sql'
+  > & { key: string })[];
   /** Share of the KPI's failed groups in this cohort (numeric KPIs: share of the KPI's total that is excess here). */
   coverage: number | null;
   /** The same over the groups in none of the leads ranked above this one (what this lead adds). */

@@ -201,19 +201,11 @@ export interface Opportunity {
   sql: string;
 }
 
-export interface Refinement {
-  key: string;
-  template: string;
-  cohort: string;
-  params: Record<string, unknown>;
-  /** Groups of the refinement (all inside the lead's cohort). */
-  cohort_size: number;
-  /** The KPI in the refinement, and in the lead's other groups. */
-  kpi_cohort: number;
-  kpi_rest: number;
-  effect: { measure: string; value: number; ci_low: number; ci_high: number };
-  q_value: number;
-}
+/** A narrower cohort inside a lead, worse than the rest of it: kpi_rest is the KPI in the lead's other groups. */
+export type Refinement = Pick<
+  Opportunity,
+  'template' | 'cohort' | 'params' | 'cohort_size' | 'kpi_cohort' | 'kpi_rest' | 'effect' | 'q_value' | 'sql'
+> & { key: string };
 
 export interface LeadDetail extends Lead {
   statement: string;

@@ -272,6 +272,7 @@ export function leadDetail(extra: Partial<LeadDetail> = {}): LeadDetail {
           kpi_rest: 0.12,
           effect: { measure: 'relative_difference', value: 3.1, ci_low: 2.2, ci_high: 4.2 },
           q_value: 0.0002,
+          sql: 'SELECT 2',
         },
       ],
       coverage: 0.383,
