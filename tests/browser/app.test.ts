@@ -257,4 +257,38 @@ describe('Surfacer in the browser', () => {
     const bad = layouts.filter((l) => l.scrollWidth > l.clientWidth || l.offenders.length || l.innerScroll.length);
     expect(bad).toEqual([]);
   });
+
+  it('the app disabled in the org: the page says so (Grafana\'s proxy answers 404 "Plugin is not enabled")', async () => {
+    h.settings.enabled = false;
+    try {
+      await visit(`${APP}/opportunities`);
+      const error = page.locator(tid(testIds.states.error));
+      await error.waitFor({ timeout: 30_000 });
+      await expect(error.innerText()).resolves.toMatch(/Surfacer app is disabled/);
+      const last = h.proxyLog[h.proxyLog.length - 1]!;
+      expect({ status: last.status, upstream: last.upstream }).toEqual({ status: 404, upstream: undefined });
+      // Every call of the page answered (Chromium logs each failed fetch itself); nothing else went wrong.
+      await page.waitForLoadState('networkidle');
+      expect(w.take().filter((e) => !/status of 404/.test(e))).toEqual([]);
+    } finally {
+      h.settings.enabled = true;
+    }
+  });
+
+  it('no engine URL saved: the pages point to the configuration page instead of failing with 502', async () => {
+    const saved = h.settings.jsonData.engineUrl;
+    delete h.settings.jsonData.engineUrl;
+    try {
+      const before = h.proxyLog.length;
+      await visit(`${APP}/opportunities`);
+      const note = page.locator(tid(testIds.states.notConfigured));
+      await note.waitFor({ timeout: 30_000 });
+      await expect(note.innerText()).resolves.toMatch(/No engine URL is saved/);
+      await expect(note.locator('a').getAttribute('href')).resolves.toBe(`/plugins/${PLUGIN_ID}`);
+      expect(h.proxyLog.length).toBe(before);
+      expect(w.take()).toEqual([]);
+    } finally {
+      h.settings.jsonData.engineUrl = saved;
+    }
+  });
 });

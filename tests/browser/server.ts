@@ -22,7 +22,7 @@ import { loadConfigFile } from '../../pkg/config/load';
 import { generateSynthetic } from '../../pkg/dataset/synthetic';
 import { Executor } from '../../pkg/execute/executor';
 import { bundleHarness, ROOT } from './bundle';
-import { applySettings, pluginProxy, settingsDto, type PluginRoute, type PluginSettings, type ProxyLogEntry, type Role } from './grafana-proxy';
+import { APP_ACCESS, applySettings, pluginProxy, settingsDto, type PluginRoute, type PluginSettings, type ProxyLogEntry, type ProxyUser, type Role } from './grafana-proxy';
 
 export const PLUGIN_ID = 'surfacer-opportunities-app';
 export const HARNESS_USER = 'harness-admin';
@@ -36,6 +36,11 @@ export interface HarnessOptions {
   seed?: number;
   /** The signed-in user's org role (default Admin). */
   role?: Role;
+  /**
+   * The user's permissions (default: what the basic roles grant, `plugins.app:access` on `plugins:*`); a test takes
+   * it away to see Grafana's 403.
+   */
+  permissions?: Record<string, string[]>;
   /** Log engine requests (default: quiet). */
   engineLogs?: boolean;
   onProgress?: (msg: string) => void;
@@ -195,6 +200,18 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       jsonData: { engineUrl, clickhouseDatasourceUid: CLICKHOUSE_DS_UID },
       secureJsonData: { engineToken: token },
     };
+    const user: ProxyUser = {
+      id: 1,
+      uid: 'harness-admin-uid',
+      login: HARNESS_USER,
+      name: 'Harness Admin',
+      email: 'harness-admin@example.com',
+      orgId: 1,
+      orgName: 'Main Org.',
+      role,
+      isGrafanaAdmin: role === 'Admin',
+      permissions: opts.permissions ?? { [APP_ACCESS]: ['plugins:*'] },
+    };
     const proxyLog: ProxyLogEntry[] = [];
     const unknownApi: string[] = [];
     const missingIcons: string[] = [];
@@ -215,9 +232,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
           return pluginProxy(req, res, {
             proxyPath: path.slice(proxyPrefix.length),
             query: u.search.replace(/^\?/, ''),
+            pluginId: PLUGIN_ID,
             routes,
             settings,
-            user: { login: HARNESS_USER, orgId: 1, role },
+            user,
             log: proxyLog,
             routeMatching,
           });
