@@ -157,10 +157,22 @@ export const Series = z
   })
   .describe('Cohort vs rest per time bucket');
 
+export const HalfResult = z
+  .object({
+    from: isoTime,
+    to: isoTime,
+    cohort_groups: z.number(),
+    kpi_cohort: z.number().nullable(),
+    kpi_rest: z.number().nullable(),
+    p: z.number().nullable().describe('One-sided p of the cohort being worse in this half (null with < 2 groups on a side)'),
+    holds: z.boolean().describe('p < 0.05 and worse'),
+  })
+  .describe('The KPI in the cohort vs the rest in one half of the window (pkg/pipeline/evidence.ts stabilityOf)');
+
 export const Evidence = z.object({
   run_id: z.string().describe('The run this evidence is from'),
   series: Series.nullable(),
-  halves: z.array(json).nullable().describe('The KPI in the cohort vs the rest in each half of the window'),
+  halves: z.array(HalfResult).nullable().describe('The KPI in the cohort vs the rest in each half of the window'),
   example_groups: z.array(z.string()).describe('Up to 20 ids of groups in the cohort'),
   example_error: z.string().optional(),
   group_column: z.string(),
@@ -179,9 +191,79 @@ export const LeadRun = z.object({
   cohort_size: z.number(),
 });
 
+export const ConfounderHint = z.object({ attribute: z.string(), value: z.string(), share_in_cohort: z.number(), share_elsewhere: z.number() });
+
+/** The trend expert's details (pkg/experts/trend.ts): every field optional, as older leads may lack some. */
+export const Trend = z
+  .object({
+    slope_per_day: z.number().nullable(),
+    unit: z.string(),
+    onset: isoTime,
+    change_point: isoTime.nullable(),
+    cohort_first_seen: isoTime,
+    trend_p: z.number().nullable(),
+    change_point_p: z.number().nullable(),
+    buckets: z.number(),
+    recent_relative_difference: z.number().nullable(),
+    recent_p: z.number().nullable(),
+  })
+  .partial()
+  .loose()
+  .describe('When the cohort’s KPI is getting worse over the window');
+
+/** A narrower cohort inside the lead's (issue 12 adds these; optional until every engine writes them). */
+export const Refinement = z
+  .object({
+    key: z.string(),
+    title: z.string(),
+    cohort_size: z.number(),
+    rate: z.number().nullable().optional(),
+    value: z.number().nullable().optional(),
+    effect: z.unknown().optional(),
+    q: z.number().nullable().optional(),
+  })
+  .loose();
+
+/**
+ * The whole lead as the analysis reported it (pkg/pipeline/analyze.ts Opportunity, stored with the lead). Loose:
+ * fields a newer analysis adds pass through to clients before this schema names them.
+ */
+export const Opportunity = z
+  .object({
+    rank: z.number(),
+    kpi: z.string(),
+    template: z.string(),
+    title: z.string(),
+    cohort: z.string(),
+    statement: z.string().describe('The lead in words, with its numbers, as an association'),
+    confounder_hints: z.array(ConfounderHint).optional().describe('Static attribute values over-represented in the cohort (non-local leads)'),
+    params: json,
+    cohort_size: z.number(),
+    kpi_cohort: z.number(),
+    kpi_rest: z.number(),
+    effect: z.object({ measure: z.string(), value: z.number(), ci_low: z.number(), ci_high: z.number() }),
+    p_value: z.number(),
+    q_value: z.number(),
+    impact: z.number(),
+    experts: z.array(z.string()),
+    test: z.string(),
+    trend: Trend.optional(),
+    series: Series.optional(),
+    inference: z.string().describe('How the CI and q account for dependence'),
+    stable: z.boolean(),
+    stability: z.object({ stable: z.boolean(), halves: z.array(HalfResult) }).nullable(),
+    fingerprint: z.string(),
+    related: z.array(z.string()),
+    sql: z.string(),
+    refinements: z.array(Refinement).optional(),
+    coverage: z.number().nullable().optional().describe('Share of the KPI’s shortfall the cohort accounts for'),
+    incremental_coverage: z.number().nullable().optional(),
+  })
+  .loose();
+
 export const LeadDetail = Lead.extend({
   statement: z.string(),
-  opportunity: json.describe('The whole lead as the analysis reported it (Opportunity)'),
+  opportunity: Opportunity,
   evidence: Evidence,
   triage: z.array(TriageEntry),
   history: z.array(LeadRun).describe('Each run that found it, newest first'),
@@ -276,4 +358,12 @@ export const DatasetBody = z.object({
   inspected_at: isoTime,
 });
 
-export const Template = z.object({ name: z.string(), summary: z.string(), example: z.string(), params_schema: json });
+export const Template = z.object({
+  name: Family,
+  summary: z.string(),
+  example: z.string(),
+  params_schema: z
+    .object({ properties: z.record(z.string(), z.object({ default: z.unknown().optional() }).loose()).optional() })
+    .loose()
+    .describe('JSON Schema of the family’s parameters'),
+});

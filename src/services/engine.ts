@@ -19,7 +19,7 @@ import type {
   RunRequest,
   Template,
   TriageRequest,
-} from '../types/engine';
+} from '../types/api';
 
 /** An engine call that failed, with a message a user can act on. */
 export class EngineError extends Error {
