@@ -4,7 +4,8 @@
  * 1440x900 with no console errors and no horizontal overflow, saving screenshots to docs/screenshots/.
  *
  * The harness (server.ts) is a stand-in for Grafana's server in front of `surfacer serve` on a synthetic embedded
- * store; the browser talks only to it, through the plugin proxy of src/plugin.json, as it would to Grafana.
+ * store; the browser loads the BUILT plugin from it (dist/, through SystemJS with shared modules, as Grafana's
+ * plugin loader does) and talks only to it, through the plugin proxy of dist/plugin.json, as it would to Grafana.
  *
  * The tests run in order and share state (the run started first is the one whose leads are triaged and opened).
  */
@@ -83,6 +84,15 @@ describe('Surfacer in the browser', () => {
     expect(JSON.parse(settings)).toMatchObject({ secureJsonFields: { engineToken: true }, jsonData: { engineUrl: h.engineUrl } });
     // Without the proxy, the engine refuses.
     expect((await fetch(`${h.engineUrl}/api/kpis`)).status).toBe(401);
+  });
+
+  it('loads the built plugin as Grafana does: dist/module.js and its chunks through SystemJS, the panel from dist/panels/', async () => {
+    await visit(`${APP}/templates`);
+    await visit('/panel');
+    expect(h.pluginFiles).toEqual(expect.arrayContaining(['module.js', 'panels/opportunities/module.js']));
+    // webpack's lazy pages are chunks of the build, fetched next to module.js.
+    expect(h.pluginFiles.some((f) => /^\d+\.js$/.test(f))).toBe(true);
+    w.take();
   });
 
   it('Investigate: starts an investigation, shows its progress, then its leads', async () => {
