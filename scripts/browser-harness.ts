@@ -1,6 +1,7 @@
 /**
  * Starts the browser harness by hand: the real engine on a fresh synthetic embedded store, behind a stand-in for
- * Grafana's server (plugin proxy + plugin settings), serving the app's real pages and panel.
+ * Grafana's server (plugin proxy + plugin settings), serving the built plugin (dist/: run `npm run build`, or
+ * `npm run dev` to rebuild on change) as Grafana loads it.
  *
  *   npx tsx scripts/browser-harness.ts [--port 3001] [--events 60000] [--role Admin|Editor|Viewer] [--rebundle]
  *

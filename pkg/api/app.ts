@@ -148,7 +148,8 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
   // ------------------------------------------------------------------------------------------------------------
   // Views
 
-  const planView = async (runId: string) => {
+  // The views return the response schemas' own types (z.infer): what the zod serializer then checks at runtime.
+  const planView = async (runId: string): Promise<z.infer<typeof S.PlanBody> | null> => {
     const p = await store.getPlan(runId);
     if (!p?.plan) return null;
     return {
@@ -162,7 +163,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       feedback: (p.feedback as Record<string, unknown> | null) ?? null,
     };
   };
-  const runView = (r: RunRecord) => ({
+  const runView = (r: RunRecord): Omit<z.infer<typeof S.RunBody>, 'plan'> => ({
     id: r.id,
     status: r.status,
     created_at: iso(r.created_at),
@@ -189,13 +190,13 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       cancel: `/api/runs/${r.id}/cancel`,
     },
   });
-  const leadView = (l: LeadRecord) => ({
+  const leadView = (l: LeadRecord): z.infer<typeof S.Lead> => ({
     ...l,
     triaged_at: isoOrNull(l.triaged_at),
     first_seen: iso(l.first_seen),
     last_seen: iso(l.last_seen),
   });
-  const invView = (i: InvestigationRecord) => ({
+  const invView = (i: InvestigationRecord): z.infer<typeof S.Investigation> => ({
     id: i.id,
     name: i.name,
     request: i.request as Record<string, unknown>,
@@ -431,7 +432,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
         response: { 200: S.LeadDetail, ...S.errorsOf(400, 401, 404) },
       },
     },
-    async (req) => {
+    async (req): Promise<z.infer<typeof S.LeadDetail>> => {
       const id = req.params.id;
       const l = await store.getLead(id);
       if (!l) throw notFound(`no opportunity with id ${id}`);
@@ -449,11 +450,12 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       return {
         ...leadView(rest),
         statement: String(opportunity.statement ?? ''),
-        opportunity: opportunity as unknown as Record<string, unknown>,
+        // Stored JSON: read through the contract (an older lead missing a field fails here, not in a client).
+        opportunity: S.Opportunity.parse(opportunity),
         evidence: {
           run_id: runId,
           series: evidence.series ?? null,
-          halves: (evidence.halves as Record<string, unknown>[] | null) ?? null,
+          halves: S.HalfResult.array().nullable().parse(evidence.halves ?? null),
           example_groups: evidence.example_groups ?? [],
           ...(evidence.example_error ? { example_error: evidence.example_error } : {}),
           group_column: evidence.group_column ?? cfg.dataset.events.group,

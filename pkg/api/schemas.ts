@@ -62,7 +62,7 @@ export const PlanBody = z.object({
 
 export const RunSummary = z.object({
   hypotheses_tested: z.number(),
-  kpis: z.array(z.object({ name: z.string(), kind: z.string(), groups: z.number(), value: z.number(), coverage: z.number().nullable().optional() })),
+  kpis: z.array(z.object({ name: z.string(), kind: z.string(), groups: z.number(), value: z.number(), coverage: z.number().nullable().optional().describe('Share of the KPI’s failed groups in any of its leads (numeric: their excess as a share of the total)') })),
   window: z.object({ from: z.string(), to: z.string() }),
   groups: z.number(),
   events: z.number(),
@@ -157,10 +157,22 @@ export const Series = z
   })
   .describe('Cohort vs rest per time bucket');
 
+export const HalfResult = z
+  .object({
+    from: isoTime,
+    to: isoTime,
+    cohort_groups: z.number(),
+    kpi_cohort: z.number().nullable(),
+    kpi_rest: z.number().nullable(),
+    p: z.number().nullable().describe('One-sided p of the cohort being worse in this half (null with < 2 groups on a side)'),
+    holds: z.boolean().describe('p < 0.05 and worse'),
+  })
+  .describe('The KPI in the cohort vs the rest in one half of the window (pkg/pipeline/evidence.ts stabilityOf)');
+
 export const Evidence = z.object({
   run_id: z.string().describe('The run this evidence is from'),
   series: Series.nullable(),
-  halves: z.array(json).nullable().describe('The KPI in the cohort vs the rest in each half of the window'),
+  halves: z.array(HalfResult).nullable().describe('The KPI in the cohort vs the rest in each half of the window'),
   example_groups: z.array(z.string()).describe('Up to 20 ids of groups in the cohort'),
   example_error: z.string().optional(),
   group_column: z.string(),
@@ -179,9 +191,74 @@ export const LeadRun = z.object({
   cohort_size: z.number(),
 });
 
+export const ConfounderHint = z.object({ attribute: z.string(), value: z.string(), share_in_cohort: z.number(), share_elsewhere: z.number() });
+
+/** The trend expert's details (pkg/experts/trend.ts): every field optional, as older leads may lack some. */
+export const Trend = z
+  .object({
+    slope_per_day: z.number().nullable(),
+    unit: z.string(),
+    onset: isoTime,
+    change_point: isoTime.nullable(),
+    cohort_first_seen: isoTime,
+    trend_p: z.number().nullable(),
+    change_point_p: z.number().nullable(),
+    buckets: z.number(),
+    recent_relative_difference: z.number().nullable(),
+    recent_p: z.number().nullable(),
+  })
+  .partial()
+  .loose()
+  .describe('When the cohort’s KPI is getting worse over the window');
+
+/** What an analysis says of one lead (pipeline/analyze.ts Opportunity), its refinements apart. */
+const OpportunityFields = z
+  .object({
+    rank: z.number(),
+    kpi: z.string(),
+    template: z.string(),
+    title: z.string(),
+    cohort: z.string(),
+    statement: z.string().describe('The lead in words, with its numbers, as an association'),
+    confounder_hints: z.array(ConfounderHint).optional().describe('Static attribute values over-represented in the cohort (non-local leads)'),
+    params: json,
+    cohort_size: z.number(),
+    kpi_cohort: z.number(),
+    kpi_rest: z.number(),
+    effect: z.object({ measure: z.string(), value: z.number(), ci_low: z.number(), ci_high: z.number() }),
+    p_value: z.number(),
+    q_value: z.number(),
+    impact: z.number(),
+    experts: z.array(z.string()),
+    test: z.string(),
+    trend: Trend.optional(),
+    series: Series.optional(),
+    inference: z.string().describe('How the CI and q account for dependence'),
+    stable: z.boolean(),
+    stability: z.object({ stable: z.boolean(), halves: z.array(HalfResult) }).nullable(),
+    fingerprint: z.string(),
+    related: z.array(z.string()),
+    sql: z.string().describe('Selects the cohort’s groups'),
+    coverage: z.number().nullable().optional().describe('Share of the KPI’s failed groups in the cohort (numeric KPIs: share of the KPI’s total that is excess in it)'),
+    incremental_coverage: z.number().nullable().optional().describe('The same over the groups in none of the leads ranked above this one'),
+  });
+
+/** A refinement is stated as a lead is; its kpi_rest is the KPI in the lead's other groups. */
+export const Refinement = OpportunityFields.pick({ template: true, cohort: true, params: true, cohort_size: true, kpi_cohort: true, kpi_rest: true, effect: true, q_value: true, sql: true })
+  .extend({ key: z.string() })
+  .describe('A narrower cohort inside the lead that is worse than the rest of it');
+
+/**
+ * The whole lead as the analysis reported it (pkg/pipeline/analyze.ts Opportunity, stored with the lead). Loose:
+ * fields a newer analysis adds pass through to clients before this schema names them.
+ */
+export const Opportunity = OpportunityFields.extend({
+  refinements: z.array(Refinement).optional().describe('Narrower cohorts inside this one, worse than the rest of it'),
+}).loose();
+
 export const LeadDetail = Lead.extend({
   statement: z.string(),
-  opportunity: json.describe('The whole lead as the analysis reported it (Opportunity)'),
+  opportunity: Opportunity,
   evidence: Evidence,
   triage: z.array(TriageEntry),
   history: z.array(LeadRun).describe('Each run that found it, newest first'),
@@ -276,4 +353,12 @@ export const DatasetBody = z.object({
   inspected_at: isoTime,
 });
 
-export const Template = z.object({ name: z.string(), summary: z.string(), example: z.string(), params_schema: json });
+export const Template = z.object({
+  name: Family,
+  summary: z.string(),
+  example: z.string(),
+  params_schema: z
+    .object({ properties: z.record(z.string(), z.object({ default: z.unknown().optional() }).loose()).optional() })
+    .loose()
+    .describe('JSON Schema of the family’s parameters'),
+});

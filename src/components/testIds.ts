@@ -82,5 +82,6 @@ export const testIds = {
     loading: 'data-testid state-loading',
     error: 'data-testid state-error',
     empty: 'data-testid state-empty',
+    notConfigured: 'data-testid state-not-configured',
   },
 };

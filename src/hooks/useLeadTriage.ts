@@ -1,7 +1,7 @@
 import { useCallback, useState } from 'react';
 import { engine } from '../services/engine';
 import { applyTriage } from '../services/opportunities';
-import type { Lead, TriageRequest } from '../types/engine';
+import type { Lead, TriageRequest } from '../types/api';
 import { triageActor } from './useTriageActor';
 
 /**

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { RUN_POLL_MS } from '../constants';
 import { engine } from '../services/engine';
 import { isTerminal } from '../services/investigate';
-import type { Run } from '../types/engine';
+import type { Run } from '../types/api';
 
 interface Watched {
   runId?: string;

@@ -40,7 +40,7 @@ import {
   type ParamsText,
 } from '../services/investigate';
 import { matchKpis } from '../services/kpiMatch';
-import type { Family, Lead, Template } from '../types/engine';
+import type { Family, Lead, Template } from '../types/api';
 import { ROUTES } from '../constants';
 import { prefixRoute } from '../utils/utils.routing';
 import { cardCss } from '../components/styles';
@@ -63,7 +63,7 @@ const isSet = (r: TimeRange) => r.from.isValid() && r.to.isValid();
 
 /** A param schema's properties with their defaults, as a JSON hint for the text area. */
 function paramsPlaceholder(t: Template | undefined): string {
-  const props = (t?.params_schema?.properties ?? {}) as Record<string, { default?: unknown }>;
+  const props = t?.params_schema.properties ?? {};
   const example: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(props)) {
     if (v && v.default !== undefined) {
@@ -194,10 +194,10 @@ function Investigate() {
     [kpis.value]
   );
   const familyOptions: Array<SelectableValue<Family>> = useMemo(
-    () => (templates.value ?? []).map((t) => ({ label: t.name, value: t.name as Family, description: t.summary })),
+    () => (templates.value ?? []).map((t) => ({ label: t.name, value: t.name, description: t.summary })),
     [templates.value]
   );
-  const paramFamilies: Family[] = families.length ? families : (templates.value ?? []).map((t) => t.name as Family);
+  const paramFamilies: Family[] = families.length ? families : (templates.value ?? []).map((t) => t.name);
   const issueFor = (path: string) =>
     issues.find((i) => i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`));
   const running = !!run && !isTerminal(run.status);

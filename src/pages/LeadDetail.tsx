@@ -29,7 +29,7 @@ import {
   formatShare,
   timeAgo,
 } from '../services/format';
-import type { LeadDetail as LeadDetailT } from '../types/engine';
+import type * as api from '../types/api';
 import type { AppJsonData } from '../types/settings';
 import { leadUrl, prefixRoute } from '../utils/utils.routing';
 import { cardCss, dataTableCss } from '../components/styles';
@@ -37,16 +37,6 @@ import { cardCss, dataTableCss } from '../components/styles';
 export interface LeadDetailProps {
   /** uid of the ClickHouse data source for "Open in Explore"; default: the app's jsonData.clickhouseDatasourceUid. */
   clickhouseDatasourceUid?: string;
-}
-
-interface Half {
-  from?: string;
-  to?: string;
-  cohort_groups?: number;
-  kpi_cohort?: number | null;
-  kpi_rest?: number | null;
-  p?: number | null;
-  holds?: boolean;
 }
 
 function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
@@ -61,10 +51,10 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
   const kpis = useAsync(() => engine.kpis(), []);
   const setLead = lead.setValue;
   const update = useCallback(
-    (_id: string, fn: (l: LeadDetailT) => LeadDetailT) => setLead((l) => (l ? fn(l) : l)),
+    (_id: string, fn: (l: api.LeadDetail) => api.LeadDetail) => setLead((l) => (l ? fn(l) : l)),
     [setLead]
   );
-  const { triage, error: triageError, clearError, pending } = useLeadTriage<LeadDetailT>(update);
+  const { triage, error: triageError, clearError, pending } = useLeadTriage<api.LeadDetail>(update);
 
   const back = (
     <LinkButton variant="secondary" fill="text" icon="arrow-left" href={prefixRoute(ROUTES.Opportunities)}>
@@ -101,10 +91,8 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
     (series && [...series.cohort, ...series.rest].every((p) => p.value === null || (p.value >= 0 && p.value <= 1))
       ? 'failure_events'
       : 'numeric');
-  const halves: Half[] = ((o.stability as { halves?: Half[] } | null)?.halves ??
-    (l.evidence.halves as Half[] | null) ??
-    []) as Half[];
-  const trend = o.trend as Record<string, unknown> | undefined;
+  const halves = o.stability?.halves ?? l.evidence.halves ?? [];
+  const trend = o.trend;
   const sql = l.evidence.sql || o.sql;
   const range = leadRange(series, l.last_seen);
   const explore = dsUid && sql ? exploreUrl({ datasourceUid: dsUid, sql, from: range.from, to: range.to }) : undefined;
@@ -177,15 +165,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
           <Alert severity="warning" title="Possible confounders">
             Over-represented in this cohort:{' '}
             {o.confounder_hints
-              .map((h) => {
-                const c = h as {
-                  attribute?: string;
-                  value?: string;
-                  share_in_cohort?: number;
-                  share_elsewhere?: number;
-                };
-                return `${c.attribute} = ${c.value} (${((c.share_in_cohort ?? 0) * 100).toFixed(1)}% vs ${((c.share_elsewhere ?? 0) * 100).toFixed(1)}%)`;
-              })
+              .map((c) => `${c.attribute} = ${c.value} (${(c.share_in_cohort * 100).toFixed(1)}% vs ${(c.share_elsewhere * 100).toFixed(1)}%)`)
               .join(', ')}
             . Check whether that explains it.
           </Alert>
@@ -232,12 +212,12 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                   {halves.map((h, i) => (
                     <tr key={i}>
                       <td>
-                        {h.from?.slice(0, 10)} – {h.to?.slice(0, 10)}
+                        {h.from.slice(0, 10)} – {h.to.slice(0, 10)}
                       </td>
-                      <td className={s.num}>{formatCount(h.cohort_groups ?? NaN)}</td>
+                      <td className={s.num}>{formatCount(h.cohort_groups)}</td>
                       <td className={s.num}>{kv(h.kpi_cohort)}</td>
                       <td className={s.num}>{kv(h.kpi_rest)}</td>
-                      <td className={s.num}>{h.p === null || h.p === undefined ? '–' : formatP(h.p)}</td>
+                      <td className={s.num}>{h.p === null ? '–' : formatP(h.p)}</td>
                       <td>{h.holds ? '✓' : '✗'}</td>
                     </tr>
                   ))}
@@ -255,27 +235,27 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                   {trend.onset ? (
                     <>
                       <dt>Getting worse since</dt>
-                      <dd>{String(trend.onset).slice(0, 10)}</dd>
+                      <dd>{trend.onset.slice(0, 10)}</dd>
                     </>
                   ) : null}
                   {typeof trend.slope_per_day === 'number' ? (
                     <>
                       <dt>Slope</dt>
                       <dd>
-                        {(trend.slope_per_day as number).toPrecision(3)} {String(trend.unit ?? 'per day')}
+                        {trend.slope_per_day.toPrecision(3)} {trend.unit ?? 'per day'}
                       </dd>
                     </>
                   ) : null}
                   {trend.change_point ? (
                     <>
                       <dt>Change point</dt>
-                      <dd>{String(trend.change_point).slice(0, 16).replace('T', ' ')}</dd>
+                      <dd>{trend.change_point.slice(0, 16).replace('T', ' ')}</dd>
                     </>
                   ) : null}
                   {typeof trend.trend_p === 'number' ? (
                     <>
                       <dt>Trend p</dt>
-                      <dd>{formatP(trend.trend_p as number)}</dd>
+                      <dd>{formatP(trend.trend_p)}</dd>
                     </>
                   ) : null}
                 </dl>

@@ -25,7 +25,7 @@ import {
   PAGE_SIZE,
   toLeadQuery,
 } from '../services/opportunities';
-import { FAMILIES, TRIAGE_STATUSES, type Lead, type Page, type TriageStatus } from '../types/engine';
+import { FAMILIES, TRIAGE_STATUSES, type Lead, type Page, type TriageStatus } from '../types/api';
 
 const STATUS_LABELS: Record<TriageStatus, string> = {
   new: 'Untriaged',

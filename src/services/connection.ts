@@ -7,7 +7,7 @@
  */
 import type { PluginMeta } from '@grafana/data';
 import type { AppJsonData, AppSecureJsonData } from '../types/settings';
-import type { Health, Kpi } from '../types/engine';
+import type { Health, Kpi } from '../types/api';
 import { engine as defaultEngine, EngineError, toEngineError } from './engine';
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import type {
   RunRequest,
   Template,
   TriageRequest,
-} from '../types/engine';
+} from '../types/api';
 
 /** An engine call that failed, with a message a user can act on. */
 export class EngineError extends Error {
@@ -43,6 +43,10 @@ export function toEngineError(e: unknown, what: string): EngineError {
     if (body && typeof body.message === 'string' && typeof body.statusCode === 'number') {
       return new EngineError(`${what}: ${body.message}`, e.status, body.issues ?? []);
     }
+    const grafana = grafanaProxyError(e.status, e.data);
+    if (grafana) {
+      return new EngineError(`${what}: ${grafana}`, e.status);
+    }
     switch (e.status) {
       case 401:
       case 403:
@@ -56,7 +60,7 @@ export function toEngineError(e: unknown, what: string): EngineError {
       case 503:
       case 504:
         return new EngineError(
-          `${what}: the engine is unreachable through Grafana (${e.status}). Is \`surfacer serve\` running at the configured engine URL?`,
+          `${what}: the engine is unreachable through Grafana (${e.status}). Is an engine URL saved on the app's configuration page, and is \`surfacer serve\` running there?`,
           e.status
         );
       default:
@@ -64,6 +68,30 @@ export function toEngineError(e: unknown, what: string): EngineError {
     }
   }
   return new EngineError(`${what}: ${e instanceof Error ? e.message : String(e)}`, 0);
+}
+
+/**
+ * What Grafana itself answered, before the engine was reached (the messages of grafana pkg/api/plugin_checks.go
+ * checkAppEnabled, pkg/api/pluginproxy/pluginproxy.go HandleRequest, and the access control middleware's deny).
+ */
+function grafanaProxyError(status: number, data: unknown): string | undefined {
+  const message = typeof data === 'object' && data !== null ? (data as { message?: unknown }).message : undefined;
+  if (typeof message !== 'string') {
+    return undefined;
+  }
+  if (status === 404 && message === 'Plugin is not enabled') {
+    return 'the Surfacer app is disabled in this organization. An admin can enable it in Administration → Plugins → Surfacer.';
+  }
+  if (status === 404 && message === 'plugin route match not found') {
+    return 'Grafana has no route of the Surfacer app for this request (404). The installed plugin may be older than this page: reinstall it.';
+  }
+  if (status === 403 && message === 'plugin proxy route access denied') {
+    return 'your Grafana role may not do this (403): it needs Editor or above.';
+  }
+  if (status === 403 && /Permissions needed/.test(message)) {
+    return `Grafana denied access to the Surfacer app (403). ${message}`;
+  }
+  return undefined;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH';

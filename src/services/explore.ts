@@ -3,7 +3,7 @@
  * (grafana-clickhouse-datasource v4 query model: editorType 'sql', queryType 'table', format 1 = table in sqlds).
  * Pure; the lead detail page links to it.
  */
-import type { Series } from '../types/engine';
+import type { Series } from '../types/api';
 import { seriesStart } from './series';
 
 export const CLICKHOUSE_DS_TYPE = 'grafana-clickhouse-datasource';

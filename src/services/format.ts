@@ -1,5 +1,5 @@
 /** How numbers from the engine read on screen: impact, effects, q-values, times. Pure, shared by pages and the panel. */
-import type { Lead, Opportunity } from '../types/engine';
+import type { Lead, Opportunity } from '../types/api';
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 const plain = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });

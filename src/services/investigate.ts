@@ -2,7 +2,7 @@
  * The Investigate page's logic without React: what the URL pre-fills (from the dashboard panel-menu link and the
  * nested panel), and the run request built from the form, with the per-family parameters checked as JSON.
  */
-import { FAMILIES, type Family, type RunRequest, type RunStatus } from '../types/engine';
+import { FAMILIES, type Family, type RunRequest, type RunStatus } from '../types/api';
 
 export interface InvestigatePrefill {
   prompt?: string;

@@ -2,7 +2,7 @@
  * Which KPIs a dashboard panel is about, from its title: words of the title against each KPI's name and
  * description. Pure; used to preselect KPIs when the panel-menu link gives a panel title but no KPI.
  */
-import type { Kpi } from '../types/engine';
+import type { Kpi } from '../types/api';
 
 const STOPWORDS = new Set([
   'a',

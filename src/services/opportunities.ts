@@ -8,7 +8,7 @@ import {
   type LeadQuery,
   type TriageRequest,
   type TriageStatus,
-} from '../types/engine';
+} from '../types/api';
 
 export type KnownFilter = 'all' | 'new' | 'known';
 export type LeadSort = 'impact' | 'last_seen';
@@ -41,7 +41,7 @@ const list = (p: URLSearchParams, k: string) =>
     .filter(Boolean);
 
 export function filtersFromParams(p: URLSearchParams): LeadFilters {
-  const status = list(p, 'status').filter((s): s is TriageStatus => (TRIAGE_STATUSES as string[]).includes(s));
+  const status = list(p, 'status').filter((s): s is TriageStatus => TRIAGE_STATUSES.some((t) => t === s));
   const template = list(p, 'template').filter((t) => (FAMILIES as readonly string[]).includes(t));
   const known = p.get('known');
   const sort = p.get('sort');

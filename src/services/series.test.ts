@@ -1,4 +1,4 @@
-import type { Series } from '../types/engine';
+import type { Series } from '../types/api';
 import {
   bandPath,
   formatTick,

@@ -3,7 +3,7 @@
  * interval per bucket (value is a failure rate over `groups` groups). Numeric KPIs get no band: the engine
  * reports only the mean per bucket, not its spread. Pure, so it is tested without rendering.
  */
-import type { Series } from '../types/engine';
+import type { Series } from '../types/api';
 
 /** z for a two-sided 95% interval. */
 export const Z95 = 1.959963984540054;

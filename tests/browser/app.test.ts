@@ -4,7 +4,8 @@
  * 1440x900 with no console errors and no horizontal overflow, saving screenshots to docs/screenshots/.
  *
  * The harness (server.ts) is a stand-in for Grafana's server in front of `surfacer serve` on a synthetic embedded
- * store; the browser talks only to it, through the plugin proxy of src/plugin.json, as it would to Grafana.
+ * store; the browser loads the BUILT plugin from it (dist/, through SystemJS with shared modules, as Grafana's
+ * plugin loader does) and talks only to it, through the plugin proxy of dist/plugin.json, as it would to Grafana.
  *
  * The tests run in order and share state (the run started first is the one whose leads are triaged and opened).
  */
@@ -83,6 +84,15 @@ describe('Surfacer in the browser', () => {
     expect(JSON.parse(settings)).toMatchObject({ secureJsonFields: { engineToken: true }, jsonData: { engineUrl: h.engineUrl } });
     // Without the proxy, the engine refuses.
     expect((await fetch(`${h.engineUrl}/api/kpis`)).status).toBe(401);
+  });
+
+  it('loads the built plugin as Grafana does: dist/module.js and its chunks through SystemJS, the panel from dist/panels/', async () => {
+    await visit(`${APP}/templates`);
+    await visit('/panel');
+    expect(h.pluginFiles).toEqual(expect.arrayContaining(['module.js', 'panels/opportunities/module.js']));
+    // webpack's lazy pages are chunks of the build, fetched next to module.js.
+    expect(h.pluginFiles.some((f) => /^\d+\.js$/.test(f))).toBe(true);
+    w.take();
   });
 
   it('Investigate: starts an investigation, shows its progress, then its leads', async () => {
@@ -256,5 +266,39 @@ describe('Surfacer in the browser', () => {
     expect(layouts.length).toBeGreaterThanOrEqual(8);
     const bad = layouts.filter((l) => l.scrollWidth > l.clientWidth || l.offenders.length || l.innerScroll.length);
     expect(bad).toEqual([]);
+  });
+
+  it('the app disabled in the org: the page says so (Grafana\'s proxy answers 404 "Plugin is not enabled")', async () => {
+    h.settings.enabled = false;
+    try {
+      await visit(`${APP}/opportunities`);
+      const error = page.locator(tid(testIds.states.error));
+      await error.waitFor({ timeout: 30_000 });
+      await expect(error.innerText()).resolves.toMatch(/Surfacer app is disabled/);
+      const last = h.proxyLog[h.proxyLog.length - 1]!;
+      expect({ status: last.status, upstream: last.upstream }).toEqual({ status: 404, upstream: undefined });
+      // Every call of the page answered (Chromium logs each failed fetch itself); nothing else went wrong.
+      await page.waitForLoadState('networkidle');
+      expect(w.take().filter((e) => !/status of 404/.test(e))).toEqual([]);
+    } finally {
+      h.settings.enabled = true;
+    }
+  });
+
+  it('no engine URL saved: the pages point to the configuration page instead of failing with 502', async () => {
+    const saved = h.settings.jsonData.engineUrl;
+    delete h.settings.jsonData.engineUrl;
+    try {
+      const before = h.proxyLog.length;
+      await visit(`${APP}/opportunities`);
+      const note = page.locator(tid(testIds.states.notConfigured));
+      await note.waitFor({ timeout: 30_000 });
+      await expect(note.innerText()).resolves.toMatch(/No engine URL is saved/);
+      await expect(note.locator('a').getAttribute('href')).resolves.toBe(`/plugins/${PLUGIN_ID}`);
+      expect(h.proxyLog.length).toBe(before);
+      expect(w.take()).toEqual([]);
+    } finally {
+      h.settings.jsonData.engineUrl = saved;
+    }
   });
 });

@@ -1,26 +1,13 @@
 /**
- * Bundles the browser harness (tests/browser/harness/index.tsx: the app's real root page, config page and panel,
- * with @grafana/ui, @grafana/runtime, React) into one ES module with esbuild. Everything Grafana would provide as
- * a shared module (react, @grafana/*, rxjs, @emotion/css) is bundled once, like Grafana's own build does.
+ * Bundles the browser harness (tests/browser/harness/index.tsx: Grafana's shell, SystemJS and the shared modules
+ * react, @grafana/*, rxjs, @emotion/css, react-router) into one ES module with esbuild, like Grafana's own build
+ * bundles them. The plugin itself is not in it: the harness loads the built dist/ through SystemJS.
  */
 import { build, type Plugin } from 'esbuild';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
-
-/** The nested panel's module, or a stub while it does not exist yet (the panel test then fails, saying so). */
-const PANEL_CANDIDATES = ['module.tsx', 'module.ts'].map((f) => join(ROOT, 'src', 'panels', 'opportunities', f));
-const panelModule: Plugin = {
-  name: 'harness-panel-module',
-  setup(b) {
-    b.onResolve({ filter: /^harness-panel-module$/ }, () => {
-      const found = PANEL_CANDIDATES.find((f) => existsSync(f));
-      return found ? { path: found } : { path: 'missing-panel', namespace: 'harness-stub' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'harness-stub' }, () => ({ contents: 'export const plugin = undefined;', loader: 'js', resolveDir: ROOT }));
-  },
-};
 
 /**
  * While other pages are being written, src/ may import a module that does not exist yet. Rather than failing the
@@ -74,7 +61,7 @@ export async function bundleHarness(outDir: string): Promise<{ js: string; css?:
       // Grafana core calls setPluginPage (internal to @grafana/runtime, not exported to plugins) at startup.
       'grafana-runtime-plugin-page': join(ROOT, 'node_modules', '@grafana', 'runtime', 'dist', 'esm', 'components', 'PluginPage.mjs'),
     },
-    plugins: [panelModule, missingModules(missing)],
+    plugins: [missingModules(missing)],
     logLevel: 'silent',
     metafile: false,
   });

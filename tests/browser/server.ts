@@ -5,6 +5,8 @@
  *   Fastify app `surfacer serve` runs) on 127.0.0.1 with a bearer token.
  * - Serves index.html (Grafana's boot data inline, like Grafana's index.html) and the esbuild bundle of
  *   tests/browser/harness, plus @grafana/ui's icons at public/build/img/icons/ where @grafana/ui looks for them.
+ * - Serves the BUILT plugin (dist/, `npm run build`) at /public/plugins/<id>/, as Grafana serves an installed plugin's
+ *   folder; its plugin.json (routes included) is read from there too.
  * - Answers /api/plugin-proxy/<id>/... exactly like Grafana's app plugin proxy does for src/plugin.json's routes
  *   (see grafana-proxy.ts), so the token lives only here and in the engine: the browser never sees it.
  * - Answers GET/POST /api/plugins/<id>/settings (the app's configuration page).
@@ -22,7 +24,7 @@ import { loadConfigFile } from '../../pkg/config/load';
 import { generateSynthetic } from '../../pkg/dataset/synthetic';
 import { Executor } from '../../pkg/execute/executor';
 import { bundleHarness, ROOT } from './bundle';
-import { applySettings, pluginProxy, settingsDto, type PluginRoute, type PluginSettings, type ProxyLogEntry, type Role } from './grafana-proxy';
+import { APP_ACCESS, applySettings, pluginProxy, settingsDto, type PluginRoute, type PluginSettings, type ProxyLogEntry, type ProxyUser, type Role } from './grafana-proxy';
 
 export const PLUGIN_ID = 'surfacer-opportunities-app';
 export const HARNESS_USER = 'harness-admin';
@@ -36,6 +38,11 @@ export interface HarnessOptions {
   seed?: number;
   /** The signed-in user's org role (default Admin). */
   role?: Role;
+  /**
+   * The user's permissions (default: what the basic roles grant, `plugins.app:access` on `plugins:*`); a test takes
+   * it away to see Grafana's 403.
+   */
+  permissions?: Record<string, string[]>;
   /** Log engine requests (default: quiet). */
   engineLogs?: boolean;
   onProgress?: (msg: string) => void;
@@ -44,8 +51,10 @@ export interface HarnessOptions {
    * Default from HARNESS_ROUTE_MATCH.
    */
   routeMatching?: 'grafana' | 'prefix';
-  /** Re-bundle src/ on every page load (for working on pages with `scripts/browser-harness.ts --rebundle`). */
+  /** Re-bundle the harness on every page load (for working on it with `scripts/browser-harness.ts --rebundle`). */
   rebundleOnLoad?: boolean;
+  /** The built plugin Grafana would load (default: dist/). */
+  distDir?: string;
 }
 
 export interface Harness {
@@ -62,6 +71,10 @@ export interface Harness {
   /** Calls the engine directly with the token (for the tests' real checks). */
   engine: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
   routeMatching: 'grafana' | 'prefix';
+  /** Paths under /public/plugins/<id>/ the browser fetched (the built plugin's files). */
+  pluginFiles: string[];
+  /** Serve another build from now on (a test's broken copy of dist/). */
+  setDistDir: (dir: string) => void;
   close: () => Promise<void>;
 }
 
@@ -195,29 +208,44 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       jsonData: { engineUrl, clickhouseDatasourceUid: CLICKHOUSE_DS_UID },
       secureJsonData: { engineToken: token },
     };
+    const user: ProxyUser = {
+      id: 1,
+      uid: 'harness-admin-uid',
+      login: HARNESS_USER,
+      name: 'Harness Admin',
+      email: 'harness-admin@example.com',
+      orgId: 1,
+      orgName: 'Main Org.',
+      role,
+      isGrafanaAdmin: role === 'Admin',
+      permissions: opts.permissions ?? { [APP_ACCESS]: ['plugins:*'] },
+    };
     const proxyLog: ProxyLogEntry[] = [];
     const unknownApi: string[] = [];
     const missingIcons: string[] = [];
-    const pluginJsonPath = join(ROOT, 'src', 'plugin.json');
+    let distDir = opts.distDir ?? join(ROOT, 'dist');
+    const pluginFiles: string[] = [];
     const iconsDir = join(ROOT, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
-    const imgDir = join(ROOT, 'src', 'img');
     const hasCss = existsSync(bundle.css ?? '');
 
     server = createServer(async (req, res) => {
       try {
         const u = new URL(req.url ?? '/', 'http://harness');
         const path = u.pathname;
-        // plugin.json is re-read on every request, as the routes are what is under test.
-        const pluginJson = JSON.parse(readFileSync(pluginJsonPath, 'utf8'));
+        // plugin.json is re-read on every request, as the routes are what is under test. Without a built one, Grafana
+        // would not have loaded the plugin at all.
+        const pluginJsonPath = join(distDir, 'plugin.json');
+        const pluginJson = existsSync(pluginJsonPath) ? JSON.parse(readFileSync(pluginJsonPath, 'utf8')) : { id: PLUGIN_ID, name: '', type: 'app', info: {} };
         const proxyPrefix = `/api/plugin-proxy/${PLUGIN_ID}/`;
         if (path.startsWith(proxyPrefix)) {
           const routes: PluginRoute[] = pluginJson.routes ?? [];
           return pluginProxy(req, res, {
             proxyPath: path.slice(proxyPrefix.length),
             query: u.search.replace(/^\?/, ''),
+            pluginId: PLUGIN_ID,
             routes,
             settings,
-            user: { login: HARNESS_USER, orgId: 1, role },
+            user,
             log: proxyLog,
             routeMatching,
           });
@@ -251,7 +279,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
           res.setHeader('Content-Type', MIME['.svg']);
           return res.end(path.endsWith('/spinner.svg') ? SPINNER_SVG : PLACEHOLDER_SVG);
         }
-        if (path.startsWith(`/public/plugins/${PLUGIN_ID}/img/`)) return sendFile(res, join(imgDir, normalize(path.slice(`/public/plugins/${PLUGIN_ID}/img/`.length)).replace(/^(\.\.[/\\])+/, '')));
+        if (path.startsWith(`/public/plugins/${PLUGIN_ID}/`)) {
+          pluginFiles.push(path.slice(`/public/plugins/${PLUGIN_ID}/`.length));
+          return sendFile(res, join(distDir, normalize(path.slice(`/public/plugins/${PLUGIN_ID}/`.length)).replace(/^(\.\.[/\\])+/, '')));
+        }
         if (path.startsWith('/public/fonts/inter/')) {
           // Grafana serves Inter from public/fonts; here the same faces from Debian's fonts-inter, if installed.
           const face = path.slice('/public/fonts/inter/'.length).replace(/\.woff2$/, '.otf');
@@ -302,6 +333,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       missingIcons,
       engine,
       routeMatching,
+      pluginFiles,
+      setDistDir: (dir: string) => {
+        distDir = dir;
+      },
       close: async () => {
         s.closeAllConnections?.();
         await new Promise<void>((r) => s.close(() => r()));

@@ -156,6 +156,48 @@ describe('provisioned files', () => {
     expect(compose.services.grafana.environment.SURFACER_TOKEN).toBe(compose.services[engineUrl.hostname].environment.SURFACER_TOKEN);
   });
 
+  it('the app: what Grafana re-applies at every start is declared managed, so the config page does not accept changes it would undo', () => {
+    // grafana pkg/services/provisioning/plugins/plugin_provisioner.go applies the file at every start:
+    // UpdatePluginSettingCmd{JsonData: app.JSONData, SecureJsonData: app.SecureJSONData} with the saved Pinned kept;
+    // pkg/services/pluginsintegration/pluginsettings/service/service.go updatePluginSetting then REPLACES jsonData
+    // whole and overwrites the secureJsonData keys given. Every provisioned key is therefore managed by the file.
+    const app = appsFile.apps[0];
+    const provisioned = [...Object.keys(app.jsonData ?? {}).filter((k) => k !== 'managedByProvisioning'), ...Object.keys(app.secureJsonData ?? {})];
+    expect([...(app.jsonData?.managedByProvisioning ?? [])].sort()).toEqual(provisioned.sort());
+    // Nothing the config page does not show is provisioned (pinned is kept by Grafana; enabled is `disabled: false`).
+    expect(Object.keys(app).sort()).toEqual(['disabled', 'jsonData', 'org_id', 'secureJsonData', 'type']);
+    expect(interfaceKeys('AppJsonData')).toContain('managedByProvisioning');
+    // The page reads the list and disables those fields (src/components/AppConfig/AppConfig.tsx, tested there).
+    const page = readFileSync(join(ROOT, 'src', 'components', 'AppConfig', 'AppConfig.tsx'), 'utf8');
+    for (const k of provisioned) expect(page).toContain(`managed.has('${k}')`);
+  });
+
+  it('one "Surfacer" folder: the dashboard provider finds the folder the alert rule provisioner creates by title', () => {
+    // The alert rule file names its folder by title (groups[].folder); Grafana's alerting provisioner creates it with
+    // a generated uid. The dashboard provider with a folderUid would look for (and create) a folder by that uid: a
+    // second "Surfacer" folder, or no dashboard where titles must be unique. Without one it looks the folder up by
+    // title (grafana pkg/services/provisioning/dashboards/file_reader.go getOrCreateFolder: cmd.UID when
+    // cfg.FolderUID != "", else cmd.Title).
+    const prov = providerFile.providers[0];
+    expect(prov.folderUid).toBeUndefined();
+    expect(alerting.groups.map((g: any) => g.folder)).toEqual([prov.folder]);
+    expect(alerting.groups.every((g: any) => g.folderUid === undefined && g.folderUID === undefined)).toBe(true);
+  });
+
+  it("the nested panel's logo is its own: a path inside the panel's folder, shipped there in src/ and dist/", () => {
+    // Grafana resolves a plugin's logos against that plugin's base URL (pkg/plugins/manager/pluginassets
+    // RelativeURL: path.Join(Base(n), logo)); a nested plugin's base is not its parent's, so "../../img/logo.svg"
+    // lands outside the app (public/img/logo.svg, a Grafana core path).
+    const dir = join(ROOT, 'src', 'panels', 'opportunities');
+    const logos = readJson(join(dir, 'plugin.json')).info.logos;
+    for (const logo of [logos.small, logos.large]) {
+      expect(logo.split('/')).not.toContain('..');
+      expect(existsSync(join(dir, logo))).toBe(true);
+      // npm test builds dist/ first (pretest); the built panel ships the file next to its plugin.json.
+      expect(existsSync(join(ROOT, 'dist', 'panels', 'opportunities', logo))).toBe(true);
+    }
+  });
+
   it('the dashboard provider reads the folder Grafana mounts; the dashboard uses only the provisioned data source', () => {
     expect(providerFile.apiVersion).toBe(1);
     const prov = providerFile.providers[0];

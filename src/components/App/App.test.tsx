@@ -20,18 +20,18 @@ const props = {
     name: 'Surfacer',
     type: PluginType.app,
     enabled: true,
-    jsonData: { clickhouseDatasourceUid: 'ch' },
+    jsonData: { engineUrl: 'http://engine:8787', clickhouseDatasourceUid: 'ch' },
   },
   query: {},
   path: '',
   onNavChanged: jest.fn(),
 } as unknown as AppRootProps;
 
-function renderAt(path: string) {
+function renderAt(path: string, p: AppRootProps = props) {
   return render(
     <MemoryRouter initialEntries={[path]}>
       <React.Suspense fallback="loading">
-        <App {...props} />
+        <App {...p} />
       </React.Suspense>
     </MemoryRouter>
   );
@@ -74,5 +74,13 @@ describe('Components/App', () => {
       'href',
       expect.stringContaining('%22ch%22')
     );
+  });
+
+  it('with no engine URL saved, points to the configuration page instead of calling the engine', async () => {
+    renderAt('/investigate', { ...props, meta: { ...props.meta, jsonData: {} } } as AppRootProps);
+    const note = await screen.findByTestId(testIds.states.notConfigured);
+    expect(note).toHaveTextContent('No engine URL is saved');
+    expect(screen.getByRole('link', { name: /configuration page/ })).toHaveAttribute('href', '/plugins/surfacer-opportunities-app');
+    expect(mockFetch).not.toHaveBeenCalled();
   });
 });

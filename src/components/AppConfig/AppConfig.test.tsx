@@ -11,10 +11,11 @@ jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
   getBackendSrv: () => ({ fetch: fetchMock }),
   // The real picker needs Grafana's data source service; this stands in with the props the page passes.
-  DataSourcePicker: (props: { pluginId?: string; current?: string | null; onChange: (ds: { uid: string }) => void }) => (
+  DataSourcePicker: (props: { pluginId?: string; current?: string | null; disabled?: boolean; onChange: (ds: { uid: string }) => void }) => (
     <select
       aria-label="ClickHouse data source"
       data-plugin-id={props.pluginId}
+      disabled={props.disabled}
       value={props.current ?? ''}
       onChange={(e) => props.onChange({ uid: e.currentTarget.value })}
     >
@@ -161,5 +162,21 @@ describe('AppConfig', () => {
     expect(result).toHaveTextContent('The engine rejected the token (401)');
     expect(result).toHaveTextContent('Failed at step: Authenticate (GET /api/kpis)');
     expect(result).toHaveTextContent(/Reset the engine token/);
+  });
+
+  it('shows the settings a provisioning file manages as such, and does not let them be edited', () => {
+    renderConfig({
+      jsonData: { engineUrl: 'http://engine:8787', clickhouseDatasourceUid: 'ch-1', managedByProvisioning: ['engineUrl', 'engineToken'] },
+    });
+    expect(screen.getByTestId(testIds.appConfig.engineUrl)).toBeDisabled();
+    // Two fields managed, each says so; the data source is not managed and stays editable.
+    expect(screen.getAllByText(/Managed by provisioning/)).toHaveLength(2);
+    expect(screen.getByLabelText('ClickHouse data source')).toBeEnabled();
+  });
+
+  it('without provisioning, every field is editable', () => {
+    renderConfig();
+    expect(screen.getByTestId(testIds.appConfig.engineUrl)).toBeEnabled();
+    expect(screen.queryByText(/Managed by provisioning/)).toBeNull();
   });
 });

@@ -53,6 +53,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   const urlError = validateEngineUrl(form.engineUrl);
   const dirty = isDirty(meta, form);
   const savedUrl = meta.jsonData?.engineUrl;
+  const managed = new Set(meta.jsonData?.managedByProvisioning ?? []);
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
@@ -87,7 +88,11 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
       <FieldSet label="Engine">
         <Field
           label="Engine URL"
-          description="Where `surfacer serve` listens, as Grafana's server reaches it (requests go through Grafana's plugin proxy, not your browser)."
+          description={withManaged(
+            managed.has('engineUrl'),
+            "Where `surfacer serve` listens, as Grafana's server reaches it (requests go through Grafana's plugin proxy, not your browser)."
+          )}
+          disabled={managed.has('engineUrl')}
           invalid={touchedUrl && Boolean(urlError)}
           error={touchedUrl ? urlError : undefined}
           required
@@ -105,7 +110,11 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
 
         <Field
           label="Engine token"
-          description="The bearer token `surfacer serve` expects (SURFACER_TOKEN). Grafana stores it encrypted and adds it to proxied requests; it is never sent back to the browser."
+          description={withManaged(
+            managed.has('engineToken'),
+            'The bearer token `surfacer serve` expects (SURFACER_TOKEN). Grafana stores it encrypted and adds it to proxied requests; it is never sent back to the browser.'
+          )}
+          disabled={managed.has('engineToken')}
         >
           <SecretInput
             width={60}
@@ -124,7 +133,11 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
       <FieldSet label="Explore">
         <Field
           label="ClickHouse data source"
-          description="The ClickHouse data source over the same database as the engine; used by “Open in Explore” on a lead."
+          description={withManaged(
+            managed.has('clickhouseDatasourceUid'),
+            'The ClickHouse data source over the same database as the engine; used by “Open in Explore” on a lead.'
+          )}
+          disabled={managed.has('clickhouseDatasourceUid')}
         >
           <div data-testid={testIds.appConfig.datasource}>
             <DataSourcePicker
@@ -133,6 +146,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
               pluginId={CLICKHOUSE_PLUGIN_ID}
               current={form.clickhouseDatasourceUid || null}
               noDefault
+              disabled={managed.has('clickhouseDatasourceUid')}
               placeholder="Select a ClickHouse data source"
               onChange={(ds) => setForm({ ...form, clickhouseDatasourceUid: ds.uid })}
               onClear={() => setForm({ ...form, clickhouseDatasourceUid: '' })}
@@ -176,6 +190,13 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     </form>
   );
 };
+
+/** Grafana re-applies provisioned app settings at every start: a field set there is not edited here. */
+export const MANAGED_NOTE = 'Managed by provisioning (provisioning/plugins/apps.yaml): Grafana applies it again at every start, so change it there.';
+
+function withManaged(isManaged: boolean, description: string): string {
+  return isManaged ? `${MANAGED_NOTE} ${description}` : description;
+}
 
 function ConnectionAlert({ result }: { result: ConnectionResult }) {
   if (result.ok) {

@@ -8,7 +8,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import { formatKpiValue } from '../../services/format';
 import { bandPath, formatTick, linePath, niceTicks, timeTicks, toChartSeries, yExtent } from '../../services/series';
-import type { Series } from '../../types/engine';
+import type { Series } from '../../types/api';
 import { testIds } from '../testIds';
 
 export interface LeadChartProps {

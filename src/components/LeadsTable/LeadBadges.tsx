@@ -1,7 +1,7 @@
 import React from 'react';
 import { Badge, type BadgeColor } from '@grafana/ui';
 import { isNew } from '../../services/format';
-import type { Lead, TriageStatus } from '../../types/engine';
+import type { Lead, TriageStatus } from '../../types/api';
 import { testIds } from '../testIds';
 
 const STATUS: Record<TriageStatus, { text: string; color: BadgeColor }> = {

@@ -8,7 +8,7 @@ import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Icon, Tag, Tooltip, useStyles2 } from '@grafana/ui';
 import { formatCount, formatEffect, formatImpact, formatP, timeAgo } from '../../services/format';
-import type { Lead, TriageRequest } from '../../types/engine';
+import type { Lead, TriageRequest } from '../../types/api';
 import { leadUrl } from '../../utils/utils.routing';
 import { Empty } from '../States/States';
 import { testIds } from '../testIds';

@@ -5,7 +5,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, Text, Tooltip, useStyles2 } from '@grafana/ui';
 import { timeAgo } from '../../services/format';
 import { isTerminal, progressFraction, stageLabel } from '../../services/investigate';
-import type { Run } from '../../types/engine';
+import type { Run } from '../../types/api';
 import { testIds } from '../testIds';
 import { RunStatusBadge } from './RunProgress';
 
@@ -43,7 +43,7 @@ export function RecentRuns({ runs, currentId, onOpen, onRefresh }: RecentRunsPro
         <ul className={s.list}>
           {runs.map((r) => {
             const frac = progressFraction(r.progress);
-            const what = r.request.prompt || (r.request.kpis?.length ? r.request.kpis.join(', ') : 'All KPIs');
+            const what = requestSummary(r.request);
             return (
               <li key={r.id}>
                 <button
@@ -110,3 +110,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   muted: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
 });
+
+/** The request as the run echoes it (free-form JSON in the API): its prompt, else its KPIs. */
+function requestSummary(request: Run['request']): string {
+  const { prompt, kpis } = request;
+  if (typeof prompt === 'string' && prompt) {
+    return prompt;
+  }
+  return Array.isArray(kpis) && kpis.length ? kpis.join(', ') : 'All KPIs';
+}

@@ -3,7 +3,7 @@ import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, Stack, Tag, Text, useStyles2 } from '@grafana/ui';
-import type { Plan } from '../../types/engine';
+import type { Plan } from '../../types/api';
 import { testIds } from '../testIds';
 
 export function RunPlan({ plan }: { plan: Plan }) {

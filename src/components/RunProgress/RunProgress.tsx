@@ -5,7 +5,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, type BadgeColor, Button, Stack, Text, useStyles2 } from '@grafana/ui';
 import { timeAgo } from '../../services/format';
 import { isTerminal, progressFraction, stageLabel } from '../../services/investigate';
-import type { Run, RunStatus } from '../../types/engine';
+import type { Run, RunStatus } from '../../types/api';
 import { testIds } from '../testIds';
 import { cardCss } from '../styles';
 

@@ -3,7 +3,7 @@ import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, IconButton, Input, Stack, useStyles2 } from '@grafana/ui';
-import type { Lead, TriageRequest, TriageStatus } from '../../types/engine';
+import type { Lead, TriageRequest, TriageStatus } from '../../types/api';
 import { testIds } from '../testIds';
 
 export interface TriageActionsProps {

@@ -1,5 +1,5 @@
 /** Engine responses shaped like pkg/api/schemas.ts, for page tests. */
-import type { DatasetInfo, Kpi, Lead, LeadDetail, Page, Plan, Run, RunStatus, Template } from '../../types/engine';
+import type { DatasetInfo, Kpi, Lead, LeadDetail, Page, Plan, Run, RunStatus, Template } from '../../types/api';
 
 export const kpis: Kpi[] = [
   {

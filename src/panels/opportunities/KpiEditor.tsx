@@ -3,7 +3,7 @@ import React, { useEffect, useMemo, useState } from 'react';
 import type { StandardEditorProps } from '@grafana/data';
 import { Combobox, type ComboboxOption, Input, Text } from '@grafana/ui';
 import { engine, toEngineError } from '../../services/engine';
-import type { Kpi } from '../../types/engine';
+import type { Kpi } from '../../types/api';
 import { testIds } from '../../components/testIds';
 
 export function kpiOptions(kpis: Kpi[], current: string): Array<ComboboxOption<string>> {

@@ -5,7 +5,7 @@ import { locationService, type BackendSrvRequest } from '@grafana/runtime';
 import { OpportunitiesPanel } from './OpportunitiesPanel';
 import { defaultOptions, type PanelOptions } from './types';
 import { testIds } from '../../components/testIds';
-import type { Lead } from '../../types/engine';
+import type { Lead } from '../../types/api';
 import { lead as fixtureLead } from '../../pages/testing/fixtures';
 import { engineFetch } from '../../pages/testing/engineMock';
 

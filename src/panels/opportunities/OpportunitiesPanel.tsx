@@ -9,7 +9,7 @@ import { locationService } from '@grafana/runtime';
 import { Alert, Badge, Button, Input, LoadingPlaceholder, Tooltip, useStyles2 } from '@grafana/ui';
 import { engine, EngineError, toEngineError } from '../../services/engine';
 import { formatCount, formatEffect, formatImpact, isNew } from '../../services/format';
-import type { Lead } from '../../types/engine';
+import type { Lead } from '../../types/api';
 import { leadUrl } from '../../utils/utils.routing';
 import { testIds } from '../../components/testIds';
 import { CONFIG_PAGE_URL, OPPORTUNITIES_URL, cleanStatuses, investigateRunUrl, isConnectionProblem, leadQuery, runRequest } from './logic';

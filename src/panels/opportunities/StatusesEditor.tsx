@@ -2,7 +2,7 @@
 import React from 'react';
 import type { StandardEditorProps } from '@grafana/data';
 import { MultiCombobox } from '@grafana/ui';
-import { TRIAGE_STATUSES, type TriageStatus } from '../../types/engine';
+import { TRIAGE_STATUSES, type TriageStatus } from '../../types/api';
 import { testIds } from '../../components/testIds';
 import { cleanStatuses } from './logic';
 

@@ -2,7 +2,7 @@
 import type { TimeRange } from '@grafana/data';
 import { PLUGIN_ID, ROUTES } from '../../constants';
 import { investigateUrl, prefixRoute } from '../../utils/utils.routing';
-import { TRIAGE_STATUSES, type LeadQuery, type RunRequest, type TriageStatus } from '../../types/engine';
+import { TRIAGE_STATUSES, type LeadQuery, type RunRequest, type TriageStatus } from '../../types/api';
 import { DEFAULT_STATUSES, type PanelOptions } from './types';
 
 export const MAX_LEADS_LIMIT = 50;

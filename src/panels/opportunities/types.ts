@@ -1,4 +1,4 @@
-import type { TriageStatus } from '../../types/engine';
+import type { TriageStatus } from '../../types/api';
 
 export interface PanelOptions {
   /** The KPI whose leads the panel shows; empty means every KPI. */

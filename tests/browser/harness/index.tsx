@@ -1,6 +1,13 @@
 /**
- * Browser entry of the harness: does what Grafana's frontend does before and around plugin code, then renders the
- * app's real root page (`plugin` from src/module.tsx), its real config page, and the real nested panel.
+ * Browser entry of the harness: does what Grafana's frontend does before and around plugin code, then loads the
+ * BUILT plugin the way Grafana does and renders its root page, config page, and nested panel.
+ *
+ * Loading, as Grafana's public/app/features/plugins/loader (systemjs.ts, sharedDependencies.ts, utils.ts
+ * buildImportMap): SystemJS with its AMD extra; every shared dependency (react, react-dom, @grafana/data, ui, runtime,
+ * rxjs, @emotion/css, react-router, …: this bundle's own copies, at the versions in package.json) set as
+ * `package:<name>` and mapped by an import map; then `System.import('/public/plugins/<id>/module.js')`, which fetches
+ * dist/module.js (webpack's AMD output) and its chunks from the harness server. The nested panel comes from
+ * `/public/plugins/<id>/panels/opportunities/module.js`, the module path Grafana gives a plugin nested in an app.
  *
  * Startup, as Grafana's app.ts: window.grafanaBootData is set by index.html before this runs (config reads it at
  * import); setBackendSrv, setAppEvents, the default browser-history locationService,
@@ -12,9 +19,20 @@
  * Routes: /a/<id>/* (the app), /plugins/<id> (config page), /panel (the panel in PanelChrome, 480x320).
  */
 import React, { Suspense, useEffect, useLayoutEffect, useMemo, useState } from 'react';
+import * as ReactAll from 'react';
+import * as ReactDOM from 'react-dom';
 import { createRoot } from 'react-dom/client';
+import * as ReactDOMClient from 'react-dom/client';
+import * as jsxRuntime from 'react/jsx-runtime';
 import { css } from '@emotion/css';
+import * as emotionCss from '@emotion/css';
+import * as ReactRouter from 'react-router';
 import { Route, Router, Routes, useLocation } from 'react-router-dom';
+import * as rxjs from 'rxjs';
+import * as rxjsOperators from 'rxjs/operators';
+import * as grafanaData from '@grafana/data';
+import * as grafanaRuntime from '@grafana/runtime';
+import * as grafanaUI from '@grafana/ui';
 import {
   AppEvents,
   type AppPlugin,
@@ -37,12 +55,53 @@ import { config, getBackendSrv, LocationServiceProvider, locationService, setApp
 import { Alert, ErrorBoundaryAlert, GlobalStyles, LoadingPlaceholder, PanelChrome, PortalContainer, ThemeContext, useStyles2 } from '@grafana/ui';
 // @ts-ignore -- aliased by tests/browser/bundle.ts to @grafana/runtime's PluginPage module (internal to Grafana)
 import { setPluginPage } from 'grafana-runtime-plugin-page';
-// @ts-ignore -- aliased by tests/browser/bundle.ts to src/panels/opportunities/module (or a stub while it is missing)
-import * as panelModule from 'harness-panel-module';
-import { plugin as appPlugin } from '../../../src/module';
 import pluginJson from '../../../src/plugin.json';
 import { HarnessBackendSrv, requests } from './backendSrv';
 import { HarnessPluginPage, PLUGIN_ID, setAppNav, SideNav, TopBar } from './GrafanaShell';
+// Last: SystemJS's AMD extra installs a global `define`, which UMD modules bundled above (lodash) would otherwise
+// register with instead of exporting.
+import 'systemjs/dist/system.js';
+import 'systemjs/dist/extras/amd.js';
+
+// --- Grafana's plugin loader: SystemJS with the shared dependencies -------------------------------------------
+const System = (window as any).System;
+const SHARED: Record<string, unknown> = {
+  '@emotion/css': emotionCss,
+  '@grafana/data': grafanaData,
+  '@grafana/runtime': grafanaRuntime,
+  '@grafana/ui': grafanaUI,
+  react: ReactAll,
+  'react/jsx-runtime': jsxRuntime,
+  'react-dom': ReactDOM,
+  'react-dom/client': ReactDOMClient,
+  // Grafana shares react-router v6 (react-router-dom-v5-compat) as 'react-router'; plugins bundle react-router-dom.
+  'react-router': ReactRouter,
+  rxjs,
+  'rxjs/operators': rxjsOperators,
+};
+System.addImportMap({
+  imports: Object.fromEntries(
+    Object.entries(SHARED).map(([name, mod]) => {
+      System.set(`package:${name}`, mod);
+      return [name, `package:${name}`];
+    })
+  ),
+});
+
+/** A built module through SystemJS; the AMD extra exports webpack's library object as `default` (__useDefault). */
+async function importPlugin<T>(path: string): Promise<T> {
+  const ns = await System.import(path);
+  const exports = ns.__useDefault ? ns.default : ns;
+  if (!exports?.plugin) {
+    throw new Error(`${path} exports no \`plugin\``);
+  }
+  return exports.plugin as T;
+}
+const appModule = importPlugin<AppPlugin>(`/public/plugins/${PLUGIN_ID}/module.js`);
+const panelModule = importPlugin<PanelPlugin>(`/public/plugins/${PLUGIN_ID}/panels/opportunities/module.js`);
+// An unhandled rejection would be reported twice; the pages show the error where the plugin would be.
+appModule.catch(() => {});
+panelModule.catch(() => {});
 
 // --- Grafana's startup services ---------------------------------------------------------------------------
 const appEvents = new EventBusSrv();
@@ -165,23 +224,38 @@ async function loadMeta(): Promise<AppPluginMeta> {
 function useAppPlugin(): { plugin?: AppPlugin; error?: unknown } {
   const [state, setState] = useState<{ plugin?: AppPlugin; error?: unknown }>({});
   useEffect(() => {
-    loadMeta()
-      .then((meta) => {
+    Promise.all([appModule, loadMeta()])
+      .then(([appPlugin, meta]) => {
         appPlugin.meta = meta;
         appPlugin.init(meta);
-        setState({ plugin: appPlugin as unknown as AppPlugin });
+        setState({ plugin: appPlugin });
         (window as any).__harness.ready = true;
       })
-      .catch((error) => setState({ error }));
+      .catch((error) => {
+        (window as any).__harness.loadError = String(error?.data?.message ?? error);
+        setState({ error });
+      });
   }, []);
   return state;
+}
+
+function usePanelPlugin(): PanelPlugin | undefined {
+  const [panel, setPanel] = useState<PanelPlugin>();
+  useEffect(() => {
+    panelModule.then(setPanel, (error) => ((window as any).__harness.loadError = String(error)));
+  }, []);
+  return panel;
 }
 
 function AppRootPage() {
   const { plugin, error } = useAppPlugin();
   const location = useLocation();
   if (error) {
-    return <Alert title="Failed to load the app's settings">{String((error as any)?.data?.message ?? error)}</Alert>;
+    return (
+      <div data-harness="load-error">
+        <Alert title="Failed to load the app">{String((error as any)?.data?.message ?? error)}</Alert>
+      </div>
+    );
   }
   if (!plugin || !plugin.root) {
     return <LoadingPlaceholder text="Loading app" />;
@@ -232,7 +306,7 @@ const PANEL_W = 480;
 const PANEL_H = 320;
 
 function PanelPage() {
-  const panelPlugin: PanelPlugin | undefined = (panelModule as any).plugin;
+  const panelPlugin = usePanelPlugin();
   const { plugin, error } = useAppPlugin();
   const search = new URLSearchParams(useLocation().search);
   const [options, setOptions] = useState<Record<string, unknown> | undefined>(undefined);
@@ -250,13 +324,10 @@ function PanelPage() {
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [panelPlugin]);
-  if (!panelPlugin || !panelPlugin.panel) {
-    return <Alert title="No panel plugin at src/panels/opportunities/module">The harness renders the panel exported as `plugin` from there.</Alert>;
-  }
   if (error) {
     return <Alert title="Failed to load the app's settings">{String(error)}</Alert>;
   }
-  if (!options || !plugin) {
+  if (!options || !plugin || !panelPlugin?.panel) {
     return <LoadingPlaceholder text="Loading panel" />;
   }
   const Panel = panelPlugin.panel;
