@@ -1,0 +1,326 @@
+/**
+ * One dataset through Surfacer and the three peer baselines, judged the same way:
+ *  - recall@K of the labelled signatures: a signature S (groups T_S, failed ones F_S) is found when one of the
+ *    method's top-K cohorts C on S's KPI holds ≥ 50% of F_S and ≥ 50% of C belongs to T_S (FOUND_RULE);
+ *    only signatures with ≥ MIN_SIGNATURE_FAILED failed groups count;
+ *  - leads per KPI; false leads on null KPIs (any lead / reported worse cohort there);
+ *  - the peer floor: every cohort a baseline reports that is worse and significant under Surfacer's own control
+ *    (twoByTwoTest, then hierarchicalQ over that baseline's reported cohorts, q < 0.05; at most MAX_COHORT_SHARE
+ *    of the groups, as Surfacer reads larger cohorts as their complement being better) must be a Surfacer lead
+ *    (Jaccard ≥ SAME_GROUPS with a lead's groups, from the lead's own SQL), or a refinement of a lead (same rule
+ *    on the refinement's SQL, the lead holding ≥ 90% of it) — or else its effect must be gone outside the union of
+ *    the KPI's leads (its groups outside vs the rest outside, same test and correction, not significant), then it
+ *    is "explained" by the lead it overlaps most. Anything else is a violation.
+ */
+import type { LoadedConfig } from '../../pkg/config/load';
+import { readableSessionsCte } from '../../pkg/compile/sessionize';
+import { inspectDataset, type Dataset, type KpiInfo } from '../../pkg/dataset/inspect';
+import type { Executor } from '../../pkg/execute/executor';
+import { quoteIdent } from '../../pkg/execute/sql';
+import { hierarchicalQ, MAX_COHORT_SHARE } from '../../pkg/experts/ensemble';
+import { twoByTwoTest } from '../../pkg/experts/stats';
+import type { Finding } from '../../pkg/experts/types';
+import { analyze, type Opportunity, type Report } from '../../pkg/pipeline/analyze';
+import { lit } from '../../pkg/templates/types';
+import { elasticLogRate } from '../baselines/elastic-log-rate';
+import { macrobaseDiff } from '../baselines/macrobase-diff';
+import { posthogCorrelation } from '../baselines/posthog-correlation';
+import type { PreparedDataset } from './datasets';
+import { and, andCount, bitsFor, count, groupTable, not, setBit, tableOf, type Bits, type Cohort, type GroupTable } from './groups';
+
+export const TOP_K = 10;
+/**
+ * Signatures with fewer failed groups are listed but not counted in recall: a handful of groups is below what a
+ * 2×2 test separates from chance after correcting for hundreds of hypotheses, whichever method looks.
+ */
+export const MIN_SIGNATURE_FAILED = 5;
+export const FOUND_RULE = { captured: 0.5, precision: 0.5 } as const;
+/** Two cohorts are "the same" when their group sets overlap this much (Jaccard). */
+export const SAME_GROUPS = 0.8;
+/** A refinement's groups must lie this much inside its lead. */
+const INSIDE = 0.9;
+
+export const BASELINES: Record<string, (t: GroupTable) => Cohort[]> = {
+  posthog: posthogCorrelation,
+  elastic: elasticLogRate,
+  macrobase: macrobaseDiff,
+};
+
+/** The engine contract the refinements may carry (issue 12; tolerated when absent). */
+interface Refinement {
+  key?: string;
+  title?: string;
+  cohort_size?: number;
+  rate?: number;
+  effect?: unknown;
+  q?: number;
+  sql?: string;
+}
+type Lead = Opportunity & { refinements?: Refinement[]; coverage?: number; incremental_coverage?: number };
+
+export interface MethodCohort {
+  rank: number;
+  predicate: string;
+  groups: number;
+  failed: number;
+  rate: number;
+}
+
+export interface MethodResult {
+  wall_s: number;
+  leads: Record<string, number>;
+  top: Record<string, MethodCohort[]>;
+  signatures_found: string[];
+  recall: number | null;
+  null_false_leads: number;
+}
+
+export interface FloorCase {
+  kpi: string;
+  predicate: string;
+  groups: number;
+  failed: number;
+  rate: number;
+  rest_rate: number;
+  q: number;
+  status: 'lead' | 'refinement' | 'explained' | 'violation';
+  /** The Surfacer lead it matches or overlaps most (title), if any. */
+  lead: string | null;
+  overlap_with_lead: number;
+  outside: { groups: number; failed: number; q: number } | null;
+}
+
+export interface PeerFloor {
+  reported: number;
+  significant: number;
+  lead: number;
+  refinement: number;
+  explained: number;
+  violations: number;
+  cases: FloorCase[];
+}
+
+export interface DatasetResult {
+  name: string;
+  kind: string;
+  source: string;
+  grouping: string;
+  kpis: { name: string; groups: number; failed: number; null: boolean }[];
+  signatures: { id: string; kpi: string; description: string; groups: number; failed: number; counted: boolean }[];
+  methods: Record<string, MethodResult>;
+  peer_floor: Record<string, PeerFloor>;
+  surfacer_coverage: unknown;
+  prep_s: number;
+}
+
+const jaccard = (a: Bits, b: Bits) => {
+  const i = andCount(a, b);
+  const u = count(a) + count(b) - i;
+  return u ? i / u : 0;
+};
+const secs = (since: number) => +((performance.now() - since) / 1000).toFixed(2);
+
+/** Per KPI: the groups as Surfacer's own lead SQL sees them (its readable sessions), outcome events withheld. */
+async function kpiTable(ex: Executor, cfg: LoadedConfig, d: Dataset, k: KpiInfo): Promise<GroupTable> {
+  const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
+  const cte = readableSessionsCte(d, k, { from: d.range.from, to: d.range.to, lookbackMs: cfg.analysis.lookback_days * 86_400_000 }, source);
+  const attrs = d.spec.attributes.filter((a) => !k.outcomeColumns.includes(a));
+  const rows = await ex.query<{ g: string; k: number; ev: string[]; at: string[] }>(
+    `WITH ${cte}
+     SELECT toString(g) AS g, k${k.index} AS k, arrayDistinct(s) AS ev, [${attrs.map((a) => `toString(${quoteIdent(a)})`).join(', ')}]::Array(String) AS at
+     FROM sessions WHERE k${k.index} IS NOT NULL ORDER BY g`,
+    {},
+    { label: `bench:quality groups of ${k.kpi.name}` },
+  );
+  return groupTable(rows.map((r) => ({ id: r.g, failed: Number(r.k) > 0, events: r.ev, attributes: Object.fromEntries(attrs.map((a, i) => [a, r.at[i]!])) })));
+}
+
+async function groupsOf(ex: Executor, sql: string, t: GroupTable, index: Map<string, number>): Promise<Bits> {
+  const rows = await ex.query<Record<string, unknown>>(sql, {}, { label: 'bench:quality cohort groups' });
+  const b = bitsFor(t.ids.length);
+  for (const r of rows) {
+    const i = index.get(String(Object.values(r)[0]));
+    if (i !== undefined) setBit(b, i);
+  }
+  return b;
+}
+
+const summary = (t: GroupTable, rank: number, predicate: string, groups: Bits): MethodCohort => {
+  const n = count(groups);
+  const f = andCount(groups, t.failed);
+  return { rank, predicate, groups: n, failed: f, rate: n ? +(f / n).toFixed(4) : 0 };
+};
+
+/** Surfacer's lead-level significance, for any cohort: its 2×2 p (worse only), BH/BY as hierarchicalQ does. */
+function floorQ(tests: { kpi: string; p: number }[]): number[] {
+  // hierarchicalQ reads only each finding's KPI name and p.
+  return hierarchicalQ(tests.map((x) => ({ obs: { kpi: { kpi: { name: x.kpi } } }, p: x.p }) as unknown as Finding));
+}
+
+export async function evaluateDataset(
+  ex: Executor,
+  ds: PreparedDataset,
+  progress: (m: string) => void,
+): Promise<DatasetResult> {
+  const d = await inspectDataset(ex, ds.config);
+  progress(`  ${ds.name}: ${d.totalEvents.toLocaleString('en-US')} events; Surfacer analyze() …`);
+  const ts = performance.now();
+  const report: Report = await analyze(ex, ds.config, {
+    dataset: d,
+    onProgress: (p) => progress(`  ${ds.name}: surfacer ${p.stage} ${p.done}/${p.total}`),
+  });
+  const surfacerWall = secs(ts);
+  progress(`  ${ds.name}: Surfacer ${report.opportunities.length} lead(s) in ${surfacerWall} s; baselines …`);
+
+  const tp = performance.now();
+  const tables = new Map<string, { t: GroupTable; index: Map<string, number> }>();
+  for (const name of ds.kpis) {
+    const k = d.kpis.find((x) => x.kpi.name === name);
+    if (!k) throw new Error(`${ds.name}: no KPI ${name}`);
+    const t = await kpiTable(ex, ds.config, d, k);
+    tables.set(name, { t, index: new Map(t.ids.map((id, i) => [id, i])) });
+  }
+  const leadsOf = new Map<string, { lead: Lead; groups: Bits; refinements: { r: Refinement; groups: Bits }[] }[]>();
+  for (const name of ds.kpis) {
+    const { t, index } = tables.get(name)!;
+    const list = [];
+    for (const lead of report.opportunities.filter((o) => o.kpi === name) as Lead[]) {
+      const refinements = [];
+      for (const r of lead.refinements ?? []) if (r.sql) refinements.push({ r, groups: await groupsOf(ex, r.sql, t, index) });
+      list.push({ lead, groups: await groupsOf(ex, lead.sql, t, index), refinements });
+    }
+    leadsOf.set(name, list);
+  }
+  const sigs: { s: PreparedDataset['signatures'][number]; groups: Bits; failedGroups: Bits }[] = [];
+  for (const s of ds.signatures) {
+    const { t, index } = tables.get(s.kpi)!;
+    const groups = await groupsOf(ex, s.sql, t, index);
+    sigs.push({ s, groups, failedGroups: and(groups, t.failed) });
+  }
+  const prep = secs(tp);
+
+  const counted = sigs.filter((x) => count(x.failedGroups) >= MIN_SIGNATURE_FAILED);
+  const judge = (cohortsByKpi: Map<string, { predicate: string; groups: Bits }[]>, wall: number): MethodResult => {
+    const found = counted
+      .filter(({ s, groups, failedGroups }) => {
+        const nf = count(failedGroups);
+        return (cohortsByKpi.get(s.kpi) ?? []).slice(0, TOP_K).some((c) => {
+          const n = count(c.groups);
+          return nf > 0 && n > 0 && andCount(c.groups, failedGroups) >= FOUND_RULE.captured * nf && andCount(c.groups, groups) >= FOUND_RULE.precision * n;
+        });
+      })
+      .map(({ s }) => s.id);
+    const leads: Record<string, number> = {};
+    const top: Record<string, MethodCohort[]> = {};
+    for (const k of ds.kpis) {
+      const list = cohortsByKpi.get(k) ?? [];
+      leads[k] = list.length;
+      top[k] = list.slice(0, TOP_K).map((c, i) => summary(tables.get(k)!.t, i + 1, c.predicate, c.groups));
+    }
+    return {
+      wall_s: wall,
+      leads,
+      top,
+      signatures_found: found,
+      recall: counted.length ? +(found.length / counted.length).toFixed(3) : null,
+      null_false_leads: ds.nullKpis.reduce((a, k) => a + (cohortsByKpi.get(k)?.length ?? 0), 0),
+    };
+  };
+
+  const methods: Record<string, MethodResult> = {};
+  methods.surfacer = judge(new Map(ds.kpis.map((k) => [k, leadsOf.get(k)!.map((l) => ({ predicate: l.lead.cohort, groups: l.groups }))])), surfacerWall);
+  const peerFloor: Record<string, PeerFloor> = {};
+  for (const [name, run] of Object.entries(BASELINES)) {
+    const tb = performance.now();
+    const reported = new Map(ds.kpis.map((k) => [k, run(tables.get(k)!.t)]));
+    const wall = secs(tb);
+    methods[name] = judge(new Map([...reported].map(([k, cs]) => [k, cs.filter((c) => c.worse)])), wall);
+    peerFloor[name] = peerFloorOf(reported, tables, leadsOf);
+    progress(`  ${ds.name}: ${name} ${[...reported.values()].reduce((a, c) => a + c.length, 0)} cohort(s) in ${wall} s, peer-floor violations ${peerFloor[name]!.violations}`);
+  }
+
+  return {
+    name: ds.name,
+    kind: ds.kind,
+    source: ds.source,
+    grouping: ds.grouping,
+    kpis: ds.kpis.map((k) => {
+      const t = tables.get(k)!.t;
+      return { name: k, groups: t.ids.length, failed: count(t.failed), null: ds.nullKpis.includes(k) };
+    }),
+    signatures: sigs.map(({ s, groups, failedGroups }) => ({
+      id: s.id,
+      kpi: s.kpi,
+      description: s.description,
+      groups: count(groups),
+      failed: count(failedGroups),
+      counted: count(failedGroups) >= MIN_SIGNATURE_FAILED,
+    })),
+    methods,
+    peer_floor: peerFloor,
+    surfacer_coverage: (report as Report & { coverage?: unknown }).coverage ?? report.kpis,
+    prep_s: prep,
+  };
+}
+
+function peerFloorOf(
+  reported: Map<string, Cohort[]>,
+  tables: Map<string, { t: GroupTable }>,
+  leadsOf: Map<string, { lead: Lead; groups: Bits; refinements: { r: Refinement; groups: Bits }[] }[]>,
+): PeerFloor {
+  const all = [...reported].flatMap(([kpi, cs]) => cs.map((c) => ({ kpi, c, tab: tableOf(tables.get(kpi)!.t, c.groups) })));
+  const q = floorQ(all.map((x) => ({ kpi: x.kpi, p: twoByTwoTest(x.tab).p })));
+  const worse = (x: { a: number; b: number; c: number; d: number }) => x.a * (x.c + x.d) > x.c * (x.a + x.b);
+  const significant = all
+    .map((x, i) => ({ ...x, q: q[i]! }))
+    .filter((x) => x.q < 0.05 && worse(x.tab) && x.tab.a + x.tab.b <= MAX_COHORT_SHARE * tables.get(x.kpi)!.t.ids.length);
+
+  // First pass: lead / refinement matches; the rest are tested outside the leads' union, corrected together.
+  const pending: { x: (typeof significant)[number]; outside: ReturnType<typeof tableOf>; best: { title: string; overlap: number } | null }[] = [];
+  const cases: FloorCase[] = [];
+  const caseOf = (x: (typeof significant)[number], status: FloorCase['status'], lead: string | null, overlap: number, outside: FloorCase['outside']): FloorCase => ({
+    kpi: x.kpi,
+    predicate: x.c.predicate,
+    groups: x.tab.a + x.tab.b,
+    failed: x.tab.a,
+    rate: +(x.tab.a / (x.tab.a + x.tab.b)).toFixed(4),
+    rest_rate: +(x.tab.c / Math.max(1, x.tab.c + x.tab.d)).toFixed(4),
+    q: x.q,
+    status,
+    lead,
+    overlap_with_lead: +overlap.toFixed(3),
+    outside,
+  });
+  for (const x of significant) {
+    const leads = leadsOf.get(x.kpi) ?? [];
+    const asLead = leads.find((l) => jaccard(l.groups, x.c.groups) >= SAME_GROUPS);
+    if (asLead) {
+      cases.push(caseOf(x, 'lead', asLead.lead.title, jaccard(asLead.groups, x.c.groups), null));
+      continue;
+    }
+    const size = count(x.c.groups);
+    const asRefinement = leads.find((l) => andCount(l.groups, x.c.groups) >= INSIDE * size && l.refinements.some((r) => jaccard(r.groups, x.c.groups) >= SAME_GROUPS));
+    if (asRefinement) {
+      cases.push(caseOf(x, 'refinement', asRefinement.lead.title, andCount(asRefinement.groups, x.c.groups) / size, null));
+      continue;
+    }
+    const t = tables.get(x.kpi)!.t;
+    let union = bitsFor(t.ids.length);
+    for (const l of leads) union = union.map((w, i) => w | l.groups[i]!) as Bits;
+    const outsideScope = not(union, t.ids.length);
+    let best: { title: string; overlap: number } | null = null;
+    for (const l of leads) {
+      const o = andCount(l.groups, x.c.groups) / size;
+      if (o > 0 && (!best || o > best.overlap)) best = { title: l.lead.title, overlap: o };
+    }
+    pending.push({ x, outside: tableOf(t, x.c.groups, outsideScope), best });
+  }
+  const qOut = floorQ(pending.map((p) => ({ kpi: p.x.kpi, p: p.outside.a + p.outside.b > 0 ? twoByTwoTest(p.outside).p : 1 })));
+  pending.forEach((p, i) => {
+    const stillWorse = p.outside.a + p.outside.b > 0 && qOut[i]! < 0.05 && worse(p.outside);
+    const outside = { groups: p.outside.a + p.outside.b, failed: p.outside.a, q: qOut[i]! };
+    cases.push(caseOf(p.x, stillWorse ? 'violation' : 'explained', p.best?.title ?? null, p.best?.overlap ?? 0, outside));
+  });
+  const n = (s: FloorCase['status']) => cases.filter((c) => c.status === s).length;
+  return { reported: all.length, significant: significant.length, lead: n('lead'), refinement: n('refinement'), explained: n('explained'), violations: n('violation'), cases };
+}
