@@ -13,7 +13,7 @@
  * The attributes: every event (outcome events withheld) is a column with the value present or absent, plus the
  * group's static attributes. No significance test. Explanations are listed by risk ratio, then support.
  */
-import { and, andCount, count, describeItems, not, type Bits, type Cohort, type GroupTable } from '../quality/groups';
+import { and, andCount, andCount3, count, describeItems, not, type Bits, type Cohort, type GroupTable } from '../quality/groups';
 
 export const MACROBASE = { MIN_SUPPORT: 0.01, MIN_RISK_RATIO: 3, MAX_ORDER: 3 } as const;
 
@@ -50,16 +50,18 @@ export function macrobaseDiff(t: GroupTable): Cohort[] {
   items.sort((a, b) => (a.label < b.label ? -1 : 1));
 
   const kept: { idx: number[]; bits: Bits; ratio: number; support: number }[] = [];
-  // Level 1: every item with enough outlier support.
   let expand: { idx: number[]; bits: Bits }[] = [];
-  const judge = (idx: number[], bits: Bits) => {
-    const o = andCount(bits, t.failed);
+  /** Support and ratio of (base ∧ extra); the conjunction is only built when kept or expanded further. */
+  const judge = (idx: number[], base: Bits, extra: Bits | null, order: number) => {
+    const o = extra ? andCount3(base, extra, t.failed) : andCount(base, t.failed);
     if (o < minCount || o === 0) return; // PRUNE
-    const ratio = riskRatioOf(count(bits) - o, o, inliers, outliers);
-    if (ratio >= MACROBASE.MIN_RISK_RATIO) kept.push({ idx, bits, ratio, support: o / outliers }); // KEEP
-    else expand.push({ idx, bits }); // NEXT
+    const exposed = extra ? andCount(base, extra) : count(base);
+    const ratio = riskRatioOf(exposed - o, o, inliers, outliers);
+    if (ratio >= MACROBASE.MIN_RISK_RATIO) kept.push({ idx, bits: extra ? and(base, extra) : base, ratio, support: o / outliers }); // KEEP
+    else if (order < MACROBASE.MAX_ORDER) expand.push({ idx, bits: extra ? and(base, extra) : base }); // NEXT
   };
-  items.forEach((it, i) => judge([i], it.bits));
+  // Level 1: every item.
+  items.forEach((it, i) => judge([i], it.bits, null, 1));
   for (let order = 2; order <= MACROBASE.MAX_ORDER && expand.length; order++) {
     const prev = expand;
     expand = [];
@@ -75,12 +77,13 @@ export function macrobaseDiff(t: GroupTable): Cohort[] {
     for (const list of byPrefix.values()) {
       for (let x = 0; x < list.length; x++) {
         for (let y = x + 1; y < list.length; y++) {
-          const idx = [...list[x]!.idx, list[y]!.idx[list[y]!.idx.length - 1]!].sort((a, b) => a - b);
+          const last = list[y]!.idx[list[y]!.idx.length - 1]!;
+          const idx = [...list[x]!.idx, last].sort((a, b) => a - b);
           const attrs = idx.map((i) => items[i]!.attribute);
           if (new Set(attrs).size < attrs.length) continue;
           // Every subset one shorter must itself have been expanded.
-          if (!idx.every((_, drop) => prevKeys.has(idx.filter((__, k) => k !== drop).join(',')))) continue;
-          judge(idx, and(list[x]!.bits, items[list[y]!.idx[list[y]!.idx.length - 1]!]!.bits));
+          if (order > 2 && !idx.every((_, drop) => prevKeys.has(idx.filter((__, k) => k !== drop).join(',')))) continue;
+          judge(idx, list[x]!.bits, items[last]!.bits, order);
         }
       }
     }

@@ -49,14 +49,18 @@ export const BASELINES: Record<string, (t: GroupTable) => Cohort[]> = {
 /** The engine contract the refinements may carry (issue 12; tolerated when absent). */
 interface Refinement {
   key?: string;
+  cohort?: string;
   title?: string;
   cohort_size?: number;
-  rate?: number;
-  effect?: unknown;
-  q?: number;
   sql?: string;
 }
-type Lead = Opportunity & { refinements?: Refinement[]; coverage?: number; incremental_coverage?: number };
+type Lead = Omit<Opportunity, 'refinements'> & { refinements?: Refinement[] };
+/** A lead with its groups; a refinement's groups when it carries SQL (else null: matched by name and size). */
+interface LeadGroups {
+  lead: Lead;
+  groups: Bits;
+  refinements: { r: Refinement; groups: Bits | null }[];
+}
 
 export interface MethodCohort {
   rank: number;
@@ -109,7 +113,8 @@ export interface DatasetResult {
   signatures: { id: string; kpi: string; description: string; groups: number; failed: number; counted: boolean }[];
   methods: Record<string, MethodResult>;
   peer_floor: Record<string, PeerFloor>;
-  surfacer_coverage: unknown;
+  /** Per KPI: share of its failed groups inside any of Surfacer's leads (null: the engine does not report it). */
+  surfacer_coverage: Record<string, number | null>;
   prep_s: number;
 }
 
@@ -120,19 +125,49 @@ const jaccard = (a: Bits, b: Bits) => {
 };
 const secs = (since: number) => +((performance.now() - since) / 1000).toFixed(2);
 
-/** Per KPI: the groups as Surfacer's own lead SQL sees them (its readable sessions), outcome events withheld. */
-async function kpiTable(ex: Executor, cfg: LoadedConfig, d: Dataset, k: KpiInfo): Promise<GroupTable> {
+/**
+ * Per KPI: the groups as Surfacer's own lead SQL sees them (its readable sessions), and each lead's membership.
+ * The baselines get every event of the group but the KPI's outcome events. Not Surfacer's view cut at the first
+ * failure: none of the peers has that notion, and a cut makes every absence look tied to failing (a failed
+ * group loses whatever came after its failure), which would flood the peer floor with artifacts. A lead's SQL is this same sessions
+ * CTE and a WHERE on its predicate: when its text starts with the CTE built here, the predicate is evaluated in
+ * this one pass; otherwise (the engine changed its SQL) the lead's SQL is run on its own.
+ */
+async function kpiTable(
+  ex: Executor,
+  cfg: LoadedConfig,
+  d: Dataset,
+  k: KpiInfo,
+  leads: Lead[],
+): Promise<{ t: GroupTable; index: Map<string, number>; leadGroups: (Bits | null)[] }> {
   const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
   const cte = readableSessionsCte(d, k, { from: d.range.from, to: d.range.to, lookbackMs: cfg.analysis.lookback_days * 86_400_000 }, source);
+  const prefix = `WITH ${cte}\nSELECT g AS \`${d.spec.group}\`\nFROM sessions\nWHERE k${k.index} IS NOT NULL AND (`;
+  const predicates = leads.map((l) => (l.sql.startsWith(prefix) && l.sql.endsWith(')') ? l.sql.slice(prefix.length, -1) : null));
+  const inline = predicates.flatMap((p) => (p === null ? [] : [`toUInt8(${p})`]));
   const attrs = d.spec.attributes.filter((a) => !k.outcomeColumns.includes(a));
-  const rows = await ex.query<{ g: string; k: number; ev: string[]; at: string[] }>(
+  const rows = await ex.query<{ g: string; k: number; ev: string[]; at: string[]; leads: number[] }>(
     `WITH ${cte}
-     SELECT toString(g) AS g, k${k.index} AS k, arrayDistinct(s) AS ev, [${attrs.map((a) => `toString(${quoteIdent(a)})`).join(', ')}]::Array(String) AS at
+     SELECT toString(g) AS g, k${k.index} AS k, arrayDistinct(arrayFilter(x -> NOT has(${lit(k.outcomeEvents)}, x), events)) AS ev,
+       [${attrs.map((a) => `toString(${quoteIdent(a)})`).join(', ')}]::Array(String) AS at,
+       [${inline.join(', ')}]::Array(UInt8) AS leads
      FROM sessions WHERE k${k.index} IS NOT NULL ORDER BY g`,
     {},
     { label: `bench:quality groups of ${k.kpi.name}` },
   );
-  return groupTable(rows.map((r) => ({ id: r.g, failed: Number(r.k) > 0, events: r.ev, attributes: Object.fromEntries(attrs.map((a, i) => [a, r.at[i]!])) })));
+  const t = groupTable(rows.map((r) => ({ id: r.g, failed: Number(r.k) > 0, events: r.ev, attributes: Object.fromEntries(attrs.map((a, i) => [a, r.at[i]!])) })));
+  const index = new Map(t.ids.map((id, i) => [id, i]));
+  let j = 0;
+  const leadGroups = predicates.map((p) => {
+    if (p === null) return null;
+    const col = j++;
+    const b = bitsFor(t.ids.length);
+    rows.forEach((r, i) => {
+      if (Number(r.leads[col])) setBit(b, i);
+    });
+    return b;
+  });
+  return { t, index, leadGroups };
 }
 
 async function groupsOf(ex: Executor, sql: string, t: GroupTable, index: Map<string, number>): Promise<Bits> {
@@ -174,20 +209,18 @@ export async function evaluateDataset(
 
   const tp = performance.now();
   const tables = new Map<string, { t: GroupTable; index: Map<string, number> }>();
+  const leadsOf = new Map<string, LeadGroups[]>();
   for (const name of ds.kpis) {
     const k = d.kpis.find((x) => x.kpi.name === name);
     if (!k) throw new Error(`${ds.name}: no KPI ${name}`);
-    const t = await kpiTable(ex, ds.config, d, k);
-    tables.set(name, { t, index: new Map(t.ids.map((id, i) => [id, i])) });
-  }
-  const leadsOf = new Map<string, { lead: Lead; groups: Bits; refinements: { r: Refinement; groups: Bits }[] }[]>();
-  for (const name of ds.kpis) {
-    const { t, index } = tables.get(name)!;
-    const list = [];
-    for (const lead of report.opportunities.filter((o) => o.kpi === name) as Lead[]) {
+    const leads = report.opportunities.filter((o) => o.kpi === name) as Lead[];
+    const { t, index, leadGroups } = await kpiTable(ex, ds.config, d, k, leads);
+    tables.set(name, { t, index });
+    const list: LeadGroups[] = [];
+    for (const [i, lead] of leads.entries()) {
       const refinements = [];
-      for (const r of lead.refinements ?? []) if (r.sql) refinements.push({ r, groups: await groupsOf(ex, r.sql, t, index) });
-      list.push({ lead, groups: await groupsOf(ex, lead.sql, t, index), refinements });
+      for (const r of lead.refinements ?? []) refinements.push({ r, groups: r.sql ? await groupsOf(ex, r.sql, t, index) : null });
+      list.push({ lead, groups: leadGroups[i] ?? (await groupsOf(ex, lead.sql, t, index)), refinements });
     }
     leadsOf.set(name, list);
   }
@@ -258,15 +291,33 @@ export async function evaluateDataset(
     })),
     methods,
     peer_floor: peerFloor,
-    surfacer_coverage: (report as Report & { coverage?: unknown }).coverage ?? report.kpis,
+    surfacer_coverage: Object.fromEntries(report.kpis.map((k) => [k.name, (k as { coverage?: number | null }).coverage ?? null])),
     prep_s: prep,
   };
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * A refinement carrying SQL is compared by groups. Without it (the engine's refinements give key, cohort text and
+ * size), it is the cohort when it names every event the cohort's predicate names and its size is within the
+ * Jaccard bound of the cohort's (|A ∩ B| / |A ∪ B| ≥ J needs min/max size ≥ J).
+ */
+function sameAsRefinement(r: { r: Refinement; groups: Bits | null }, c: Cohort, size: number): boolean {
+  if (r.groups) return jaccard(r.groups, c.groups) >= SAME_GROUPS;
+  const text = r.r.cohort ?? r.r.title ?? '';
+  const n = r.r.cohort_size ?? 0;
+  const events = c.items.filter((i) => !i.includes('=')).map((i) => i.replace(/^!/, ''));
+  return (
+    events.length > 0 &&
+    events.every((e) => new RegExp(`(^|[^A-Za-z0-9_])${escapeRe(e)}([^A-Za-z0-9_]|$)`).test(text)) &&
+    Math.min(n, size) >= SAME_GROUPS * Math.max(n, size)
+  );
 }
 
 function peerFloorOf(
   reported: Map<string, Cohort[]>,
   tables: Map<string, { t: GroupTable }>,
-  leadsOf: Map<string, { lead: Lead; groups: Bits; refinements: { r: Refinement; groups: Bits }[] }[]>,
+  leadsOf: Map<string, LeadGroups[]>,
 ): PeerFloor {
   const all = [...reported].flatMap(([kpi, cs]) => cs.map((c) => ({ kpi, c, tab: tableOf(tables.get(kpi)!.t, c.groups) })));
   const q = floorQ(all.map((x) => ({ kpi: x.kpi, p: twoByTwoTest(x.tab).p })));
@@ -299,7 +350,7 @@ function peerFloorOf(
       continue;
     }
     const size = count(x.c.groups);
-    const asRefinement = leads.find((l) => andCount(l.groups, x.c.groups) >= INSIDE * size && l.refinements.some((r) => jaccard(r.groups, x.c.groups) >= SAME_GROUPS));
+    const asRefinement = leads.find((l) => andCount(l.groups, x.c.groups) >= INSIDE * size && l.refinements.some((r) => sameAsRefinement(r, x.c, size)));
     if (asRefinement) {
       cases.push(caseOf(x, 'refinement', asRefinement.lead.title, andCount(asRefinement.groups, x.c.groups) / size, null));
       continue;

@@ -57,6 +57,11 @@ export function andCount(a: Bits, b: Bits): number {
   for (let i = 0; i < a.length; i++) n += popcount32(a[i]! & b[i]!);
   return n;
 }
+export function andCount3(a: Bits, b: Bits, c: Bits): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) n += popcount32(a[i]! & b[i]! & c[i]!);
+  return n;
+}
 /** NOT over the first n bits. */
 export function not(a: Bits, n: number): Bits {
   const o = new Uint32Array(a.length);
