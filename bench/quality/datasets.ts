@@ -68,6 +68,35 @@ kpis:
 `;
 }
 
+/**
+ * A labelled events file (columns ts, <group>, event, label, label_shuffled and the signature columns) as a
+ * prepared dataset: its config (the label KPI and its shuffled null twin) and one signature per value.
+ */
+export function labelledDataset(o: {
+  name: string;
+  kind: string;
+  source: string;
+  grouping: string;
+  dir: string;
+  /** The events file in dir (.csv with a header, or .parquet). */
+  file: string;
+  group: string;
+  signatures: { id: string; description: string; where: string }[];
+}): PreparedDataset {
+  writeFileSync(join(o.dir, 'surfacer.yaml'), labelledYaml(o.file, o.group, []));
+  const from = `file(${sqlString(join(o.dir, o.file))}, '${o.file.endsWith('.parquet') ? 'Parquet' : 'CSVWithNames'}')`;
+  return {
+    name: o.name,
+    kind: o.kind,
+    source: o.source,
+    config: loadConfigFile(join(o.dir, 'surfacer.yaml')),
+    kpis: ['failed', 'failed_shuffled'],
+    nullKpis: ['failed_shuffled'],
+    signatures: o.signatures.map((s) => ({ id: s.id, kpi: 'failed', description: s.description, sql: `SELECT DISTINCT toString(${o.group}) AS g FROM ${from} WHERE ${s.where}` })),
+    grouping: o.grouping,
+  };
+}
+
 /** A seeded permutation of per-group labels: the null twin keeps the failure rate, loses every association. */
 function shuffledLabels(labels: Map<string, number>, seed: number): Map<string, number> {
   const keys = [...labels.keys()].sort();
@@ -181,26 +210,18 @@ export const bgl: DatasetAdapter = {
       const ms = r.ts * 1000 + (r.line % 1000);
       csv.push(`${new Date(ms).toISOString()},${r.window},${r.event},${r.label},${r.label === '-' ? 0 : 1},${shuffled.get(r.window)}`);
     }
-    const file = join(dir, 'events.csv');
-    writeFileSync(file, csv.join('\n') + '\n');
-    writeFileSync(join(dir, 'surfacer.yaml'), labelledYaml('events.csv', 'window', []));
+    writeFileSync(join(dir, 'events.csv'), csv.join('\n') + '\n');
     const categories = [...new Set(rows.filter((r) => r.label !== '-').map((r) => r.label))].sort();
-    const from = `file(${sqlString(file)}, 'CSVWithNames')`;
-    return {
+    return labelledDataset({
       name: 'loghub-bgl',
       kind: 'system logs (BlueGene/L RAS log, loghub 2k sample)',
       source: 'github.com/logpai/loghub BGL/BGL_2k.log_structured.csv',
-      config: loadConfigFile(join(dir, 'surfacer.yaml')),
-      kpis: ['failed', 'failed_shuffled'],
-      nullKpis: ['failed_shuffled'],
-      signatures: categories.map((c) => ({
-        id: c,
-        kpi: 'failed',
-        description: `windows with a ${c} alert line`,
-        sql: `SELECT DISTINCT toString(window) AS g FROM ${from} WHERE alert = ${sqlString(c)}`,
-      })),
       grouping: `fixed ${BGL_WINDOW_S / 3600} h windows over the whole machine (the 2k sample has 1,778 nodes for 2,000 lines, so node windows would hold one line each)`,
-    };
+      dir,
+      file: 'events.csv',
+      group: 'window',
+      signatures: categories.map((c) => ({ id: c, description: `windows with a ${c} alert line`, where: `alert = ${sqlString(c)}` })),
+    });
   },
 };
 
@@ -220,6 +241,8 @@ function adfaZip(workDir: string): string | null {
   }
   return zip;
 }
+
+export const ADFA_MAX_CALLS = 500;
 
 /** Attack classes are the folder names of Attack_Data_Master without the run number (Adduser_3 → Adduser). */
 export const adfaClass = (folder: string) => folder.replace(/_\d+$/, '');
@@ -249,11 +272,13 @@ export const adfa: DatasetAdapter = {
     progress(`  ADFA-LD: ${traces.length} traces`);
     const labels = new Map(traces.map((t) => [t.id, t.cls ? 1 : 0]));
     const shuffled = shuffledLabels(labels, 11);
-    // No timestamps in ADFA-LD: the i-th call of a trace is at i seconds; traces an hour apart.
+    // No timestamps in ADFA-LD: the i-th call of a trace is at i seconds; traces an hour apart. Each trace is cut to
+    // its first ADFA_MAX_CALLS calls, the engine's own max_events_per_group default: its leads' SQL predicates
+    // (nested arrayExists) need memory quadratic in a group's length, and one trace in ten runs past 1,100 calls.
     const t0 = Date.UTC(2013, 0, 1);
     const csv = ['ts,trace,event,attack_class,label,label_shuffled'];
     traces.forEach((t, i) => {
-      const calls = readFileSync(t.file, 'utf8').trim().split(/\s+/);
+      const calls = readFileSync(t.file, 'utf8').trim().split(/\s+/).slice(0, ADFA_MAX_CALLS);
       calls.forEach((c, j) => csv.push(`${new Date(t0 + i * 3_600_000 + j * 1000).toISOString()},${t.id},sys_${c},${t.cls ?? ''},${labels.get(t.id)},${shuffled.get(t.id)}`));
     });
     const csvFile = join(dir, 'events.csv');
@@ -265,22 +290,16 @@ export const adfa: DatasetAdapter = {
       { out: file, src: csvFile },
       { label: 'adfa to parquet' },
     );
-    writeFileSync(join(dir, 'surfacer.yaml'), labelledYaml('events.parquet', 'trace', []));
     const classes = [...new Set(traces.flatMap((t) => (t.cls ? [t.cls] : [])))].sort();
-    return {
+    return labelledDataset({
       name: 'adfa-ld',
       kind: 'system-call traces (host intrusion detection)',
       source: 'github.com/verazuo/a-labelled-version-of-the-ADFA-LD-dataset ADFA-LD.zip',
-      config: loadConfigFile(join(dir, 'surfacer.yaml')),
-      kpis: ['failed', 'failed_shuffled'],
-      nullKpis: ['failed_shuffled'],
-      signatures: classes.map((c) => ({
-        id: c,
-        kpi: 'failed',
-        description: `${c} attack traces`,
-        sql: `SELECT DISTINCT toString(trace) AS g FROM file(${sqlString(file)}, 'Parquet') WHERE attack_class = ${sqlString(c)}`,
-      })),
-      grouping: 'one trace per group (each .txt file of ADFA-LD is one process trace)',
-    };
+      grouping: `one trace per group (each .txt file of ADFA-LD is one process trace), its first ${ADFA_MAX_CALLS} calls`,
+      dir,
+      file: 'events.parquet',
+      group: 'trace',
+      signatures: classes.map((c) => ({ id: c, description: `${c} attack traces`, where: `attack_class = ${sqlString(c)}` })),
+    });
   },
 };

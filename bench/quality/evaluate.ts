@@ -153,7 +153,9 @@ async function kpiTable(
        [${inline.join(', ')}]::Array(UInt8) AS leads
      FROM sessions WHERE k${k.index} IS NOT NULL ORDER BY g`,
     {},
-    { label: `bench:quality groups of ${k.kpi.name}` },
+    // Hundreds of leads make a long SELECT: ClickHouse's default max_query_size (256 KiB) and AST limits are too small,
+    // and their array predicates over long groups need small blocks to stay within memory.
+    { label: `bench:quality groups of ${k.kpi.name}`, settings: { max_query_size: '67108864', max_ast_elements: '10000000', max_expanded_ast_elements: '10000000', max_block_size: '16', max_threads: '1' } as never },
   );
   const t = groupTable(rows.map((r) => ({ id: r.g, failed: Number(r.k) > 0, events: r.ev, attributes: Object.fromEntries(attrs.map((a, i) => [a, r.at[i]!])) })));
   const index = new Map(t.ids.map((id, i) => [id, i]));
