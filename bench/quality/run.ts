@@ -74,13 +74,16 @@ export async function runQuality(adapters: DatasetAdapter[], workDir: string, pr
 }
 
 export function markdownTable(r: QualityRun): string {
-  const head = '| dataset | method | recall@' + TOP_K + ' | leads per KPI | null false leads | peer-floor violations | wall s |';
+  const head = '| dataset | method | recall@' + TOP_K + ' | leads per KPI | null false leads | peer-floor violations of significant | wall s |';
   const rows = [head, '|---|---|---|---|---|---|---|'];
   for (const d of r.datasets) {
     for (const [m, res] of Object.entries(d.methods)) {
       const recall = res.recall === null ? '—' : `${res.signatures_found.length}/${d.signatures.filter((x) => x.counted).length}`;
       const leads = Object.entries(res.leads).map(([k, n]) => `${k}: ${n}`).join(', ');
-      const floor = m === 'surfacer' ? '—' : `${d.peer_floor[m]!.violations} of ${d.peer_floor[m]!.significant}`;
+      const f = d.peer_floor[m];
+      const onNull = f ? f.cases.filter((c) => c.status === 'violation' && d.kpis.some((k) => k.null && k.name === c.kpi)).length : 0;
+      // On a null KPI a "significant" baseline cohort is a chance finding the correction over reported cohorts missed.
+      const floor = !f ? '—' : `${f.violations} of ${f.significant}${onNull ? ` (${onNull} on null KPIs)` : ''}`;
       rows.push(`| ${d.name} | ${m} | ${recall} | ${leads} | ${res.null_false_leads} | ${floor} | ${res.wall_s} |`);
     }
   }
