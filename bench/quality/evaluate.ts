@@ -50,11 +50,15 @@ export const BASELINES: Record<string, (t: GroupTable) => Cohort[]> = {
 /** The engine contract the refinements may carry (issue 12; tolerated when absent). */
 interface Refinement {
   key?: string;
+  template?: string;
+  params?: Record<string, unknown>;
   cohort?: string;
   title?: string;
   cohort_size?: number;
   sql?: string;
 }
+/** What the bench needs to select a lead's or a refinement's groups. */
+type Member = { template?: string; params?: Record<string, unknown>; sql?: string };
 type Lead = Omit<Opportunity, 'refinements'> & { refinements?: Refinement[] };
 /** A lead with its groups; a refinement's groups when it carries SQL (else null: matched by name and size). */
 interface LeadGroups {
@@ -133,8 +137,8 @@ const secs = (since: number) => +((performance.now() - since) / 1000).toFixed(2)
  * on ADFA-LD's 500-call traces — so the bench reads it this way; it lacks the engine's candidate and gap bounds,
  * so it may hold a few more groups than the lead's SQL does.
  */
-function orderedFunnel(l: Lead): string | null {
-  const p = l.params as { pattern?: unknown; within_s?: unknown };
+function orderedFunnel(l: Member): string | null {
+  const p = (l.params ?? {}) as { pattern?: unknown; within_s?: unknown };
   if (l.template !== 'ordered_pattern' || !Array.isArray(p.pattern) || typeof p.within_s !== 'number') return null;
   const steps = (p.pattern as string[]).map((e) => `arrayMap(x -> toUInt8(x = ${lit(e)}), s)`);
   return `arrayReduce('windowFunnel(${Math.round(p.within_s * 1000)})', arrayMap(t -> toUInt64(t), st), ${steps.join(', ')}) = ${steps.length}`;
@@ -153,12 +157,12 @@ async function kpiTable(
   cfg: LoadedConfig,
   d: Dataset,
   k: KpiInfo,
-  leads: Lead[],
-): Promise<{ t: GroupTable; index: Map<string, number>; leadGroups: (Bits | null)[] }> {
+  members: Member[],
+): Promise<{ t: GroupTable; index: Map<string, number>; memberGroups: (Bits | null)[] }> {
   const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
   const cte = readableSessionsCte(d, k, { from: d.range.from, to: d.range.to, lookbackMs: cfg.analysis.lookback_days * 86_400_000 }, source);
-  const prefix = `WITH ${cte}\nSELECT g AS \`${d.spec.group}\`\nFROM sessions\nWHERE k${k.index} IS NOT NULL AND (`;
-  const predicates = leads.map((l) => orderedFunnel(l) ?? (l.sql.startsWith(prefix) && l.sql.endsWith(')') ? l.sql.slice(prefix.length, -1) : null));
+  const prefix = `WITH ${cte}\nSELECT g AS ${quoteIdent(d.spec.group)}\nFROM sessions\nWHERE k${k.index} IS NOT NULL AND (`;
+  const predicates = members.map((l) => orderedFunnel(l) ?? (l.sql?.startsWith(prefix) && l.sql.endsWith(')') ? l.sql.slice(prefix.length, -1) : null));
   const inline = predicates.flatMap((p) => (p === null ? [] : [`toUInt8(${p})`]));
   const attrs = d.spec.attributes.filter((a) => !k.outcomeColumns.includes(a));
   const rows = await ex.query<{ g: string; k: number; ev: string[]; at: string[]; leads: number[] }>(
@@ -174,7 +178,7 @@ async function kpiTable(
   const t = groupTable(rows.map((r) => ({ id: r.g, failed: Number(r.k) > 0, events: r.ev, attributes: Object.fromEntries(attrs.map((a, i) => [a, r.at[i]!])) })));
   const index = new Map(t.ids.map((id, i) => [id, i]));
   let j = 0;
-  const leadGroups = predicates.map((p) => {
+  const memberGroups = predicates.map((p) => {
     if (p === null) return null;
     const col = j++;
     const b = bitsFor(t.ids.length);
@@ -183,7 +187,7 @@ async function kpiTable(
     });
     return b;
   });
-  return { t, index, leadGroups };
+  return { t, index, memberGroups };
 }
 
 async function groupsOf(ex: Executor, sql: string, t: GroupTable, index: Map<string, number>): Promise<Bits> {
@@ -230,13 +234,18 @@ export async function evaluateDataset(
     const k = d.kpis.find((x) => x.kpi.name === name);
     if (!k) throw new Error(`${ds.name}: no KPI ${name}`);
     const leads = report.opportunities.filter((o) => o.kpi === name) as Lead[];
-    const { t, index, leadGroups } = await kpiTable(ex, ds.config, d, k, leads);
+    // Leads and their refinements, evaluated in one pass.
+    const members: Member[] = leads.flatMap((l) => [l, ...(l.refinements ?? [])]);
+    const { t, index, memberGroups } = await kpiTable(ex, ds.config, d, k, members);
     tables.set(name, { t, index });
+    const groupsOfMember = async (i: number) => memberGroups[i] ?? (members[i]!.sql ? await groupsOf(ex, members[i]!.sql!, t, index) : null);
     const list: LeadGroups[] = [];
-    for (const [i, lead] of leads.entries()) {
+    let i = 0;
+    for (const lead of leads) {
+      const groups = (await groupsOfMember(i++))!;
       const refinements = [];
-      for (const r of lead.refinements ?? []) refinements.push({ r, groups: r.sql ? await groupsOf(ex, r.sql, t, index) : null });
-      list.push({ lead, groups: leadGroups[i] ?? (await groupsOf(ex, lead.sql, t, index)), refinements });
+      for (const r of lead.refinements ?? []) refinements.push({ r, groups: await groupsOfMember(i++) });
+      list.push({ lead, groups, refinements });
     }
     leadsOf.set(name, list);
   }
