@@ -35,7 +35,8 @@ interface Item {
   bits: Bits;
 }
 
-export function macrobaseDiff(t: GroupTable): Cohort[] {
+/** `seen.examined` counts the combinations judged (kept, expanded or pruned): the tests the search made. */
+export function macrobaseDiff(t: GroupTable, seen: { examined: number } = { examined: 0 }): Cohort[] {
   const n = t.ids.length;
   const outliers = count(t.failed);
   const inliers = n - outliers;
@@ -53,6 +54,7 @@ export function macrobaseDiff(t: GroupTable): Cohort[] {
   let expand: { idx: number[]; bits: Bits }[] = [];
   /** Support and ratio of (base ∧ extra); the conjunction is only built when kept or expanded further. */
   const judge = (idx: number[], base: Bits, extra: Bits | null, order: number) => {
+    seen.examined++;
     const o = extra ? andCount3(base, extra, t.failed) : andCount(base, t.failed);
     if (o < minCount || o === 0) return; // PRUNE
     const exposed = extra ? andCount(base, extra) : count(base);

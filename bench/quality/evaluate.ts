@@ -6,7 +6,9 @@
  *    with ≥ MIN_SIGNATURE_FAILED failed groups count;
  *  - leads per KPI; false leads on null KPIs (any lead / reported worse cohort there);
  *  - the peer floor: every cohort a baseline reports that is worse and significant under Surfacer's own control
- *    (twoByTwoTest, then hierarchicalQ over that baseline's reported cohorts, q < 0.05; at most MAX_COHORT_SHARE
+ *    (twoByTwoTest, then hierarchicalQ over that baseline's reported cohorts together with every test Surfacer
+ *    controlled in the same run, as if it had tested them too, and the cohorts the baseline judged without
+ *    reporting them (p = 1), q < 0.05; at most MAX_COHORT_SHARE
  *    of the groups, as Surfacer reads larger cohorts as their complement being better) must be a Surfacer lead
  *    (Jaccard ≥ SAME_GROUPS with a lead's groups, from the lead's own SQL), or a refinement of a lead (same rule
  *    on the refinement's SQL, the lead holding ≥ 90% of it) — or else its effect must be gone outside the union of
@@ -41,7 +43,11 @@ export const SAME_GROUPS = 0.8;
 /** A refinement's groups must lie this much inside its lead. */
 const INSIDE = 0.9;
 
-export const BASELINES: Record<string, (t: GroupTable) => Cohort[]> = {
+/**
+ * Each method over one KPI's groups; `seen.examined` is the number of cohorts it judged on the way (one per item for
+ * PostHog and Elastic, which score every item; every combination MacroBase's search judged).
+ */
+export const BASELINES: Record<string, (t: GroupTable, seen: { examined: number }) => Cohort[]> = {
   posthog: posthogCorrelation,
   elastic: elasticLogRate,
   macrobase: macrobaseDiff,
@@ -206,10 +212,15 @@ const summary = (t: GroupTable, rank: number, predicate: string, groups: Bits): 
   return { rank, predicate, groups: n, failed: f, rate: n ? +(f / n).toFixed(4) : 0 };
 };
 
-/** Surfacer's lead-level significance, for any cohort: its 2×2 p (worse only), BH/BY as hierarchicalQ does. */
-function floorQ(tests: { kpi: string; p: number }[]): number[] {
+/**
+ * Surfacer's significance for any cohort: its 2×2 p, corrected as hierarchicalQ does over the given tests plus
+ * `pool` (Surfacer's own tests in the run, when judging a baseline's cohorts: as if Surfacer had tested them too,
+ * so a baseline's search over thousands of item sets is not corrected only over the few it reports).
+ */
+function floorQ(tests: { kpi: string; p: number }[], pool: { kpi: string; p: number }[] = []): number[] {
   // hierarchicalQ reads only each finding's KPI name and p.
-  return hierarchicalQ(tests.map((x) => ({ obs: { kpi: { kpi: { name: x.kpi } } }, p: x.p }) as unknown as Finding));
+  const all = [...tests, ...pool];
+  return hierarchicalQ(all.map((x) => ({ obs: { kpi: { kpi: { name: x.kpi } } }, p: x.p }) as unknown as Finding)).slice(0, tests.length);
 }
 
 export async function evaluateDataset(
@@ -220,8 +231,10 @@ export async function evaluateDataset(
   const d = await inspectDataset(ex, ds.config);
   progress(`  ${ds.name}: ${d.totalEvents.toLocaleString('en-US')} events; Surfacer analyze() …`);
   const ts = performance.now();
+  let surfacerTests: { kpi: string; p: number }[] = [];
   const report: Report = await analyze(ex, ds.config, {
     dataset: d,
+    onTested: (tests) => (surfacerTests = tests),
     onProgress: (p) => progress(`  ${ds.name}: surfacer ${p.stage} ${p.done}/${p.total}`),
   });
   const surfacerWall = secs(ts);
@@ -300,10 +313,20 @@ export async function evaluateDataset(
   const peerFloor: Record<string, PeerFloor> = {};
   for (const [name, run] of Object.entries(BASELINES)) {
     const tb = performance.now();
-    const reported = new Map(ds.kpis.map((k) => [k, run(tables.get(k)!.t)]));
+    const examined = new Map<string, number>();
+    const reported = new Map(
+      ds.kpis.map((k) => {
+        const seen = { examined: tables.get(k)!.t.items.size };
+        const cs = run(tables.get(k)!.t, seen);
+        examined.set(k, Math.max(seen.examined, cs.length));
+        return [k, cs];
+      }),
+    );
     const wall = secs(tb);
     methods[name] = judge(new Map([...reported].map(([k, cs]) => [k, cs.filter((c) => c.worse)])), wall);
-    peerFloor[name] = peerFloorOf(reported, tables, leadsOf);
+    // The cohorts a method judged but did not report are tests too: they enter the correction with p = 1.
+    const unreported = [...examined].flatMap(([k, n]) => Array.from({ length: n - reported.get(k)!.length }, () => ({ kpi: k, p: 1 })));
+    peerFloor[name] = peerFloorOf(reported, tables, leadsOf, [...surfacerTests, ...unreported]);
     progress(`  ${ds.name}: ${name} ${[...reported.values()].reduce((a, c) => a + c.length, 0)} cohort(s) in ${wall} s, peer-floor violations ${peerFloor[name]!.violations}`);
   }
 
@@ -353,9 +376,13 @@ function peerFloorOf(
   reported: Map<string, Cohort[]>,
   tables: Map<string, { t: GroupTable }>,
   leadsOf: Map<string, LeadGroups[]>,
+  pool: { kpi: string; p: number }[],
 ): PeerFloor {
   const all = [...reported].flatMap(([kpi, cs]) => cs.map((c) => ({ kpi, c, tab: tableOf(tables.get(kpi)!.t, c.groups) })));
-  const q = floorQ(all.map((x) => ({ kpi: x.kpi, p: twoByTwoTest(x.tab).p })));
+  const q = floorQ(
+    all.map((x) => ({ kpi: x.kpi, p: twoByTwoTest(x.tab).p })),
+    pool,
+  );
   const worse = (x: { a: number; b: number; c: number; d: number }) => x.a * (x.c + x.d) > x.c * (x.a + x.b);
   const significant = all
     .map((x, i) => ({ ...x, q: q[i]! }))

@@ -38,9 +38,10 @@ function overlaps(n: number, rows: MembershipRow[]): { sizes: number[]; both: Fl
  * - **a broader cohort** around a kept lead, or any lead with no effect left outside the kept leads' groups: a
  *   shadow, folded into the kept lead holding most of its groups — never into one it does not overlap;
  * - otherwise (disjoint or partly overlapping with its own effect) it stays a lead of its own.
- * Returns the indexes folded away.
+ * `floor` is the support floor (ensemble.reachesFloor: failed groups for failure KPIs, else groups): a lead whose
+ * own part outside the kept leads is below it has no effect of its own to show. Returns the indexes folded away.
  */
-export function clusterLeads(top: Lead[], rows: MembershipRow[]): Set<number> {
+export function clusterLeads(top: Lead[], rows: MembershipRow[], floor: number = 0): Set<number> {
   const N = top.length;
   const { sizes, both } = overlaps(N, rows);
   const inter = (i: number, j: number) => both[i * N + j]!;
@@ -85,7 +86,7 @@ export function clusterLeads(top: Lead[], rows: MembershipRow[]): Set<number> {
       relate(host, j);
       continue;
     }
-    const explainedBy = shadowHost(j, kept, rows, top, inter);
+    const explainedBy = shadowHost(j, kept, rows, top, inter, floor);
     if (explainedBy !== undefined) {
       relate(explainedBy, j);
       continue;
@@ -98,7 +99,7 @@ export function clusterLeads(top: Lead[], rows: MembershipRow[]): Set<number> {
   for (const j of [...kept].reverse()) {
     const others = kept.filter((i) => i !== j);
     if (others.length < 2) continue;
-    const host = shadowHost(j, others, rows, top, inter);
+    const host = shadowHost(j, others, rows, top, inter, floor);
     if (host === undefined) continue;
     relate(host, j);
     for (const c of clusterOf.get(j)!) if (c !== j) relate(host, c);
@@ -210,15 +211,17 @@ function remainderWorse(host: number, j: number, rows: MembershipRow[], top: Lea
 }
 
 /**
- * Is lead j's effect gone once the groups of the given (stronger) leads are set aside? Then the one of them
- * holding most of j's groups explains it; a lead that shares no group with them is never folded into them.
+ * Is lead j's effect gone once the groups of the given (stronger) leads are set aside — no longer worse there, or
+ * below the support floor there? Then the one of them holding most of j's groups explains it; a lead that shares
+ * no group with them is never folded into them.
  */
 function shadowHost(
   j: number,
   kept: number[],
   rows: MembershipRow[],
   top: Lead[],
-  inter: (i: number, j: number) => number
+  inter: (i: number, j: number) => number,
+  floor: number
 ): number | undefined {
   if (kept.length === 0) return undefined;
   const host = kept.reduce((a, b) => (inter(b, j) > inter(a, j) ? b : a));
@@ -230,6 +233,7 @@ function shadowHost(
     addStats(r.f[j] ? jOnly : neither, r.stats);
   }
   const k = top[j]!.finding.obs.kpi;
+  if ((k.binary ? jOnly.s : jOnly.a) < floor) return host;
   const w = worseThan(jOnly, neither, k.binary, k.kpi.higher_is_better);
   return w.worse && w.p < 0.01 && w.ratio > 1 + COHORT_MIN_RELATIVE_DIFFERENCE / 2 ? undefined : host;
 }

@@ -54,7 +54,8 @@ export function hierarchicalQ(findings: Finding[]): number[] {
   // Benjamini–Yekutieli within a KPI: its tests nest (A→B inside A→B→C, count ≥ 3 inside count ≥ 2) and
   // share groups, a dependence BH is not proven for; BY holds under any dependence.
   kpis.forEach((k) => within.set(k, benjaminiYekutieli(byKpi.get(k)!.map((i) => findings[i]!.p))));
-  const simes = kpis.map((k) => Math.min(...within.get(k)!));
+  // A loop, not Math.min(...q): a KPI can have more tests than a call takes arguments.
+  const simes = kpis.map((k) => within.get(k)!.reduce((a, b) => Math.min(a, b), 1));
   const familyQ = benjaminiHochberg(simes);
   const selected = familyQ.filter((x) => x < 0.05).length;
   const out = new Array<number>(findings.length).fill(1);

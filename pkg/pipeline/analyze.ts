@@ -46,6 +46,8 @@ export interface AnalyzeOptions extends PlanRequest {
   plan?: Plan;
   /** The dataset as already inspected for this window (by whoever planned): saves the inspection scan. */
   dataset?: Dataset;
+  /** Every test the false discovery rate was controlled over (KPI, p), for audits such as bench:quality's floor. */
+  onTested?: (tests: { kpi: string; p: number }[]) => void;
 }
 
 export interface Opportunity {
@@ -141,10 +143,11 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     const db = cfg.store.results_database;
     const sample = sampleOf(cfg, d);
     const ens = await t('experts', async () => runEnsemble(observations, cfg.analysis.min_support));
+    opts.onTested?.(ens.findings.map((f) => ({ kpi: f.finding.obs.kpi.kpi.name, p: f.finding.p })));
     memberships = new Memberships(ex, dag, d, sess, db, runTag, vocab, q.signal);
     const m = memberships;
     await t('experts', () => m.prepare(ens.leads));
-    const coverage = await t('experts', () => groupLeads(ex, m, dag, d, ens.leads, totals, q.signal));
+    const coverage = await t('experts', () => groupLeads(ex, m, dag, d, ens.leads, totals, cfg.analysis.min_support, q.signal));
     const droppedByRobustness = await t('experts', () => robustLeads(ex, m, d, ens.leads, q.signal));
     followUpTrends(ens.leads);
     const hints = new Map<Lead, ConfounderHint[]>();

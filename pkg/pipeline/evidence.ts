@@ -20,7 +20,7 @@ import { worseThan, type Lead } from '../experts/ensemble';
 import { benjaminiHochberg, twoProportionZ } from '../experts/stats';
 import { trendExpert } from '../experts/trend';
 import { addStats, emptyStats, type KpiStats } from '../experts/types';
-import type { Totals } from './observe';
+import { groupPrefilter, type Totals } from './observe';
 
 type MemberRow = { fm: string; b: number; n: number; s: number; q: number; l: number; m: number };
 
@@ -112,8 +112,11 @@ export interface MembershipTable {
   number(l: Lead): number;
 }
 
-/** Rounds of grouping per KPI at most; a last round only measures (series, coverage) without folding. */
-const GROUPING_ROUNDS = 8;
+/**
+ * Rounds of grouping per KPI at most (each folds the top's redundant leads, so leads below move up to be compared);
+ * a last round only measures (series, coverage) without folding.
+ */
+const GROUPING_ROUNDS = 40;
 
 /**
  * Groups each KPI's top leads into findings (experts/cluster.ts). Overlaps, residual aggregates and each lead's
@@ -129,6 +132,7 @@ export async function groupLeads(
   d: Dataset,
   leads: Lead[],
   totals: Totals,
+  minSupport: number,
   signal?: AbortSignal
 ): Promise<Map<number, number>> {
   const coverage = new Map<number, number>();
@@ -141,7 +145,11 @@ export async function groupLeads(
       const list = leads.filter((l) => l.finding.obs.kpi.index === k.index).sort((a, b) => a.rank - b.rank);
       const top = list.slice(0, GROUPING_TOP);
       if (top.length === 0) break;
-      const mt = await m.tableFor(k.index, round === 0 ? measured : top);
+      // Leads that rose into the top after folds are measured in a batch with the next ones, not a table a round.
+      const have = await m.tableFor(k.index, round === 0 ? measured : []);
+      const mt = top.every((l) => have.numbers.has(memberToken(memberOf(l))))
+        ? have
+        : await m.tableFor(k.index, list.slice(0, MEASURED_TOP));
       const gq = groupingQuery(mt.table, top.map(mt.number));
       const rows = await ex.query<MemberRow>(gq.sql, gq.params, { label: `grouping of ${k.kpi.name} leads`, signal });
       const series = top.map(() => Array.from({ length: dag.buckets.count }, emptyStats));
@@ -164,7 +172,7 @@ export async function groupLeads(
           total: totals.byBucket.get(k.index)!,
         };
       });
-      const folded = top.length < 2 || round === GROUPING_ROUNDS ? new Set<number>() : clusterLeads(top, members);
+      const folded = top.length < 2 || round === GROUPING_ROUNDS ? new Set<number>() : clusterLeads(top, members, groupPrefilter(k, totals, minSupport));
       if (folded.size === 0) {
         const ranked = rankByCoverage(top, members, totals.overall.get(k.index)!, k.binary);
         ranked.order.forEach((i, r) => (top[i]!.rank = r + 1));
