@@ -37,11 +37,11 @@ function overlaps(n: number, rows: MembershipRow[]): { sizes: number[]; both: Fl
  *   one takes its place (the minimal explanation, holding the same excess) and the broad one is a relative;
  * - **a broader cohort** around a kept lead, or any lead with no effect left outside the kept leads' groups: a
  *   shadow, folded into the kept lead holding most of its groups — never into one it does not overlap;
- * - otherwise (disjoint or partly overlapping with its own effect) it stays a lead of its own.
- * `floor` is the support floor (ensemble.reachesFloor: failed groups for failure KPIs, else groups): a lead whose
- * own part outside the kept leads is below it has no effect of its own to show. Returns the indexes folded away.
+ * - otherwise (disjoint or partly overlapping with its own effect) it stays a lead of its own: even a few groups
+ *   failing outside every stronger lead are failures none of them explains.
+ * Returns the indexes folded away.
  */
-export function clusterLeads(top: Lead[], rows: MembershipRow[], floor: number = 0): Set<number> {
+export function clusterLeads(top: Lead[], rows: MembershipRow[]): Set<number> {
   const N = top.length;
   const { sizes, both } = overlaps(N, rows);
   const inter = (i: number, j: number) => both[i * N + j]!;
@@ -86,7 +86,7 @@ export function clusterLeads(top: Lead[], rows: MembershipRow[], floor: number =
       relate(host, j);
       continue;
     }
-    const explainedBy = shadowHost(j, kept, rows, top, inter, floor);
+    const explainedBy = shadowHost(j, kept, rows, top, inter);
     if (explainedBy !== undefined) {
       relate(explainedBy, j);
       continue;
@@ -99,7 +99,7 @@ export function clusterLeads(top: Lead[], rows: MembershipRow[], floor: number =
   for (const j of [...kept].reverse()) {
     const others = kept.filter((i) => i !== j);
     if (others.length < 2) continue;
-    const host = shadowHost(j, others, rows, top, inter, floor);
+    const host = shadowHost(j, others, rows, top, inter);
     if (host === undefined) continue;
     relate(host, j);
     for (const c of clusterOf.get(j)!) if (c !== j) relate(host, c);
@@ -211,17 +211,15 @@ function remainderWorse(host: number, j: number, rows: MembershipRow[], top: Lea
 }
 
 /**
- * Is lead j's effect gone once the groups of the given (stronger) leads are set aside — no longer worse there, or
- * below the support floor there? Then the one of them holding most of j's groups explains it; a lead that shares
- * no group with them is never folded into them.
+ * Is lead j's effect gone once the groups of the given (stronger) leads are set aside? Then the one of them
+ * holding most of j's groups explains it; a lead that shares no group with them is never folded into them.
  */
 function shadowHost(
   j: number,
   kept: number[],
   rows: MembershipRow[],
   top: Lead[],
-  inter: (i: number, j: number) => number,
-  floor: number
+  inter: (i: number, j: number) => number
 ): number | undefined {
   if (kept.length === 0) return undefined;
   const host = kept.reduce((a, b) => (inter(b, j) > inter(a, j) ? b : a));
@@ -233,7 +231,6 @@ function shadowHost(
     addStats(r.f[j] ? jOnly : neither, r.stats);
   }
   const k = top[j]!.finding.obs.kpi;
-  if ((k.binary ? jOnly.s : jOnly.a) < floor) return host;
   const w = worseThan(jOnly, neither, k.binary, k.kpi.higher_is_better);
   return w.worse && w.p < 0.01 && w.ratio > 1 + COHORT_MIN_RELATIVE_DIFFERENCE / 2 ? undefined : host;
 }

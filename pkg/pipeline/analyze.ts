@@ -147,7 +147,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     memberships = new Memberships(ex, dag, d, sess, db, runTag, vocab, q.signal);
     const m = memberships;
     await t('experts', () => m.prepare(ens.leads));
-    const coverage = await t('experts', () => groupLeads(ex, m, dag, d, ens.leads, totals, cfg.analysis.min_support, q.signal));
+    const coverage = await t('experts', () => groupLeads(ex, m, dag, d, ens.leads, totals, q.signal));
     const droppedByRobustness = await t('experts', () => robustLeads(ex, m, d, ens.leads, q.signal));
     followUpTrends(ens.leads);
     const hints = new Map<Lead, ConfounderHint[]>();

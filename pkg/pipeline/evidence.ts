@@ -20,7 +20,7 @@ import { worseThan, type Lead } from '../experts/ensemble';
 import { benjaminiHochberg, twoProportionZ } from '../experts/stats';
 import { trendExpert } from '../experts/trend';
 import { addStats, emptyStats, type KpiStats } from '../experts/types';
-import { groupPrefilter, type Totals } from './observe';
+import type { Totals } from './observe';
 
 type MemberRow = { fm: string; b: number; n: number; s: number; q: number; l: number; m: number };
 
@@ -132,7 +132,6 @@ export async function groupLeads(
   d: Dataset,
   leads: Lead[],
   totals: Totals,
-  minSupport: number,
   signal?: AbortSignal
 ): Promise<Map<number, number>> {
   const coverage = new Map<number, number>();
@@ -172,7 +171,7 @@ export async function groupLeads(
           total: totals.byBucket.get(k.index)!,
         };
       });
-      const folded = top.length < 2 || round === GROUPING_ROUNDS ? new Set<number>() : clusterLeads(top, members, groupPrefilter(k, totals, minSupport));
+      const folded = top.length < 2 || round === GROUPING_ROUNDS ? new Set<number>() : clusterLeads(top, members);
       if (folded.size === 0) {
         const ranked = rankByCoverage(top, members, totals.overall.get(k.index)!, k.binary);
         ranked.order.forEach((i, r) => (top[i]!.rank = r + 1));

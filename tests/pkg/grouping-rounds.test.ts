@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../pkg/config/load';
-import { failedFloor } from '../../pkg/experts/ensemble';
 import { Executor } from '../../pkg/execute/executor';
 import { analyze, type Report } from '../../pkg/pipeline/analyze';
 import { rng } from '../../pkg/util/random';
@@ -50,18 +49,16 @@ describe('grouping a failure mode spread over many overlapping patterns (embedde
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('lists the events that mark the failures, each adding failures the ones above do not hold', () => {
+  it('lists a few leads, each naming rare events and adding failures the ones above do not hold', () => {
     const leads = report.opportunities;
-    // Every rare event marks about 40% of the failing traces: each is a lead of its own (they overlap, but each
-    // still fails at 100% outside the others), and nothing else is.
+    // Hundreds of patterns pass; grouping goes on until the top folds nothing, so each lead left is a cohort with
+    // failures of its own outside the stronger ones (the rare events overlap, yet each fails at 100% outside them).
     expect(report.hypotheses_tested).toBeGreaterThan(200);
+    expect(leads.length).toBeGreaterThan(1);
     expect(leads.length).toBeLessThanOrEqual(RARE.length);
-    for (const o of leads) expect(o.cohort).toMatch(/^groups with rare_\d+$/);
+    for (const o of leads) expect(o.cohort).toMatch(/\brare_\d+\b/);
     for (const o of leads.slice(1)) expect(o.incremental_coverage!).toBeGreaterThan(0);
-    // Together they hold nearly every failure; a lead adding fewer failed groups than the support floor is none.
-    expect(report.kpis[0]!.coverage).toBeGreaterThan(0.9);
-    const failed = 300;
-    const floor = failedFloor(25, failed);
-    for (const o of leads.slice(1)) expect(o.incremental_coverage! * failed).toBeGreaterThanOrEqual(floor - 1e-9);
+    // Together they hold every failure: no failing trace is left unexplained.
+    expect(report.kpis[0]!.coverage).toBe(1);
   });
 });
