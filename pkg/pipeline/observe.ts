@@ -41,13 +41,13 @@ export function readTotals(rows: Row[], kpis: KpiInfo[], bucketCount: number): T
 }
 
 /**
- * The fewest groups a key needs, for a KPI, to be worth bringing back from ClickHouse: the experts' floor
- * (ensemble.reachesFloor) as a count of groups. A failure KPI's floor counts failed groups, and a cohort with f
- * failed groups has at least f groups.
+ * The fewest groups a key needs, for a KPI, to be an observation: the configured floor, lowered to the experts'
+ * floor (ensemble.reachesFloor) as a count of groups. A failure KPI's floor counts failed groups, and a cohort with
+ * f failed groups has at least f groups. The experts then apply their exact floor.
  */
 export function groupPrefilter(k: KpiInfo, totals: Totals, minSupport: number): number {
   const t = totals.overall.get(k.index)!;
-  return k.binary ? failedFloor(minSupport, t.s) : supportFloor(minSupport, t.a);
+  return Math.min(minSupport, k.binary ? failedFloor(minSupport, t.s) : supportFloor(minSupport, t.a));
 }
 
 /**
