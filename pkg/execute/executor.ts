@@ -43,6 +43,18 @@ export class QueryError extends Error {
     super(message);
     this.name = 'QueryError';
   }
+
+  /** What failed, without ClickHouse's text (which can quote SQL, settings and file paths): for answers to users. */
+  get summary(): string {
+    const known: Record<string, string> = {
+      TIMEOUT_EXCEEDED: 'exceeded the time limit (analysis.max_execution_time_s)',
+      MEMORY_LIMIT_EXCEEDED: 'exceeded the memory limit (analysis.max_memory_gb)',
+      UNREACHABLE: 'could not reach ClickHouse',
+      AUTHENTICATION_FAILED: 'was refused: ClickHouse did not accept the credentials',
+    };
+    const what = known[this.type ?? ''] ?? `failed (ClickHouse ${this.type ?? 'error'}${this.code !== undefined ? `, code ${this.code}` : ''})`;
+    return `${this.label ?? 'a query'} ${what}`;
+  }
 }
 
 export class CancelledError extends Error {
