@@ -5,6 +5,7 @@
  * its leads. Progress is kept in memory and written to the `runs` table on every change of stage.
  */
 import { randomUUID } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import type { LoadedConfig } from '../config/load';
 import { inspectDataset } from '../dataset/inspect';
 import { CancelledError, QueryError, type Executor } from '../execute/executor';
@@ -31,7 +32,7 @@ const UNSAVED_KEPT = 1000;
 interface Live {
   run: RunRecord;
   ac: AbortController;
-  abortReason?: 'cancel' | 'shutdown';
+  abortReason?: 'cancel' | 'shutdown' | 'memory';
   persisted: Promise<void>;
   /** Why the last save of the record failed; cleared by a save that succeeds. */
   saveError?: string;
@@ -80,6 +81,8 @@ export interface RunManagerOptions {
   maxConcurrent?: number;
   /** Runs waiting beyond this are refused with QueueFull (default cfg.server.max_queued_runs). */
   maxQueued?: number;
+  /** A run stops when the process' JS heap passes this (default cfg.server.run_heap_limit_gb, else 80% of Node's heap limit). */
+  heapLimitBytes?: number;
 }
 
 export class RunManager {
@@ -91,10 +94,13 @@ export class RunManager {
   private closed = false;
   private readonly max: number;
   readonly maxQueued: number;
+  private readonly heapLimit: number;
 
   constructor(private readonly o: RunManagerOptions) {
     this.max = Math.max(1, o.maxConcurrent ?? o.cfg.server.max_concurrent_runs ?? 1);
     this.maxQueued = Math.max(0, o.maxQueued ?? o.cfg.server.max_queued_runs ?? 20);
+    const configured = o.cfg.server.run_heap_limit_gb;
+    this.heapLimit = o.heapLimitBytes ?? (configured ? configured * 1024 ** 3 : 0.8 * getHeapStatistics().heap_size_limit);
   }
 
   /**
@@ -233,6 +239,23 @@ export class RunManager {
     l.run.progress = { ...p, updated_at: now };
     l.run.updated_at = now;
     if (stageChanged) void this.persist(l);
+    this.guardHeap(l);
+  }
+
+  /**
+   * ClickHouse's max_memory_usage does not cover Node's own heap: a run whose results outgrow it is stopped here,
+   * with a clear error, before the process thrashes in GC and stops answering.
+   */
+  private guardHeap(l: Live): void {
+    const used = process.memoryUsage().heapUsed;
+    if (used <= this.heapLimit || l.ac.signal.aborted) return;
+    const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GB`;
+    l.abortReason = 'memory';
+    l.ac.abort(
+      new Error(
+        `stopped: the service's JavaScript heap reached ${gb(used)}, over the ${gb(this.heapLimit)} a run may use (server.run_heap_limit_gb); narrow the request (fewer families or KPIs, a shorter window)`,
+      ),
+    );
   }
 
   private finish(l: Live, status: RunStatus, error = ''): void {
@@ -270,6 +293,7 @@ export class RunManager {
     const checkAbort = () => {
       if (signal.aborted) throw new CancelledError(CANCEL_REASON);
     };
+    const heapWatch = setInterval(() => this.guardHeap(l), 500).unref();
     try {
       run.status = 'running';
       run.started_at = Date.now();
@@ -338,7 +362,10 @@ export class RunManager {
       }
     } catch (e) {
       const err = e as Error;
-      if (signal.aborted || err instanceof CancelledError) {
+      if (l.abortReason === 'memory') {
+        this.finish(l, 'failed', (signal.reason as Error).message);
+        log.error({ run: run.id, error: l.run.error }, 'run stopped: heap limit');
+      } else if (signal.aborted || err instanceof CancelledError) {
         const shutdown = l.abortReason === 'shutdown';
         this.finish(l, shutdown ? 'failed' : 'cancelled', shutdown ? SHUTDOWN_REASON : CANCEL_REASON);
         log.info({ run: run.id, reason: l.run.error }, shutdown ? 'run interrupted' : 'run cancelled');
@@ -347,6 +374,8 @@ export class RunManager {
         log.error({ run: run.id, error: err.message, stack: err.stack }, 'run failed');
       }
       await l.persisted;
+    } finally {
+      clearInterval(heapWatch);
     }
   }
 

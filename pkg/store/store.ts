@@ -63,6 +63,9 @@ export interface LeadInput {
 }
 
 /** Engines of the tables read with FINAL (a Replicated… engine on a cluster ends the same way). */
+/** Distinct list pages kept (filters × pages); the oldest goes first. */
+const LISTS_CACHED = 200;
+
 const TABLE_ENGINES: Record<string, string> = { runs: 'ReplacingMergeTree', opportunities: 'ReplacingMergeTree', investigations: 'ReplacingMergeTree' };
 
 /** The results database holds tables that are not Surfacer's: the service does not start on it. */
@@ -113,16 +116,37 @@ export class ResultStore {
     return this.ex.query<T>(sql, params, { label });
   }
 
-  /** Every insert of the store: its outcome is what `writable()` reports. */
+  /** Every insert of the store: its outcome is what `writable()` reports; it invalidates the cached lists. */
   private async write(table: string, rows: Record<string, unknown>[], opts: { label: string }): Promise<void> {
+    // Before and after: a list read while the insert is under way is not kept as current.
+    this.generation++;
     try {
       await this.ex.insert(table, rows, opts);
       this.lastWrite = { at: Date.now(), error: undefined };
     } catch (e) {
       this.lastWrite = { at: Date.now(), error: e instanceof QueryError ? e.summary : (e as Error).message };
       throw e;
+    } finally {
+      this.generation++;
     }
   }
+
+  /**
+   * List reads, shared until the next write: on chdb one session answers one query at a time, so 200 readers of
+   * the same page would queue behind each other; this way they share one answer (this process is the only writer).
+   */
+  private listed<T>(key: unknown, read: () => Promise<T>): Promise<T> {
+    const k = JSON.stringify(key);
+    const hit = this.lists.get(k);
+    if (hit && hit.generation === this.generation) return hit.value as Promise<T>;
+    const value = read();
+    this.lists.set(k, { generation: this.generation, value });
+    value.catch(() => this.lists.delete(k));
+    if (this.lists.size > LISTS_CACHED) this.lists.delete(this.lists.keys().next().value!);
+    return value;
+  }
+  private generation = 0;
+  private readonly lists = new Map<string, { generation: number; value: Promise<unknown> }>();
   private lastWrite: { at: number; error: string | undefined } = { at: 0, error: undefined };
 
   /**
@@ -241,7 +265,11 @@ export class ResultStore {
     return rows[0] ? this.toRun(rows[0]) : null;
   }
 
-  async listRuns(f: { statuses?: RunStatus[]; investigationId?: string; limit: number; offset: number }): Promise<{ items: RunRecord[]; total: number }> {
+  listRuns(f: { statuses?: RunStatus[]; investigationId?: string; limit: number; offset: number }): Promise<{ items: RunRecord[]; total: number }> {
+    return this.listed(['runs', f], () => this.readRuns(f));
+  }
+
+  private async readRuns(f: { statuses?: RunStatus[]; investigationId?: string; limit: number; offset: number }): Promise<{ items: RunRecord[]; total: number }> {
     const where: string[] = [];
     const p: Params = { limit: f.limit, offset: f.offset };
     if (f.statuses?.length) {
@@ -414,7 +442,11 @@ export class ResultStore {
     });
   }
 
-  async listLeads(f: LeadFilter): Promise<{ items: LeadRecord[]; total: number }> {
+  listLeads(f: LeadFilter): Promise<{ items: LeadRecord[]; total: number }> {
+    return this.listed(['leads', f], () => this.readLeads(f));
+  }
+
+  private async readLeads(f: LeadFilter): Promise<{ items: LeadRecord[]; total: number }> {
     const where: string[] = [];
     const p: Params = { limit: f.limit, offset: f.offset };
     if (f.kpis?.length) (where.push('kpi IN {kpis:Array(String)}'), (p.kpis = f.kpis));
@@ -568,7 +600,11 @@ export class ResultStore {
     return rows[0] ? this.toInvestigation(rows[0]) : null;
   }
 
-  async listInvestigations(f: { limit: number; offset: number }): Promise<{ items: InvestigationRecord[]; total: number }> {
+  listInvestigations(f: { limit: number; offset: number }): Promise<{ items: InvestigationRecord[]; total: number }> {
+    return this.listed(['investigations', f], () => this.readInvestigations(f));
+  }
+
+  private async readInvestigations(f: { limit: number; offset: number }): Promise<{ items: InvestigationRecord[]; total: number }> {
     const rows = await this.q<Record<string, unknown>>(
       `SELECT ${INV_COLS} FROM ${this.t('investigations')} FINAL WHERE deleted = 0 ORDER BY created_at, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
       f,

@@ -364,6 +364,20 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
       canary = await snapshot();
     });
 
+    it("stops a run whose results outgrow the service's heap limit, with a clear error, and keeps answering", async () => {
+      await app.close();
+      await start({ ...cfg, server: { ...cfg.server, run_heap_limit_gb: 0.001 } });
+      const r = await post('/api/runs', { kpis: ['error_rate'], families: ['static'] });
+      expect(r.status).toBe(202);
+      const done = await waitRun(r.body.id);
+      expect(done.status).toBe('failed');
+      expect(done.error).toMatch(/^stopped: the service's JavaScript heap reached \d+\.\d\d GB, over the 0\.00 GB a run may use \(server\.run_heap_limit_gb\); narrow the request/);
+      expect((await get('/api/health')).status).toBe(200);
+      await app.close();
+      await start();
+      canary = await snapshot();
+    });
+
     it('caps the queue: 429 with Retry-After beyond server.max_queued_runs', async () => {
       await app.close();
       await start({ ...cfg, server: { ...cfg.server, max_concurrent_runs: 1, max_queued_runs: 2 } });
