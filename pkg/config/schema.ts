@@ -159,7 +159,8 @@ export const configSchema = z
         max_memory_gb: z.number().min(0.1).default(8),
         sample: z
           .number()
-          .gt(0)
+          // The sample keeps ids by parts per million of their hash: less than one part keeps nobody.
+          .min(0.000001, 'at least 0.000001 (one in a million); smaller samples keep no users')
           .max(1)
           .default(1)
           .describe(

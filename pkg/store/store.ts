@@ -119,7 +119,7 @@ export class ResultStore {
   /** Every insert of the store: its outcome is what `writable()` reports; it invalidates the cached lists. */
   private async write(table: string, rows: Record<string, unknown>[], opts: { label: string }): Promise<void> {
     // Before and after: a list read while the insert is under way is not kept as current.
-    this.generation++;
+    this.bump(table);
     try {
       await this.ex.insert(table, rows, opts);
       this.lastWrite = { at: Date.now(), error: undefined };
@@ -127,26 +127,32 @@ export class ResultStore {
       this.lastWrite = { at: Date.now(), error: e instanceof QueryError ? e.summary : (e as Error).message };
       throw e;
     } finally {
-      this.generation++;
+      this.bump(table);
     }
   }
 
+  private bump(table: string): void {
+    this.generations.set(table, (this.generations.get(table) ?? 0) + 1);
+  }
+
   /**
-   * List reads, shared until the next write: on chdb one session answers one query at a time, so 200 readers of
-   * the same page would queue behind each other; this way they share one answer (this process is the only writer).
+   * List reads, shared until the next write to one of the tables they read: on chdb one session answers one query
+   * at a time, so 200 readers of the same page would queue behind each other; this way they share one answer (this
+   * process is the only writer). A run's progress rewrites `runs`, not the leads or investigations.
    */
-  private listed<T>(key: unknown, read: () => Promise<T>): Promise<T> {
+  private listed<T>(tables: string[], key: unknown, read: () => Promise<T>): Promise<T> {
     const k = JSON.stringify(key);
+    const generation = tables.map((t) => this.generations.get(this.t(t)) ?? 0).join(',');
     const hit = this.lists.get(k);
-    if (hit && hit.generation === this.generation) return hit.value as Promise<T>;
+    if (hit && hit.generation === generation) return hit.value as Promise<T>;
     const value = read();
-    this.lists.set(k, { generation: this.generation, value });
+    this.lists.set(k, { generation, value });
     value.catch(() => this.lists.delete(k));
     if (this.lists.size > LISTS_CACHED) this.lists.delete(this.lists.keys().next().value!);
     return value;
   }
-  private generation = 0;
-  private readonly lists = new Map<string, { generation: number; value: Promise<unknown> }>();
+  private readonly generations = new Map<string, number>();
+  private readonly lists = new Map<string, { generation: string; value: Promise<unknown> }>();
   private lastWrite: { at: number; error: string | undefined } = { at: 0, error: undefined };
 
   /**
@@ -266,7 +272,7 @@ export class ResultStore {
   }
 
   listRuns(f: { statuses?: RunStatus[]; investigationId?: string; limit: number; offset: number }): Promise<{ items: RunRecord[]; total: number }> {
-    return this.listed(['runs', f], () => this.readRuns(f));
+    return this.listed(['runs'], ['runs', f], () => this.readRuns(f));
   }
 
   private async readRuns(f: { statuses?: RunStatus[]; investigationId?: string; limit: number; offset: number }): Promise<{ items: RunRecord[]; total: number }> {
@@ -443,7 +449,7 @@ export class ResultStore {
   }
 
   listLeads(f: LeadFilter): Promise<{ items: LeadRecord[]; total: number }> {
-    return this.listed(['leads', f], () => this.readLeads(f));
+    return this.listed(['opportunities', 'run_leads'], ['leads', f], () => this.readLeads(f));
   }
 
   private async readLeads(f: LeadFilter): Promise<{ items: LeadRecord[]; total: number }> {
@@ -601,7 +607,7 @@ export class ResultStore {
   }
 
   listInvestigations(f: { limit: number; offset: number }): Promise<{ items: InvestigationRecord[]; total: number }> {
-    return this.listed(['investigations', f], () => this.readInvestigations(f));
+    return this.listed(['investigations'], ['investigations', f], () => this.readInvestigations(f));
   }
 
   private async readInvestigations(f: { limit: number; offset: number }): Promise<{ items: InvestigationRecord[]; total: number }> {
