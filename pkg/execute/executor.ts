@@ -134,6 +134,17 @@ export class Executor {
     } catch (e) {
       throw toQueryError(e, 'connect', this.describeTarget);
     }
+    // Any HTTP server answers a ping with 200; only ClickHouse answers this. (Else the first sign is "unknown
+    // column ts; columns are:" with an empty list.)
+    let version = '';
+    try {
+      version = String((await this.query<{ v: string }>('SELECT version() AS v', {}, { label: 'connect' }))[0]?.v ?? '');
+    } catch (e) {
+      if (e instanceof QueryError && e.code !== undefined) throw e;
+    }
+    if (!/^\d+\.\d+/.test(version)) {
+      throw new QueryError(`${this.describeTarget} does not answer like a ClickHouse server (SELECT version() failed); check store.url`, undefined, 'NOT_CLICKHOUSE', 'connect');
+    }
   }
 
   private settings(extra?: ClickHouseSettings): ClickHouseSettings {

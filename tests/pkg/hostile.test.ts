@@ -5,6 +5,7 @@
  * the answer (a 4xx naming the problem, or a 503 without ClickHouse's text) and that the canary (the stored runs,
  * leads and triage) is unchanged; /api/health answers throughout and the process stays under 2 GB.
  */
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -408,6 +409,17 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
       );
       expect(left).toEqual([]);
       await expectCanary();
+    });
+
+    it('says so when store.url is not a ClickHouse server (it said "unknown column ts; columns are:")', async () => {
+      const other = createServer((_req, res) => res.end('Ok.\n'));
+      await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+      const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      try {
+        await expect(Executor.open({ url })).rejects.toThrow(`${url} does not answer like a ClickHouse server (SELECT version() failed); check store.url`);
+      } finally {
+        await new Promise<void>((r) => other.close(() => r()));
+      }
     });
 
     it('refuses to import into the results database or a system database, and to keep results in one', async () => {
