@@ -51,6 +51,7 @@ const pct = (xs: number[], p: number) => {
 
 async function phase(base: string, name: string, until?: () => boolean) {
   const times: number[] = [];
+  const byEndpoint = new Map<string, number[]>(LISTS.map((u) => [u, []]));
   let errors = 0;
   let next = 0;
   const reader = async () => {
@@ -61,6 +62,7 @@ async function phase(base: string, name: string, until?: () => boolean) {
       await r?.arrayBuffer();
       if (!r || r.status !== 200) errors++;
       times.push(performance.now() - t0);
+      byEndpoint.get(url)!.push(performance.now() - t0);
     }
   };
   const t0 = performance.now();
@@ -74,10 +76,12 @@ async function phase(base: string, name: string, until?: () => boolean) {
     p99_ms: Math.round(pct(times, 99)),
     max_ms: Math.round(Math.max(...times)),
     wall_s: Number(wall.toFixed(1)),
+    endpoints: Object.fromEntries([...byEndpoint].map(([u, xs]) => [u, { p50_ms: Math.round(pct(xs, 50)), p99_ms: Math.round(pct(xs, 99)) }])),
   };
   log(
     `${name.padEnd(12)} ${String(row.requests).padStart(6)} requests  p50 ${row.p50_ms} ms  p99 ${row.p99_ms} ms  max ${row.max_ms} ms  errors ${errors}  (${row.wall_s} s)`
   );
+  for (const [u, e] of Object.entries(row.endpoints)) log(`  ${u.padEnd(30)} p50 ${e.p50_ms} ms  p99 ${e.p99_ms} ms`);
   return row;
 }
 
@@ -102,6 +106,7 @@ async function main() {
         () => false
       );
       if (ok) break;
+      if (server.exitCode !== null) throw new Error(`the service exited (code ${server.exitCode}) before answering`);
       if (i > 600) throw new Error('the service did not start in 60 s');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -113,6 +118,8 @@ async function main() {
         body: JSON.stringify({ name: `load ${i}`, request: { kpis: ['error_rate'] } }),
       });
     }
+    // Warm-up, not measured: the first answer of each list (JIT, the first queries on a fresh store).
+    for (const u of LISTS) await (await fetch(`${base}${u}`, { headers: { authorization: `Bearer ${TOKEN}` } })).arrayBuffer();
     const idle = await phase(base, 'idle');
     const started = await fetch(`${base}/api/runs`, {
       method: 'POST',
@@ -139,7 +146,10 @@ async function main() {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 2));
   } finally {
+    // Wait for it to stop (it cancels the run), so the next invocation can open the store.
+    const exited = new Promise((r) => server.once('exit', r));
     server.kill('SIGTERM');
+    await exited;
   }
 }
 

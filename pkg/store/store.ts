@@ -117,9 +117,9 @@ export class ResultStore {
   }
 
   /** Every insert of the store: its outcome is what `writable()` reports; it invalidates the cached lists. */
-  private async write(table: string, rows: Record<string, unknown>[], opts: { label: string }): Promise<void> {
+  private async write(table: string, rows: Record<string, unknown>[], opts: { label: string; keepLists?: boolean }): Promise<void> {
     // Before and after: a list read while the insert is under way is not kept as current.
-    this.bump(table);
+    if (!opts.keepLists) this.bump(table);
     try {
       await this.ex.insert(table, rows, opts);
       this.lastWrite = { at: Date.now(), error: undefined };
@@ -127,7 +127,7 @@ export class ResultStore {
       this.lastWrite = { at: Date.now(), error: e instanceof QueryError ? e.summary : (e as Error).message };
       throw e;
     } finally {
-      this.bump(table);
+      if (!opts.keepLists) this.bump(table);
     }
   }
 
@@ -245,9 +245,13 @@ export class ResultStore {
           investigation_id: r.investigation_id,
         },
       ],
-      { label: 'results store: save run' },
+      // A running run's progress changes nothing a list shows from the table: the API shows live runs from memory.
+      { label: 'results store: save run', keepLists: r.status === 'running' && this.savedStatus.get(r.id) === 'running' },
     );
+    this.savedStatus.set(r.id, r.status);
+    if (r.status !== 'running' && r.status !== 'queued') this.savedStatus.delete(r.id);
   }
+  private readonly savedStatus = new Map<string, RunStatus>();
 
   private toRun(row: Record<string, unknown>): RunRecord {
     return {
