@@ -533,14 +533,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
 
   app.get(
     '/api/investigations',
-    {
-      schema: {
-        ...doc('Saved investigations, oldest first, paged'),
-        tags: ['investigations'],
-        querystring: S.InvestigationListQuery,
-        response: { 200: S.InvestigationList, ...S.errorsOf(400, 401) },
-      },
-    },
+    { schema: { ...doc('Saved investigations, oldest first, paged'), tags: ['investigations'], querystring: S.InvestigationListQuery, response: { 200: S.InvestigationList, ...S.errorsOf(400, 401) } } },
     async (req) => {
       const { limit, offset } = req.query;
       const r = await store.listInvestigations({ limit, offset });
