@@ -6,6 +6,7 @@
  * work session; the API's own reads and writes (results store, dataset inspection) on its control session, so
  * they answer while an analysis runs.
  */
+import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -16,7 +17,7 @@ import { inspectDataset, type Dataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
 import { Scheduler } from '../service/scheduler';
 import { RESTART_REASON, RunManager, type Logger } from '../service/runs';
-import { checkRunRequest, parseTime } from '../service/validate';
+import { checkAgainstData, checkRunRequest, parseTime } from '../service/validate';
 import { ResultStore } from '../store/store';
 import { ID_PATTERN } from '../store/leads';
 import { SCHEMA_VERSION } from '../store/schema';
@@ -34,6 +35,7 @@ import { catalog } from '../templates/catalog';
 import { FAMILIES } from '../templates/types';
 import { makeTokenCheck } from './auth';
 import { badRequest, errorBody, errorHandler, HttpError, notFound } from './errors';
+import { clip, loneSurrogatePath } from './input';
 import * as S from './schemas';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -69,6 +71,9 @@ declare module 'fastify' {
   }
 }
 
+/** Longest schedule interval: a year (longer ones overflow the next-run date). */
+const MAX_SCHEDULE_MS = 365 * 86_400_000;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : iso(ms));
 
@@ -97,18 +102,33 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
         level: process.env.SURFACER_LOG_LEVEL ?? 'info',
         redact: ['req.headers.authorization'],
       },
-    routerOptions: { ignoreTrailingSlash: true },
+    // Long ids reach the schemas (a 400 that does not quote them) instead of the router's 414 that quotes the path.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
+    genReqId: () => randomUUID(),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody(404, `no route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody(404, `no route ${req.method} ${clip(req.url.split('?')[0]!)}`)));
+  // The client quotes this id; the log has the details of a failure under it.
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('preValidation', async (req) => {
+    for (const [where, v] of [['body', req.body], ['querystring', req.query], ['params', req.params]] as const) {
+      const at = loneSurrogatePath(v);
+      if (at) throw new HttpError(400, `${where}.${at}: text with a lone UTF-16 surrogate (not valid Unicode)`, [{ path: `${where}.${at}`, message: 'text with a lone UTF-16 surrogate (not valid Unicode)' }]);
+    }
+  });
 
   const log = app.log as unknown as Logger;
   const store = new ResultStore(executor.onControl(), cfg.store.results_database, { publicUrl: cfg.server.public_url });
   await store.migrate();
   const interrupted = await store.failInterruptedRuns(RESTART_REASON);
   if (interrupted.length) log.warn({ runs: interrupted }, 'runs interrupted by a restart marked failed');
+  // Embedded: this process owns the store, so every scratch table is a dead run's.
+  const stale = await store.dropScratchTables(executor.kind === 'embedded');
+  if (stale.length) log.warn({ tables: stale }, 'scratch tables left by interrupted runs dropped');
   const runs = new RunManager({ cfg, ex: executor, store, log, maxConcurrent: cfg.server.max_concurrent_runs });
   const scheduler = new Scheduler({ cfg, store, runs, log, intervalMs: o.schedulerIntervalMs ?? 30_000 });
   app.decorate('surfacer', { store, runs, scheduler, interrupted });
@@ -213,11 +233,26 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
     if (!r) throw notFound(`no run with id ${id}`);
     return r;
   };
-  const checkRequest = (req: RunRequest, where: string) => {
+  const checkRequest = async (req: RunRequest, where: string) => {
     const issues = checkRunRequest(cfg, req);
     if (issues.length) throw badRequest(where, issues);
+    const against = checkAgainstData(req, await dataset());
+    if (against.length) throw badRequest(where, against);
   };
   const doc = (summary: string) => ({ summary });
+
+  // The whole range, with the vocabulary a run codes (its 2,000 most frequent events): shared by GET /api/dataset
+  // and the checks of run requests, so a burst of requests costs one scan.
+  let datasetCache: { at: number; d: Promise<Dataset> } | undefined;
+  const ttl = o.datasetTtlMs ?? 60_000;
+  const dataset = (refresh = false): Promise<Dataset> => {
+    if (!datasetCache || refresh || Date.now() - datasetCache.at > ttl) {
+      const d = inspectDataset(executor.onControl(), cfg);
+      datasetCache = { at: Date.now(), d };
+      d.catch(() => (datasetCache = undefined));
+    }
+    return datasetCache.d;
+  };
 
   // ------------------------------------------------------------------------------------------------------------
   // Service
@@ -225,7 +260,10 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
   app.get(
     '/api/health',
     { schema: { ...doc('Liveness; needs no token'), tags: ['service'], security: [], response: { 200: S.Health } } },
-    async () => ({ status: 'ok' as const, version: VERSION, store: executor.kind, schema_version: SCHEMA_VERSION, runs: runs.counts() }),
+    async () => {
+      const w = await store.writable();
+      return { status: 'ok' as const, version: VERSION, store: executor.kind, schema_version: SCHEMA_VERSION, runs: runs.counts(), store_writable: w.writable, store_error: w.error };
+    },
   );
 
   app.get(
@@ -237,8 +275,6 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
   // ------------------------------------------------------------------------------------------------------------
   // Dataset and catalog
 
-  let datasetCache: { at: number; d: Dataset } | undefined;
-  const ttl = o.datasetTtlMs ?? 60_000;
   app.get(
     '/api/dataset',
     {
@@ -250,10 +286,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       },
     },
     async (req) => {
-      if (!datasetCache || req.query.refresh === 'true' || Date.now() - datasetCache.at > ttl) {
-        datasetCache = { at: Date.now(), d: await inspectDataset(executor.onControl(), cfg, { vocabLimit: 200 }) };
-      }
-      const d = datasetCache.d;
+      const d = await dataset(req.query.refresh === 'true');
       const e = cfg.dataset.events;
       return {
         events: { source: e.source, time: e.time, group: e.group, user: e.user ?? null, event: e.event, attributes: e.attributes, timezone: e.timezone },
@@ -264,7 +297,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
         range: { from: iso(d.range.from), to: iso(d.range.to) },
         groups: d.groups,
         total_events: d.totalEvents,
-        inspected_at: iso(datasetCache.at),
+        inspected_at: iso(datasetCache!.at),
       };
     },
   );
@@ -291,12 +324,12 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
         ...doc('Start a run: answers at once (202) with its id; follow it at GET /api/runs/{id}'),
         tags: ['runs'],
         body: S.RunRequestBody,
-        response: { 202: S.RunBody, ...S.errorsOf(400, 401, 409) },
+        response: { 202: S.RunBody, ...S.errorsOf(400, 401, 409, 429, 503) },
       },
     },
     async (req, reply) => {
       const request = req.body as RunRequest;
-      checkRequest(request, 'body');
+      await checkRequest(request, 'body');
       const run = await runs.submit(request);
       req.log.info({ run: run.id }, 'run queued');
       return reply.code(202).header('Location', `/api/runs/${run.id}`).send({ ...runView(run), plan: null });
@@ -491,7 +524,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
 
   const everyMs = (every: string, where: string): number => {
     const ms = parseDuration(every);
-    if (ms < 60_000) throw badRequest(where, [{ path: ['schedule', 'every'], message: 'at least 1m' }]);
+    if (!(ms >= 60_000 && ms <= MAX_SCHEDULE_MS)) throw badRequest(where, [{ path: ['schedule', 'every'], message: `must be between 1m and 365d, not ${every}` }]);
     return ms;
   };
   const getInv = async (id: string) => {
@@ -502,8 +535,12 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
 
   app.get(
     '/api/investigations',
-    { schema: { ...doc('Saved investigations'), tags: ['investigations'], response: { 200: z.array(S.Investigation), ...S.errorsOf(401) } } },
-    async () => (await store.listInvestigations()).map(invView),
+    { schema: { ...doc('Saved investigations, oldest first, paged'), tags: ['investigations'], querystring: S.InvestigationListQuery, response: { 200: S.InvestigationList, ...S.errorsOf(400, 401) } } },
+    async (req) => {
+      const { limit, offset } = req.query;
+      const r = await store.listInvestigations({ limit, offset });
+      return { items: r.items.map(invView), total: r.total, limit, offset };
+    },
   );
 
   app.post(
@@ -518,7 +555,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
     },
     async (req, reply) => {
       const b = req.body;
-      checkRequest(b.request as RunRequest, 'body.request');
+      await checkRequest(b.request as RunRequest, 'body.request');
       const now = Date.now();
       const every = b.schedule ? everyMs(b.schedule.every, 'body') : 0;
       const inv: InvestigationRecord = {
@@ -558,7 +595,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
     async (req) => {
       const inv = await getInv(req.params.id);
       const b = req.body;
-      if (b.request) checkRequest(b.request as RunRequest, 'body.request');
+      if (b.request) await checkRequest(b.request as RunRequest, 'body.request');
       const now = Date.now();
       const next: InvestigationRecord = { ...inv, updated_at: now };
       if (b.name !== undefined) next.name = b.name;
@@ -596,14 +633,14 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
         ...doc('Run a saved investigation now'),
         tags: ['investigations'],
         params: S.IdParam,
-        response: { 202: S.RunBody, ...S.errorsOf(400, 401, 404, 409) },
+        response: { 202: S.RunBody, ...S.errorsOf(400, 401, 404, 409, 429, 503) },
       },
     },
     async (req, reply) => {
       const inv = await getInv(req.params.id);
       const busy = runs.activeForInvestigation(inv.id);
       if (busy) throw new HttpError(409, `investigation ${inv.id} already has a ${busy.status} run: ${busy.id}`);
-      checkRequest(inv.request, 'investigation.request');
+      await checkRequest(inv.request, 'investigation.request');
       const run = await runs.submit(inv.request, { investigationId: inv.id });
       await store.saveInvestigation({ ...inv, last_run_id: run.id, last_run_at: Date.now(), updated_at: Date.now() });
       return reply.code(202).header('Location', `/api/runs/${run.id}`).send({ ...runView(run), plan: null });

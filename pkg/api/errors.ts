@@ -5,8 +5,9 @@ import { ConfigError } from '../config/load';
 import { SchemaError } from '../dataset/source';
 import { QueryError } from '../execute/executor';
 import { NotFound } from '../store/store';
-import { Conflict } from '../service/runs';
+import { Conflict, QueueFull, StoreUnavailable } from '../service/runs';
 import type { Issue } from '../service/validate';
+import { clip } from './input';
 
 export class HttpError extends Error {
   constructor(
@@ -42,6 +43,7 @@ const REASONS: Record<number, string> = {
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -67,18 +69,25 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   if (err instanceof NotFound) return reply.code(404).send(errorBody(404, err.message));
   if (err instanceof Conflict) return reply.code(409).send(errorBody(409, err.message));
   if (err instanceof SchemaError || err instanceof ConfigError) return reply.code(422).send(errorBody(422, err.message));
+  if (err instanceof QueueFull) return reply.code(429).header('Retry-After', String(err.retryAfterS)).send(errorBody(429, err.message));
+  if (err instanceof StoreUnavailable) {
+    req.log.error({ err }, 'run not stored');
+    return reply.code(503).send(errorBody(503, `${err.message}; request id ${req.id}`));
+  }
   if (err instanceof QueryError) {
+    // ClickHouse's text can quote SQL, settings and file paths: it goes to the log only.
     req.log.error({ err }, 'store query failed');
-    return reply.code(503).send(errorBody(503, err.message));
+    return reply.code(503).send(errorBody(503, `the store could not answer: ${err.summary}; details in the service log under request id ${req.id}`));
   }
   if (isResponseSerializationError(err as never)) {
     req.log.error({ err, issues: (err as { cause?: { issues?: unknown } }).cause?.issues }, 'response does not match its schema');
-    return reply.code(500).send(errorBody(500, 'internal error: the response did not match its schema'));
+    return reply.code(500).send(errorBody(500, `internal error: the response did not match its schema; request id ${req.id}`));
   }
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
   if (status >= 500) {
     req.log.error({ err }, 'request failed');
-    return reply.code(500).send(errorBody(500, 'internal error'));
+    return reply.code(500).send(errorBody(500, `internal error; details in the service log under request id ${req.id}`));
   }
-  return reply.code(status).send(errorBody(status, err.message));
+  // Fastify's own messages can quote the request: cut them.
+  return reply.code(status).send(errorBody(status, clip(err.message, 200)));
 }

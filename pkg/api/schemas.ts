@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { FAMILIES } from '../templates/types';
 import { PLANNER_CHOICES, RUN_STATUSES, TRIAGE_STATUSES } from '../store/types';
+import { parseTime, TIME_FORMAT } from '../service/validate';
 
 export const isoTime = z.string().describe('ISO 8601 date-time (UTC)');
 const json = z.record(z.string(), z.unknown());
@@ -15,19 +16,27 @@ export const ErrorBody = z
   })
   .describe('An error');
 
-export const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 500: ErrorBody, 503: ErrorBody };
+export const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 429: ErrorBody, 500: ErrorBody, 503: ErrorBody };
 export const errorsOf = (...codes: (keyof typeof errors)[]) => Object.fromEntries(codes.map((c) => [c, errors[c]])) as Partial<typeof errors>;
 
 export const Family = z.enum(FAMILIES);
 const when = z
   .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO date or date-time, e.g. 2026-10-01 or 2026-10-01T12:00:00Z' })
-  .describe('ISO 8601 date or date-time');
+  .max(40)
+  .refine((s) => parseTime(s) !== undefined, { message: `expected ${TIME_FORMAT}` })
+  .describe('ISO 8601 date or date-time (UTC unless it has an offset), 1970–2200');
+
+/** Paging: `offset` is bounded so it cannot wrap around the store's UInt32 (4294967296 read as 0). */
+export const LIST_LIMITS = { maxLimit: 500, maxOffset: 1_000_000 } as const;
+const paging = {
+  limit: z.coerce.number().int().min(1).max(LIST_LIMITS.maxLimit).default(50),
+  offset: z.coerce.number().int().min(0).max(LIST_LIMITS.maxOffset).default(0),
+};
 
 export const RunRequestBody = z
   .object({
     prompt: z.string().max(4000).optional().describe('What to look for, in words; picks KPIs and explains the plan'),
-    kpis: z.array(z.string().min(1)).max(100).optional().describe('KPIs to analyze (default: from the prompt, else all)'),
+    kpis: z.array(z.string().min(1).max(200)).max(100).optional().describe('KPIs to analyze (default: from the prompt, else all)'),
     families: z.array(Family).max(FAMILIES.length).optional().describe('Template families to test (default: every available one)'),
     params: z
       .partialRecord(Family, json)
@@ -96,9 +105,8 @@ export const RunList = z.object({ items: z.array(RunBody.omit({ plan: true })), 
 export const RunListQuery = z
   .object({
     status: z.union([z.string(), z.array(z.string())]).optional().describe(`Comma-separated or repeated: ${RUN_STATUSES.join(', ')}`),
-    investigation: z.string().optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
+    investigation: z.string().max(100).optional(),
+    ...paging,
   })
   .strict();
 
@@ -139,12 +147,11 @@ export const LeadListQuery = z
     status: z.union([z.string(), z.array(z.string())]).optional().describe(`Comma-separated or repeated: ${TRIAGE_STATUSES.join(', ')}`),
     template: z.union([z.string(), z.array(z.string())]).optional().describe(`Family name(s): ${FAMILIES.join(', ')}`),
     known: z.enum(['true', 'false']).optional(),
-    run: z.string().optional().describe('Only leads found by this run'),
-    from: z.string().optional().describe('Leads seen at or after this time (last_seen ≥ from)'),
-    to: z.string().optional().describe('Leads first seen before this time (first_seen < to)'),
+    run: z.string().max(100).optional().describe('Only leads found by this run'),
+    from: when.optional().describe('Leads seen at or after this time (last_seen ≥ from)'),
+    to: when.optional().describe('Leads first seen before this time (first_seen < to)'),
     sort: z.enum(['impact', 'last_seen', 'first_seen', 'q_value']).default('impact'),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...paging,
   })
   .strict();
 
@@ -279,8 +286,9 @@ export const Schedule = z
   .object({
     every: z
       .string()
+      .max(20)
       .regex(/^\s*\d+(\.\d+)?\s*(m|h|d)\s*$/, 'expected an interval of minutes, hours or days, e.g. 30m, 6h, 1d')
-      .describe('Interval between runs: 30m, 6h, 1d (at least 1m)'),
+      .describe('Interval between runs: 30m, 6h, 1d (from 1m to 365d)'),
   })
   .strict();
 
@@ -315,6 +323,10 @@ export const Investigation = z.object({
   next_run_at: isoTime.nullable(),
 });
 
+export const InvestigationList = z.object({ items: z.array(Investigation), total: z.number(), limit: z.number(), offset: z.number() });
+
+export const InvestigationListQuery = z.object({ ...paging }).strict();
+
 export const IdParam = z.object({ id: z.string().min(1).max(100) }).strict();
 
 export const Health = z.object({
@@ -322,7 +334,9 @@ export const Health = z.object({
   version: z.string(),
   store: z.enum(['embedded', 'server']),
   schema_version: z.number(),
-  runs: z.object({ queued: z.number(), running: z.number() }),
+  runs: z.object({ queued: z.number(), running: z.number(), max_queued: z.number().describe('More waiting runs answer 429') }),
+  store_writable: z.boolean().describe('Whether the results store took the last write (or a probe write, at most 30 s old)'),
+  store_error: z.string().nullable().describe('Why the last write failed'),
 });
 
 export const Kpi = z.object({

@@ -67,11 +67,15 @@ export interface Buckets {
   count: number;
 }
 
-/** Bucket width: the shortest of 1h … 7d that cuts the window into at most 60 buckets, aligned to UTC. */
+/**
+ * Bucket width: the shortest of 1h … 7d that cuts the window into at most 60 buckets, aligned to UTC; a longer
+ * window gets whole weeks wide enough for 60 buckets, so the count (and every lead's series) stays bounded.
+ */
 export function bucketsFor(from: number, to: number): Buckets {
   const H = 3_600_000;
-  const widths = [H, 3 * H, 6 * H, 12 * H, 24 * H, 7 * 24 * H];
-  const width = widths.find((w) => (to - from) / w <= 59) ?? widths[widths.length - 1]!;
+  const WEEK = 7 * 24 * H;
+  const widths = [H, 3 * H, 6 * H, 12 * H, 24 * H, WEEK];
+  const width = widths.find((w) => (to - from) / w <= 59) ?? Math.ceil((to - from) / 59 / WEEK) * WEEK;
   const start = Math.floor(from / width) * width;
   return { from: start, width, count: Math.max(1, Math.ceil((to - start) / width)) };
 }

@@ -8,6 +8,11 @@ export function parseDuration(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
+/** ClickHouse's own databases: never a results database, never an import target. */
+export function isSystemDatabase(db: string): boolean {
+  return ['system', 'information_schema'].includes(db.toLowerCase());
+}
+
 const duration = z
   .string()
   .refine((s) => /^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/.test(s), { message: 'expected a duration such as 500ms, 10s, 5m, 2h or 30d' })
@@ -32,6 +37,7 @@ export const storeSchema = z
     results_database: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .refine((d) => !isSystemDatabase(d), { message: 'must not be a system database (system, information_schema, INFORMATION_SCHEMA)' })
       .default('surfacer')
       .describe("Database where Surfacer keeps its runs, leads and scratch tables"),
     cluster: z
@@ -119,6 +125,8 @@ export const serverSchema = z
     token: z.string().min(16).optional().describe('Bearer token for the API; prefer SURFACER_TOKEN in the environment'),
     public_url: z.string().url().optional().describe("Grafana app URL used for links in the leads table, e.g. http://grafana:3000/a/surfacer-opportunities-app"),
     max_concurrent_runs: z.number().int().min(1).max(8).default(1),
+    max_queued_runs: z.number().int().min(0).max(1000).default(20).describe('Runs waiting beyond this answer 429 with Retry-After'),
+    run_heap_limit_gb: z.number().positive().optional().describe("A run stops (failed, saying why) when the service's JS heap passes this; default 80% of Node's heap limit"),
   })
   .strict();
 
@@ -140,7 +148,7 @@ export const configSchema = z
       .object({ llm: llmPlannerConfigSchema.optional().describe('Ollama planner; without it the deterministic planner is used') })
       .strict()
       .default({}),
-    server: serverSchema.default({ host: '127.0.0.1', port: 8787, max_concurrent_runs: 1 }),
+    server: serverSchema.default({ host: '127.0.0.1', port: 8787, max_concurrent_runs: 1, max_queued_runs: 20 }),
     grafana: grafanaSchema.optional().describe('Optional: push new leads to Grafana as annotations (off unless set)'),
     analysis: z
       .object({
@@ -151,7 +159,8 @@ export const configSchema = z
         max_memory_gb: z.number().min(0.1).default(8),
         sample: z
           .number()
-          .gt(0)
+          // The sample keeps ids by parts per million of their hash: less than one part keeps nobody.
+          .min(0.000001, 'at least 0.000001 (one in a million); smaller samples keep no users')
           .max(1)
           .default(1)
           .describe(

@@ -2,6 +2,7 @@ import type { Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
 import { describeSource, SchemaError, type Column } from './source';
 import { isFileSource } from '../config/load';
+import { isSystemDatabase } from '../config/schema';
 
 export interface ImportOptions {
   file: string;
@@ -19,6 +20,10 @@ export async function importFile(ex: Executor, o: ImportOptions): Promise<{ tabl
   const m = /^(?:([A-Za-z_][A-Za-z0-9_]*)\.)?([A-Za-z_][A-Za-z0-9_]*)$/.exec(o.table);
   if (!m) throw new SchemaError(`--table ${JSON.stringify(o.table)}: expected a name like events or db.events (letters, digits, _)`);
   const db = m[1] ?? 'default';
+  if (isSystemDatabase(db)) throw new SchemaError(`--table ${o.table}: ${db} is a ClickHouse system database; import into another one`);
+  // A results database is recognized by its migrations table, so this holds without the config at hand.
+  const results = await ex.query<{ n: number }>("SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = 'schema_migrations'", { db });
+  if (Number(results[0]!.n) > 0) throw new SchemaError(`--table ${o.table}: ${db} is Surfacer's results database (runs, leads, triage); import into another one`);
   const target = `${quoteIdent(db)}.${quoteIdent(m[2]!)}`;
   const src = { from: 'file({imp_path:String})', params: { imp_path: o.file }, label: o.file, isFile: true };
   let columns: Column[];

@@ -119,12 +119,20 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
   const functions = new Set(fnRows.flatMap((r) => [r.name, r.name.toLowerCase()]));
   const kpis = cfg.kpis.map((kpi, index) => kpiInfo(kpi, index, columns, functions, spec.event));
 
-  // Dry-run the KPI expressions per group: ClickHouse's own type check, on no rows.
+  try {
+    await ex.query('SELECT toTimeZone(now(), {tz:String})', { tz: spec.timezone }, { label: 'check timezone' });
+  } catch {
+    throw new SchemaError(`dataset.events.timezone: ClickHouse does not know the time zone ${JSON.stringify(spec.timezone)}; use an IANA name such as UTC or Europe/Berlin`);
+  }
+
+  // Dry-run the KPI expressions per group, as the session step uses them (a failure_when is compared with 0):
+  // ClickHouse's own type check, on no rows.
   for (const k of kpis) {
     if (!k.expression) continue;
+    const used = k.kind === 'failure_when' ? `coalesce((${k.expression.text}), 0) != 0` : k.expression.text;
     try {
       await ex.query(
-        `SELECT ${quoteIdent(spec.group)}, toFloat64(${k.expression.text}) FROM ${events.from} WHERE 0 GROUP BY ${quoteIdent(spec.group)} LIMIT 0`,
+        `SELECT ${quoteIdent(spec.group)}, toFloat64(${used}) FROM ${events.from} WHERE 0 GROUP BY ${quoteIdent(spec.group)} LIMIT 0`,
         events.params,
         { label: `check kpis[${k.index}]` }
       );

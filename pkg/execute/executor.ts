@@ -43,6 +43,18 @@ export class QueryError extends Error {
     super(message);
     this.name = 'QueryError';
   }
+
+  /** What failed, without ClickHouse's text (which can quote SQL, settings and file paths): for answers to users. */
+  get summary(): string {
+    const known: Record<string, string> = {
+      TIMEOUT_EXCEEDED: 'exceeded the time limit (analysis.max_execution_time_s)',
+      MEMORY_LIMIT_EXCEEDED: 'exceeded the memory limit (analysis.max_memory_gb)',
+      UNREACHABLE: 'could not reach ClickHouse',
+      AUTHENTICATION_FAILED: 'was refused: ClickHouse did not accept the credentials',
+    };
+    const what = known[this.type ?? ''] ?? `failed (ClickHouse ${this.type ?? 'error'}${this.code !== undefined ? `, code ${this.code}` : ''})`;
+    return `${this.label ?? 'a query'} ${what}`;
+  }
 }
 
 export class CancelledError extends Error {
@@ -121,6 +133,17 @@ export class Executor {
       if (!r.success) throw r.error;
     } catch (e) {
       throw toQueryError(e, 'connect', this.describeTarget);
+    }
+    // Any HTTP server answers a ping with 200; only ClickHouse answers this. (Else the first sign is "unknown
+    // column ts; columns are:" with an empty list.)
+    let version = '';
+    try {
+      version = String((await this.query<{ v: string }>('SELECT version() AS v', {}, { label: 'connect' }))[0]?.v ?? '');
+    } catch (e) {
+      if (e instanceof QueryError && e.code !== undefined) throw e;
+    }
+    if (!/^\d+\.\d+/.test(version)) {
+      throw new QueryError(`${this.describeTarget} does not answer like a ClickHouse server (SELECT version() failed); check store.url`, undefined, 'NOT_CLICKHOUSE', 'connect');
     }
   }
 

@@ -262,7 +262,7 @@ describe('LLM planner against an Ollama stand-in', () => {
     expect(notes).toContain("dropped item 1: unknown template 'sql_query'");
     expect(notes).toContain("item 2 ordered_pattern.events: dropped 'pay_ment' (no such event; did you mean payment_error or payment_complete?)");
     expect(notes).toContain("item 2 ordered_pattern.events: 'Payment-Error' read as payment_error");
-    expect(notes).toContain("item 2 ordered_pattern.within: invalid duration 'two minutes'");
+    expect(notes).toContain("item 2 ordered_pattern.within: invalid value 'two minutes' (not a duration");
     expect(notes).toContain('item 2 ordered_pattern.colour: unknown parameter dropped');
     expect(notes).toContain("item 2 ordered_pattern kpis: unknown 'revenue' dropped");
     expect(notes).toContain("item 3 static.attributes: dropped 'browser' (not an attribute of the dataset)");

@@ -20,6 +20,7 @@ import { attributeColumns } from '../compile/sessionize';
 import { parseDuration } from '../config/schema';
 import type { Dataset } from '../dataset/inspect';
 import { catalog, TEMPLATES } from '../templates/catalog';
+import { PARAM_LIMITS } from '../templates/limits';
 import { canonicalJson, FAMILIES, type Family } from '../templates/types';
 import { deterministicPlan, type Plan, type PlanRequest } from './deterministic';
 
@@ -52,7 +53,8 @@ export { llmPlannerConfigSchema } from '../config/schema';
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Caps on what the model may ask for: items, list lengths, label lengths, prompt size. */
 const MAX_ITEMS = 32;
-const MAX_LIST = 100;
+/** Lists longer than the templates' cap are cut to it (with a note) before the schema checks them. */
+const MAX_LIST = PARAM_LIMITS.names;
 const MAX_LABEL = 40;
 const MAX_REASON = 300;
 const MAX_PROMPT = 4000;
@@ -197,6 +199,33 @@ function label(s: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, MAX_LABEL);
+}
+
+/**
+ * The event, attribute and context names in an operator's parameters (API request) that the data does not have,
+ * each with close matches: such a request is refused (400) rather than run to find nothing.
+ */
+export function unknownParamNames(f: Family, params: Record<string, unknown>, d: Dataset): { path: (string | number)[]; message: string }[] {
+  const known = knownNames(d);
+  const out: { path: (string | number)[]; message: string }[] = [];
+  for (const [path, kind] of Object.entries(NAME_FIELDS[f])) {
+    if (kind === 'duration' || kind === 'label') continue;
+    const { field, steps } = splitPath(path);
+    const unknown: string[] = [];
+    walk(params[field], steps, (s) => {
+      if (!known[kind].includes(s)) unknown.push(s);
+      return s;
+    });
+    if (!unknown.length) continue;
+    const listed = unknown.slice(0, 10).map((s) => {
+      const r = resolveName(s, known[kind]);
+      return `${show(s)}${r.name ? ` (did you mean ${r.name}?)` : r.suggestion ? ` (did you mean ${r.suggestion}?)` : ''}`;
+    });
+    const more = unknown.length > 10 ? ` and ${unknown.length - 10} more` : '';
+    const where = kind === 'event' ? 'events of the data (GET /api/dataset lists them)' : kind === 'attribute' ? 'dataset.events.attributes' : 'dataset.context';
+    out.push({ path: [field], message: `unknown ${kind} name${unknown.length > 1 ? 's' : ''} ${listed.join(', ')}${more}: not among the ${where}` });
+  }
+  return out;
 }
 
 /**

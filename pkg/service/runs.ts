@@ -5,9 +5,10 @@
  * its leads. Progress is kept in memory and written to the `runs` table on every change of stage.
  */
 import { randomUUID } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import type { LoadedConfig } from '../config/load';
 import { inspectDataset } from '../dataset/inspect';
-import { CancelledError, type Executor } from '../execute/executor';
+import { CancelledError, QueryError, type Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
 import { analyze, type Progress } from '../pipeline/analyze';
 import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
@@ -25,12 +26,16 @@ export const RESTART_REASON = 'interrupted by a restart of the service';
 export const SHUTDOWN_REASON = 'interrupted: the service stopped while this run was in progress';
 const CANCEL_REASON = 'cancelled by request';
 const EXAMPLES = 20;
+/** Finished runs whose record the store refused, kept in memory so they stay readable (the oldest go first). */
+const UNSAVED_KEPT = 1000;
 
 interface Live {
   run: RunRecord;
   ac: AbortController;
-  abortReason?: 'cancel' | 'shutdown';
+  abortReason?: 'cancel' | 'shutdown' | 'memory';
   persisted: Promise<void>;
+  /** Why the last save of the record failed; cleared by a save that succeeds. */
+  saveError?: string;
   done?: Promise<void>;
 }
 
@@ -41,6 +46,32 @@ export class Conflict extends Error {
   }
 }
 
+/** The store did not take the run's record: the run was not started (503). */
+export class StoreUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreUnavailable';
+  }
+}
+
+/** The queue is full (429); retry after `retryAfterS` seconds. */
+export class QueueFull extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+  ) {
+    super(message);
+    this.name = 'QueueFull';
+  }
+}
+
+/** A run's error as users see it: ClickHouse's text (SQL, settings, file paths) stays in the log. */
+export function publicError(e: Error, runId: string): string {
+  if (e instanceof QueryError) return `${e.summary}; details in the service log under run ${runId}`;
+  const m = e.message || String(e);
+  return m.length > 500 ? `${m.slice(0, 500)}…` : m;
+}
+
 export interface RunManagerOptions {
   cfg: LoadedConfig;
   /** The analysis executor (work session). */
@@ -48,22 +79,41 @@ export interface RunManagerOptions {
   store: ResultStore;
   log: Logger;
   maxConcurrent?: number;
+  /** Runs waiting beyond this are refused with QueueFull (default cfg.server.max_queued_runs). */
+  maxQueued?: number;
+  /** A run stops when the process' JS heap passes this (default cfg.server.run_heap_limit_gb, else 80% of Node's heap limit). */
+  heapLimitBytes?: number;
 }
 
 export class RunManager {
   private readonly live = new Map<string, Live>();
+  private readonly unsaved = new Map<string, RunRecord>();
   private readonly queue: string[] = [];
   private running = 0;
+  private submitting = 0;
   private closed = false;
   private readonly max: number;
+  readonly maxQueued: number;
+  private readonly heapLimit: number;
 
   constructor(private readonly o: RunManagerOptions) {
     this.max = Math.max(1, o.maxConcurrent ?? o.cfg.server.max_concurrent_runs ?? 1);
+    this.maxQueued = Math.max(0, o.maxQueued ?? o.cfg.server.max_queued_runs ?? 20);
+    const configured = o.cfg.server.run_heap_limit_gb;
+    this.heapLimit = o.heapLimitBytes ?? (configured ? configured * 1024 ** 3 : 0.8 * getHeapStatistics().heap_size_limit);
   }
 
-  /** Queues a run (the request was checked by the caller); resolves once the run is stored as `queued`. */
+  /**
+   * Queues a run (the request was checked by the caller); resolves once the run is stored as `queued`. Throws
+   * QueueFull when `maxQueued` runs wait already, StoreUnavailable when the store refuses the record.
+   */
   async submit(request: RunRequest, opts: { investigationId?: string } = {}): Promise<RunRecord> {
     if (this.closed) throw new Conflict('the service is shutting down');
+    // Submissions still being stored count too: 280 requests at once all arrive before the first is queued.
+    const waiting = this.queue.length + this.submitting;
+    if (waiting >= this.maxQueued + Math.max(0, this.max - this.running)) {
+      throw new QueueFull(`${waiting} runs are waiting already (server.max_queued_runs = ${this.maxQueued}); retry later`, 60);
+    }
     const now = Date.now();
     const run: RunRecord = {
       id: randomUUID(),
@@ -81,7 +131,12 @@ export class RunManager {
     };
     const l: Live = { run, ac: new AbortController(), persisted: Promise.resolve() };
     this.live.set(run.id, l);
-    await this.persist(l);
+    this.submitting++;
+    await this.persist(l).finally(() => this.submitting--);
+    if (l.saveError !== undefined) {
+      this.live.delete(run.id);
+      throw new StoreUnavailable(`the run was not started: the results store did not take its record (${l.saveError})`);
+    }
     this.queue.push(run.id);
     this.pump();
     return { ...run };
@@ -90,12 +145,13 @@ export class RunManager {
   /** The live record of a queued or running run (fresher than the table), or undefined. */
   get(id: string): RunRecord | undefined {
     const l = this.live.get(id);
-    return l ? { ...l.run, progress: { ...l.run.progress } } : undefined;
+    if (l) return { ...l.run, progress: { ...l.run.progress } };
+    return this.unsaved.get(id);
   }
 
   /** Runs of this process waiting and running. */
-  counts(): { queued: number; running: number } {
-    return { queued: this.queue.length, running: this.running };
+  counts(): { queued: number; running: number; max_queued: number } {
+    return { queued: this.queue.length, running: this.running, max_queued: this.maxQueued };
   }
 
   activeForInvestigation(invId: string): RunRecord | undefined {
@@ -150,8 +206,31 @@ export class RunManager {
     const snap = this.snapshot(l);
     l.persisted = l.persisted
       .then(() => this.o.store.saveRun(snap))
-      .catch((e) => this.o.log.error({ run: snap.id, error: (e as Error).message }, 'could not save the run'));
+      .then(() => {
+        l.saveError = undefined;
+        this.saveKept();
+      })
+      .catch((e) => {
+        l.saveError = e instanceof QueryError ? e.summary : (e as Error).message;
+        this.o.log.error({ run: snap.id, error: (e as Error).message }, 'could not save the run');
+        if (!this.live.has(snap.id)) this.keepUnsaved(snap);
+      });
     return l.persisted;
+  }
+
+  /** The store takes writes again: the finished runs it refused go in now, and leave memory once stored. */
+  private saveKept(): void {
+    for (const r of [...this.unsaved.values()]) {
+      void this.o.store.saveRun(r).then(
+        () => this.unsaved.delete(r.id),
+        () => undefined,
+      );
+    }
+  }
+
+  private keepUnsaved(r: RunRecord): void {
+    this.unsaved.set(r.id, r);
+    if (this.unsaved.size > UNSAVED_KEPT) this.unsaved.delete(this.unsaved.keys().next().value!);
   }
 
   private setProgress(l: Live, p: Omit<RunProgress, 'updated_at'>): void {
@@ -160,6 +239,23 @@ export class RunManager {
     l.run.progress = { ...p, updated_at: now };
     l.run.updated_at = now;
     if (stageChanged) void this.persist(l);
+    this.guardHeap(l);
+  }
+
+  /**
+   * ClickHouse's max_memory_usage does not cover Node's own heap: a run whose results outgrow it is stopped here,
+   * with a clear error, before the process thrashes in GC and stops answering.
+   */
+  private guardHeap(l: Live): void {
+    const used = process.memoryUsage().heapUsed;
+    if (used <= this.heapLimit || l.ac.signal.aborted) return;
+    const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GB`;
+    l.abortReason = 'memory';
+    l.ac.abort(
+      new Error(
+        `stopped: the service's JavaScript heap reached ${gb(used)}, over the ${gb(this.heapLimit)} a run may use (server.run_heap_limit_gb); narrow the request (fewer families or KPIs, a shorter window)`,
+      ),
+    );
   }
 
   private finish(l: Live, status: RunStatus, error = ''): void {
@@ -197,6 +293,7 @@ export class RunManager {
     const checkAbort = () => {
       if (signal.aborted) throw new CancelledError(CANCEL_REASON);
     };
+    const heapWatch = setInterval(() => this.guardHeap(l), 500).unref();
     try {
       run.status = 'running';
       run.started_at = Date.now();
@@ -265,16 +362,20 @@ export class RunManager {
       }
     } catch (e) {
       const err = e as Error;
-      if (signal.aborted || err instanceof CancelledError) {
+      if (l.abortReason === 'memory') {
+        this.finish(l, 'failed', (signal.reason as Error).message);
+        log.error({ run: run.id, error: l.run.error }, 'run stopped: heap limit');
+      } else if (signal.aborted || err instanceof CancelledError) {
         const shutdown = l.abortReason === 'shutdown';
         this.finish(l, shutdown ? 'failed' : 'cancelled', shutdown ? SHUTDOWN_REASON : CANCEL_REASON);
         log.info({ run: run.id, reason: l.run.error }, shutdown ? 'run interrupted' : 'run cancelled');
       } else {
-        // ConfigError, SchemaError and QueryError messages are written for users; anything else is kept as is.
-        this.finish(l, 'failed', err.message || String(e));
+        this.finish(l, 'failed', publicError(err, run.id));
         log.error({ run: run.id, error: err.message, stack: err.stack }, 'run failed');
       }
       await l.persisted;
+    } finally {
+      clearInterval(heapWatch);
     }
   }
 

@@ -53,7 +53,14 @@ export class Scheduler {
         await store.saveInvestigation({ ...inv, next_run_at: next, updated_at: now });
         continue;
       }
-      const run = await runs.submit(inv.request, { investigationId: inv.id });
+      let run;
+      try {
+        run = await runs.submit(inv.request, { investigationId: inv.id });
+      } catch (e) {
+        // Queue full or store refusing writes: still due, so the next tick tries again.
+        log.warn({ investigation: inv.id, error: (e as Error).message }, 'scheduled run not started');
+        continue;
+      }
       await store.saveInvestigation({ ...inv, last_run_id: run.id, last_run_at: now, next_run_at: next, updated_at: now });
       log.info({ investigation: inv.id, run: run.id }, 'scheduled run started');
       started.push(run.id);

@@ -1,5 +1,7 @@
 /** Checks of a run request against the config and the template catalog, each problem with its field path. */
 import type { LoadedConfig } from '../config/load';
+import type { Dataset } from '../dataset/inspect';
+import { unknownParamNames } from '../planner/llm';
 import { TEMPLATES } from '../templates/catalog';
 import { FAMILIES, type Family } from '../templates/types';
 import type { RunRequest } from '../store/types';
@@ -9,11 +11,30 @@ export interface Issue {
   message: string;
 }
 
+/** Earliest and latest instants a request may name, and the longest window a run may analyze. */
+export const TIME_LIMITS = { earliest: Date.UTC(1970, 0, 1), latest: Date.UTC(2200, 0, 1), maxWindowDays: 3660 } as const;
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * An ISO 8601 date (2026-10-01) or date-time (2026-10-01T12:00:00Z; no offset means UTC) → epoch ms; undefined when
+ * the text is not one, or names a day that does not exist (2026-02-30), or lies outside 1970–2200. Date.parse is
+ * not used: it reads "1" as 2001-01-01 and rolls 2026-02-30 over to March.
+ */
 export function parseTime(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? undefined : t;
+  const m = ISO.exec(s);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map((x) => Number(x ?? 0));
+  const day = new Date(Date.UTC(y!, mo! - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo! - 1 || day.getUTCDate() !== d) return undefined;
+  if (h! > 23 || mi! > 59 || sec! > 59) return undefined;
+  const t = Date.parse(m[4] && !m[7] ? `${s}Z` : s);
+  if (Number.isNaN(t) || t < TIME_LIMITS.earliest || t > TIME_LIMITS.latest) return undefined;
+  return t;
 }
+
+export const TIME_FORMAT = 'an ISO 8601 date or date-time between 1970 and 2200, e.g. 2026-10-01 or 2026-10-01T12:00:00Z';
 
 export function checkRunRequest(cfg: LoadedConfig, req: RunRequest): Issue[] {
   const issues: Issue[] = [];
@@ -37,9 +58,26 @@ export function checkRunRequest(cfg: LoadedConfig, req: RunRequest): Issue[] {
   }
   const from = parseTime(req.from);
   const to = parseTime(req.to);
-  if (req.from !== undefined && from === undefined) issues.push({ path: ['from'], message: `not a date-time: ${JSON.stringify(req.from)}` });
-  if (req.to !== undefined && to === undefined) issues.push({ path: ['to'], message: `not a date-time: ${JSON.stringify(req.to)}` });
+  if (req.from !== undefined && from === undefined) issues.push({ path: ['from'], message: `expected ${TIME_FORMAT}` });
+  if (req.to !== undefined && to === undefined) issues.push({ path: ['to'], message: `expected ${TIME_FORMAT}` });
   if (from !== undefined && to !== undefined && from >= to) issues.push({ path: ['to'], message: `must be after from (${req.from})` });
+  if (from !== undefined && to !== undefined && to - from > TIME_LIMITS.maxWindowDays * 86_400_000) {
+    issues.push({ path: ['to'], message: `the window is longer than the ${TIME_LIMITS.maxWindowDays} days a run may analyze` });
+  }
   if (req.planner === 'llm' && !cfg.planner.llm) issues.push({ path: ['planner'], message: 'the LLM planner is not configured (planner.llm in the config)' });
+  return issues;
+}
+
+/**
+ * Checks of a run request against the data (an inspection of the whole range): every event, attribute and context
+ * name in its parameters exists; a request naming others would run and find nothing. (A window outside the data is
+ * let through: a dashboard's "last 7 days" on older data is a fair request, and the run says there are no events.)
+ */
+export function checkAgainstData(req: RunRequest, d: Dataset): Issue[] {
+  const issues: Issue[] = [];
+  for (const [f, p] of Object.entries(req.params ?? {})) {
+    if (!(FAMILIES as readonly string[]).includes(f) || !p) continue;
+    for (const i of unknownParamNames(f as Family, p, d)) issues.push({ path: ['params', f, ...i.path], message: i.message });
+  }
   return issues;
 }

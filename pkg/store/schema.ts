@@ -118,6 +118,11 @@ export const MIGRATIONS: Migration[] = [
 ) ENGINE = ReplacingMergeTree(version) ORDER BY id`,
     ],
   },
+  {
+    version: 2,
+    description: 'heartbeat: the row /api/health writes to check that the store takes writes',
+    statements: (db) => [`CREATE TABLE IF NOT EXISTS ${T(db, 'heartbeat')} (service String, at ${TS}) ENGINE = ReplacingMergeTree(at) ORDER BY service`],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

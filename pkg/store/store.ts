@@ -4,7 +4,7 @@
  * database; updates of a lead (a run's upsert, a triage) are serialized in-process so neither loses the other's.
  */
 import { randomUUID } from 'node:crypto';
-import type { Executor, Params } from '../execute/executor';
+import { QueryError, type Executor, type Params } from '../execute/executor';
 import { qualified } from '../execute/sql';
 import type { Plan } from '../planner/deterministic';
 import type { FeedbackSummary } from '../planner/llm';
@@ -62,6 +62,20 @@ export interface LeadInput {
   evidence: LeadEvidence;
 }
 
+/** Engines of the tables read with FINAL (a Replicated… engine on a cluster ends the same way). */
+/** Distinct list pages kept (filters × pages); the oldest goes first. */
+const LISTS_CACHED = 200;
+
+const TABLE_ENGINES: Record<string, string> = { runs: 'ReplacingMergeTree', opportunities: 'ReplacingMergeTree', investigations: 'ReplacingMergeTree' };
+
+/** The results database holds tables that are not Surfacer's: the service does not start on it. */
+export class StoreDamaged extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreDamaged';
+  }
+}
+
 export class NotFound extends Error {
   constructor(message: string) {
     super(message);
@@ -102,6 +116,88 @@ export class ResultStore {
     return this.ex.query<T>(sql, params, { label });
   }
 
+  /** Every insert of the store: its outcome is what `writable()` reports; it invalidates the cached lists. */
+  private async write(table: string, rows: Record<string, unknown>[], opts: { label: string; keepLists?: boolean }): Promise<void> {
+    // Before and after: a list read while the insert is under way is not kept as current.
+    if (!opts.keepLists) this.bump(table);
+    try {
+      await this.ex.insert(table, rows, opts);
+      this.lastWrite = { at: Date.now(), error: undefined };
+    } catch (e) {
+      this.lastWrite = { at: Date.now(), error: e instanceof QueryError ? e.summary : (e as Error).message };
+      throw e;
+    } finally {
+      if (!opts.keepLists) this.bump(table);
+    }
+  }
+
+  private bump(table: string): void {
+    this.generations.set(table, (this.generations.get(table) ?? 0) + 1);
+  }
+
+  /**
+   * List reads, shared until the next write to one of the tables they read: on chdb one session answers one query
+   * at a time, so 200 readers of the same page would queue behind each other; this way they share one answer (this
+   * process is the only writer). A run's progress rewrites `runs`, not the leads or investigations.
+   */
+  private listed<T>(tables: string[], key: unknown, read: () => Promise<T>): Promise<T> {
+    const k = JSON.stringify(key);
+    const generation = tables.map((t) => this.generations.get(this.t(t)) ?? 0).join(',');
+    const hit = this.lists.get(k);
+    if (hit && hit.generation === generation) return hit.value as Promise<T>;
+    const value = read();
+    this.lists.set(k, { generation, value });
+    value.catch(() => this.lists.delete(k));
+    if (this.lists.size > LISTS_CACHED) this.lists.delete(this.lists.keys().next().value!);
+    return value;
+  }
+  private readonly generations = new Map<string, number>();
+  private readonly lists = new Map<string, { generation: string; value: Promise<unknown> }>();
+  private lastWrite: { at: number; error: string | undefined } = { at: 0, error: undefined };
+
+  /**
+   * Whether the store takes writes: the outcome of the last write, or of a probe (a row in `heartbeat`) when the
+   * last write is older than `maxAgeMs`. A full or read-only disk, or a missing table, shows here as an error.
+   */
+  async writable(maxAgeMs = 30_000): Promise<{ writable: boolean; error: string | null; checked_at: number }> {
+    if (Date.now() - this.lastWrite.at > maxAgeMs) {
+      await this.write(this.t('heartbeat'), [{ service: 'surfacer', at: chTime(Date.now()) }], { label: 'results store: write probe' }).catch(() => undefined);
+    }
+    return { writable: this.lastWrite.error === undefined, error: this.lastWrite.error ?? null, checked_at: this.lastWrite.at };
+  }
+
+  /**
+   * Drops scratch tables (`sess_<32 hex>…`) that runs left behind when they were killed. Only at startup, when no run
+   * of this service is going; on a server, only tables older than a day (a CLI analysis may be using newer ones).
+   */
+  async dropScratchTables(all: boolean): Promise<string[]> {
+    const rows = await this.q<{ name: string }>(
+      `SELECT name FROM system.tables WHERE database = {db:String} AND match(name, '^sess_[0-9a-f]{32}')
+         AND ({all:UInt8} = 1 OR metadata_modification_time < now() - INTERVAL 1 DAY) ORDER BY name`,
+      { db: this.database, all: all ? 1 : 0 },
+      'results store: stale scratch tables',
+    );
+    for (const r of rows) await this.ex.command(`DROP TABLE IF EXISTS ${this.t(r.name)}`, {}, { label: 'drop stale scratch table' });
+    return rows.map((r) => r.name);
+  }
+
+  /** Refuses a results database whose tables are not Surfacer's (e.g. overwritten by an import). */
+  private async checkEngines(): Promise<void> {
+    const rows = await this.q<{ name: string; engine: string }>(
+      'SELECT name, engine FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}',
+      { db: this.database, names: Object.keys(TABLE_ENGINES) },
+      'results store: table engines',
+    );
+    for (const r of rows) {
+      const want = TABLE_ENGINES[r.name]!;
+      if (!r.engine.endsWith(want)) {
+        throw new StoreDamaged(
+          `${this.database}.${r.name} is not Surfacer's table (engine ${r.engine}, expected ${want}); it was replaced, e.g. by an import. Restore it from a backup, or point store.results_database at another database`,
+        );
+      }
+    }
+  }
+
   // ------------------------------------------------------------------------------------------------------------
   // Schema
 
@@ -118,9 +214,10 @@ export class ResultStore {
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       for (const s of m.statements(this.database)) await this.ex.command(s, {}, { label: `results store migration ${m.version}` });
-      await this.ex.insert(this.t('schema_migrations'), [{ version: m.version, description: m.description, applied_at: chTime(Date.now()) }], { label: 'results store: record migration' });
+      await this.write(this.t('schema_migrations'), [{ version: m.version, description: m.description, applied_at: chTime(Date.now()) }], { label: 'results store: record migration' });
       applied.push(m.version);
     }
+    await this.checkEngines();
     await this.ex.command(leadsViewSql(this.database, this.publicUrl), {}, { label: 'results store: leads view' });
     return { applied, version: SCHEMA_VERSION };
   }
@@ -129,7 +226,7 @@ export class ResultStore {
   // Runs
 
   async saveRun(r: RunRecord): Promise<void> {
-    await this.ex.insert(
+    await this.write(
       this.t('runs'),
       [
         {
@@ -148,9 +245,13 @@ export class ResultStore {
           investigation_id: r.investigation_id,
         },
       ],
-      { label: 'results store: save run' },
+      // A running run's progress changes nothing a list shows from the table: the API shows live runs from memory.
+      { label: 'results store: save run', keepLists: r.status === 'running' && this.savedStatus.get(r.id) === 'running' },
     );
+    this.savedStatus.set(r.id, r.status);
+    if (r.status !== 'running' && r.status !== 'queued') this.savedStatus.delete(r.id);
   }
+  private readonly savedStatus = new Map<string, RunStatus>();
 
   private toRun(row: Record<string, unknown>): RunRecord {
     return {
@@ -174,7 +275,11 @@ export class ResultStore {
     return rows[0] ? this.toRun(rows[0]) : null;
   }
 
-  async listRuns(f: { statuses?: RunStatus[]; investigationId?: string; limit: number; offset: number }): Promise<{ items: RunRecord[]; total: number }> {
+  listRuns(f: { statuses?: RunStatus[]; investigationId?: string; limit: number; offset: number }): Promise<{ items: RunRecord[]; total: number }> {
+    return this.listed(['runs'], ['runs', f], () => this.readRuns(f));
+  }
+
+  private async readRuns(f: { statuses?: RunStatus[]; investigationId?: string; limit: number; offset: number }): Promise<{ items: RunRecord[]; total: number }> {
     const where: string[] = [];
     const p: Params = { limit: f.limit, offset: f.offset };
     if (f.statuses?.length) {
@@ -208,7 +313,7 @@ export class ResultStore {
   // Plans
 
   async savePlan(runId: string, plan: Plan, feedback: FeedbackSummary | undefined): Promise<void> {
-    await this.ex.insert(
+    await this.write(
       this.t('plans'),
       [
         {
@@ -341,13 +446,17 @@ export class ResultStore {
           evidence,
         });
       }
-      await this.ex.insert(this.t('run_leads'), perRun, { label: 'results store: leads of the run' });
-      await this.ex.insert(this.t('opportunities'), rows, { label: 'results store: upsert leads' });
+      await this.write(this.t('run_leads'), perRun, { label: 'results store: leads of the run' });
+      await this.write(this.t('opportunities'), rows, { label: 'results store: upsert leads' });
       return { newIds, knownIds, ids: unique.map((l) => l.id) };
     });
   }
 
-  async listLeads(f: LeadFilter): Promise<{ items: LeadRecord[]; total: number }> {
+  listLeads(f: LeadFilter): Promise<{ items: LeadRecord[]; total: number }> {
+    return this.listed(['opportunities', 'run_leads'], ['leads', f], () => this.readLeads(f));
+  }
+
+  private async readLeads(f: LeadFilter): Promise<{ items: LeadRecord[]; total: number }> {
     const where: string[] = [];
     const p: Params = { limit: f.limit, offset: f.offset };
     if (f.kpis?.length) (where.push('kpi IN {kpis:Array(String)}'), (p.kpis = f.kpis));
@@ -405,8 +514,8 @@ export class ResultStore {
       const now = Date.now();
       const status = change.status ?? (prev.status as TriageStatus);
       const note = change.note ?? String(prev.note ?? '');
-      await this.ex.insert(this.t('triage'), [{ opportunity_id: id, at: chTime(now), status, previous_status: prev.status, note, actor: change.actor }], { label: 'results store: triage log' });
-      await this.ex.insert(
+      await this.write(this.t('triage'), [{ opportunity_id: id, at: chTime(now), status, previous_status: prev.status, note, actor: change.actor }], { label: 'results store: triage log' });
+      await this.write(
         this.t('opportunities'),
         [
           {
@@ -459,7 +568,7 @@ export class ResultStore {
   // Saved investigations
 
   async saveInvestigation(inv: InvestigationRecord, deleted = false): Promise<void> {
-    await this.ex.insert(
+    await this.write(
       this.t('investigations'),
       [
         {
@@ -501,9 +610,17 @@ export class ResultStore {
     return rows[0] ? this.toInvestigation(rows[0]) : null;
   }
 
-  async listInvestigations(): Promise<InvestigationRecord[]> {
-    const rows = await this.q<Record<string, unknown>>(`SELECT ${INV_COLS} FROM ${this.t('investigations')} FINAL WHERE deleted = 0 ORDER BY created_at, id`);
-    return rows.map((r) => this.toInvestigation(r));
+  listInvestigations(f: { limit: number; offset: number }): Promise<{ items: InvestigationRecord[]; total: number }> {
+    return this.listed(['investigations'], ['investigations', f], () => this.readInvestigations(f));
+  }
+
+  private async readInvestigations(f: { limit: number; offset: number }): Promise<{ items: InvestigationRecord[]; total: number }> {
+    const rows = await this.q<Record<string, unknown>>(
+      `SELECT ${INV_COLS} FROM ${this.t('investigations')} FINAL WHERE deleted = 0 ORDER BY created_at, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      f,
+    );
+    const total = await this.q<{ n: number }>(`SELECT count() AS n FROM ${this.t('investigations')} FINAL WHERE deleted = 0`);
+    return { items: rows.map((r) => this.toInvestigation(r)), total: Number(total[0]?.n ?? 0) };
   }
 
   /** Enabled, scheduled investigations whose next run is due. */

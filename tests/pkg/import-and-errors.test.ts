@@ -48,6 +48,17 @@ describe('import and schema errors (embedded ClickHouse)', () => {
     await expect(inspectDataset(ex, missing)).rejects.toThrow(/table default\.nope does not exist/);
   });
 
+  it('checks the time zone with a real query before any run (it passed, then failed at sessionize)', async () => {
+    const tz = parseConfig(`dataset:\n  events: {source: ev.csv, time: ts, group: sid, event: ev, timezone: Mars/Olympus}\nkpis:\n  - {name: crashes, failure_events: [crash]}\n`, dir);
+    await expect(inspectDataset(ex, tz)).rejects.toThrow(/^dataset\.events\.timezone: ClickHouse does not know the time zone "Mars\/Olympus"; use an IANA name/);
+  });
+
+  it('refuses a sample so small it keeps nobody (it exited 0 having analyzed nothing)', () => {
+    expect(() => parseConfig(`dataset:\n  events: {source: ev, time: ts, group: sid, event: ev}\nkpis:\n  - {name: c, failure_events: [crash]}\nanalysis: {sample: 1.0e-7}\n`, dir)).toThrow(
+      /analysis\.sample: at least 0\.000001 \(one in a million\)/,
+    );
+  });
+
   it('cancels a running query for real', async () => {
     const ac = new AbortController();
     const p = ex.query('SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) % 3 = 1', {}, { label: 'long', signal: ac.signal });

@@ -56,10 +56,10 @@ describe('results store (embedded ClickHouse)', () => {
   });
 
   it('migrates once; a second start applies nothing', async () => {
-    expect(await store.migrate()).toEqual({ applied: [1], version: 1 });
-    expect(await store.migrate()).toEqual({ applied: [], version: 1 });
+    expect(await store.migrate()).toEqual({ applied: [1, 2], version: 2 });
+    expect(await store.migrate()).toEqual({ applied: [], version: 2 });
     const tables = (await ex.query<{ name: string }>("SELECT name FROM system.tables WHERE database = 'results_test' ORDER BY name")).map((t) => t.name);
-    expect(tables).toEqual(['investigations', 'leads', 'opportunities', 'plans', 'run_leads', 'runs', 'schema_migrations', 'triage']);
+    expect(tables).toEqual(['heartbeat', 'investigations', 'leads', 'opportunities', 'plans', 'run_leads', 'runs', 'schema_migrations', 'triage']);
   });
 
   it('upserts leads by fingerprint: new, then known with the triage kept', async () => {

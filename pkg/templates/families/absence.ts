@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pairList, paramName, within } from '../limits';
 import { parseDuration } from '../../config/schema';
 import {
   codesOf,
@@ -15,9 +16,9 @@ import {
 
 const params = z
   .object({
-    within: z.string().default('30s'),
+    within: within('30s'),
     /** Explicit [A, B] pairs: "A not followed by B within T". Default: the data's expected transitions. */
-    pairs: z.array(z.tuple([z.string(), z.string()])).optional(),
+    pairs: pairList(z.tuple([paramName, paramName])).optional(),
     /** A transition is "expected" when B follows A within T in at least this share of the groups with A. */
     min_follow_rate: z.number().min(0.05).max(1).default(0.5),
     max_pairs: z.number().int().min(1).max(200).default(40),

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { nameList, thresholdList } from '../limits';
 import { hypothesisKey, lit, type Template } from '../types';
 
 const band = z.object({ name: z.string(), from_hour: z.number().int().min(0).max(23), to_hour: z.number().int().min(1).max(24) }).strict();
 const params = z
   .object({
-    hour_bands: z.array(band).default([
+    hour_bands: thresholdList(band).default([
       { name: 'night', from_hour: 0, to_hour: 6 },
       { name: 'morning', from_hour: 6, to_hour: 12 },
       { name: 'afternoon', from_hour: 12, to_hour: 18 },
@@ -12,7 +13,7 @@ const params = z
     ]),
     weekend: z.boolean().default(true),
     /** Attributes compared as versions ("at least X"); default: attributes whose values look like versions. */
-    version_attributes: z.array(z.string()).optional(),
+    version_attributes: nameList().optional(),
   })
   .strict();
 

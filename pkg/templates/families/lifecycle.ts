@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { nameList, thresholdList } from '../limits';
 import { hypothesisKey, lit, type Template } from '../types';
 
 const params = z
   .object({
-    min_ordinals: z.array(z.number().int().min(2)).default([2, 3, 5]),
+    min_ordinals: thresholdList(z.number().int().min(2)).default([2, 3, 5]),
     first_session: z.boolean().default(true),
-    away_days: z.array(z.number().min(0.01)).default([7, 30]),
+    away_days: thresholdList(z.number().min(0.01)).default([7, 30]),
     /** Cross each phase with the values of these attributes; default: attributes with at most 30 values. */
-    cross_with: z.array(z.string()).optional(),
+    cross_with: nameList().optional(),
     max_cross_values: z.number().int().min(1).max(500).default(30),
   })
   .strict();

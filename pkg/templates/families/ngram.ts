@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameList, PARAM_LIMITS, paramName } from '../limits';
 import { codesOf, hypothesisKey, lit, MAX_CODE, nameOf, packCodesSql, unpackCodes, type Template } from '../types';
 
 const params = z
@@ -6,9 +7,12 @@ const params = z
     min_n: z.number().int().min(1).max(5).default(1),
     max_n: z.number().int().min(1).max(5).default(3),
     /** Token map M: several event names read as one token (e.g. all web errors as web_error). */
-    tokens: z.record(z.string(), z.string()).default({}),
+    tokens: z
+      .record(paramName, paramName)
+      .refine((t) => Object.keys(t).length <= PARAM_LIMITS.names, { message: `at most ${PARAM_LIMITS.names} entries` })
+      .default({}),
     /** Filter F: events dropped from the sequence before n-grams are formed (noise such as heartbeats). */
-    exclude: z.array(z.string()).default([]),
+    exclude: nameList().default([]),
   })
   .strict()
   .refine((p) => p.min_n <= p.max_n, { message: 'min_n must be <= max_n' });

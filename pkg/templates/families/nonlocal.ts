@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { nameList } from '../limits';
 import { hypothesisKey, lit, type Template } from '../types';
 
 const params = z
   .object({
     /** Context metrics to use; default: all configured. */
-    contexts: z.array(z.string()).optional(),
+    contexts: nameList().optional(),
     /** Membership in the global top-N values of these attributes (by groups). */
     top_n: z.number().int().min(1).max(100).default(3),
-    top_n_attributes: z.array(z.string()).optional(),
+    top_n_attributes: nameList().optional(),
   })
   .strict();
 

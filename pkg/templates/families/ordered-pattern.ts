@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameList, within } from '../limits';
 import { parseDuration } from '../../config/schema';
 import {
   codesOf,
@@ -17,9 +18,9 @@ import {
 const params = z
   .object({
     max_steps: z.number().int().min(2).max(3).default(3),
-    within: z.string().default('30s').describe('All steps within this time of the first'),
+    within: within('30s').describe('All steps within this time of the first'),
     /** Candidate events; default: the most common events of the window that are not outcomes. */
-    events: z.array(z.string()).optional(),
+    events: nameList().optional(),
     max_events: z.number().int().min(2).max(60).default(30),
     /** Longer groups are cut to their first N candidate events (bounds the per-group work). */
     max_group_events: z.number().int().min(3).max(2000).default(200),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameList, pairList, paramName, thresholdList } from '../limits';
 import {
   codesOf,
   cutRank,
@@ -17,17 +18,17 @@ import { patternCandidates } from './ordered-pattern';
 const params = z
   .object({
     /** Events whose per-group count is bucketed; default: the common non-outcome events. */
-    count_events: z.array(z.string()).optional(),
+    count_events: nameList().optional(),
     max_count_events: z.number().int().min(0).max(100).default(40),
-    count_thresholds: z.array(z.number().int().min(1)).default([2, 3, 5, 10]),
-    duration_thresholds_s: z.array(z.number().min(0)).default([60, 300, 900, 1800]),
-    length_thresholds: z.array(z.number().int().min(1)).default([10, 25, 50, 100]),
+    count_thresholds: thresholdList(z.number().int().min(1)).default([2, 3, 5, 10]),
+    duration_thresholds_s: thresholdList(z.number().min(0)).default([60, 300, 900, 1800]),
+    length_thresholds: thresholdList(z.number().int().min(1)).default([10, 25, 50, 100]),
     /** Retries of `event` before the first `success` (all of them when it never succeeds). */
-    retries: z.array(z.object({ event: z.string(), success: z.string() }).strict()).default([]),
-    retry_thresholds: z.array(z.number().int().min(1)).default([1, 2, 3, 5]),
+    retries: pairList(z.object({ event: paramName, success: paramName }).strict()).default([]),
+    retry_thresholds: thresholdList(z.number().int().min(1)).default([1, 2, 3, 5]),
     /** Time from the first `from` to the first `to` after it, in seconds. */
-    time_between: z.array(z.object({ from: z.string(), to: z.string() }).strict()).default([]),
-    time_between_thresholds_s: z.array(z.number().min(0)).default([5, 30, 120]),
+    time_between: pairList(z.object({ from: paramName, to: paramName }).strict()).default([]),
+    time_between_thresholds_s: thresholdList(z.number().min(0)).default([5, 30, 120]),
   })
   .strict();
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { nameList } from '../limits';
 import { hypothesisKey, lit, type Template } from '../types';
 
 const params = z
   .object({
-    attributes: z.array(z.string()).optional(),
+    attributes: nameList().optional(),
     pairs: z.boolean().default(true),
     /** Pairs only among attributes with at most this many values, to bound the cohorts. */
     max_values_for_pairs: z.number().int().min(2).max(1000).default(50),

@@ -1,0 +1,159 @@
+/**
+ * Load on the service's list endpoints (issue 13): `surfacer serve` on a synthetic store, then many concurrent
+ * readers of GET /api/runs, /api/opportunities and /api/investigations, first idle, then while a run analyzes every
+ * KPI with every family. Prints p50/p99 per phase (milliseconds) and writes them as JSON.
+ *
+ *   npx tsx bench/load.ts                          # 1M events, 200 readers, 2,000 requests per phase
+ *   npx tsx bench/load.ts --events 100k --readers 50 --requests 500 --out /tmp/load.json
+ *
+ * The dataset is generated once per size into $TMPDIR/surfacer-load-<events> (or --data-dir) and reused.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
+};
+function count(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(s.trim());
+  if (!m) throw new Error(`--events ${s}: expected a number such as 100k or 1m`);
+  return Math.round(Number(m[1]) * { '': 1, k: 1e3, m: 1e6 }[m[2]!.toLowerCase() as '' | 'k' | 'm']);
+}
+const EVENTS = count(opt('events', '1m'));
+const READERS = Number(opt('readers', '200'));
+const REQUESTS = Number(opt('requests', '2000'));
+const DIR = resolve(opt('data-dir', join(tmpdir(), `surfacer-load-${EVENTS}`)));
+const OUT = opt('out', '');
+const TOKEN = 'load-token-0123456789abcdef';
+const CLI = resolve(__dirname, '../bin/surfacer.js');
+const LISTS = ['/api/runs?limit=50', '/api/opportunities?limit=50', '/api/investigations?limit=50'];
+
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+async function phase(base: string, name: string, until?: () => boolean) {
+  const times: number[] = [];
+  const byEndpoint = new Map<string, number[]>(LISTS.map((u) => [u, []]));
+  let errors = 0;
+  let next = 0;
+  const reader = async () => {
+    while (next < REQUESTS && (!until || !until())) {
+      const url = LISTS[next++ % LISTS.length]!;
+      const t0 = performance.now();
+      const r = await fetch(`${base}${url}`, { headers: { authorization: `Bearer ${TOKEN}` } }).catch(() => undefined);
+      await r?.arrayBuffer();
+      if (!r || r.status !== 200) errors++;
+      times.push(performance.now() - t0);
+      byEndpoint.get(url)!.push(performance.now() - t0);
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: READERS }, reader));
+  const wall = (performance.now() - t0) / 1000;
+  const row = {
+    phase: name,
+    requests: times.length,
+    errors,
+    p50_ms: Math.round(pct(times, 50)),
+    p99_ms: Math.round(pct(times, 99)),
+    max_ms: Math.round(Math.max(...times)),
+    wall_s: Number(wall.toFixed(1)),
+    endpoints: Object.fromEntries([...byEndpoint].map(([u, xs]) => [u, { p50_ms: Math.round(pct(xs, 50)), p99_ms: Math.round(pct(xs, 99)) }])),
+  };
+  log(
+    `${name.padEnd(12)} ${String(row.requests).padStart(6)} requests  p50 ${row.p50_ms} ms  p99 ${row.p99_ms} ms  max ${row.max_ms} ms  errors ${errors}  (${row.wall_s} s)`
+  );
+  for (const [u, e] of Object.entries(row.endpoints)) log(`  ${u.padEnd(30)} p50 ${e.p50_ms} ms  p99 ${e.p99_ms} ms`);
+  return row;
+}
+
+async function main() {
+  mkdirSync(DIR, { recursive: true });
+  const config = join(DIR, 'surfacer.yaml');
+  if (!existsSync(config)) {
+    log(`generating ${EVENTS.toLocaleString('en-US')} events in ${DIR}`);
+    const g = spawnSync(process.execPath, [CLI, 'generate', '-n', String(EVENTS), '-o', DIR], { stdio: 'inherit' });
+    if (g.status !== 0) throw new Error('generate failed');
+  }
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', config, '--port', String(port)], {
+    env: { ...process.env, SURFACER_TOKEN: TOKEN, SURFACER_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`${base}/api/health`).then(
+        (r) => r.ok,
+        () => false
+      );
+      if (ok) break;
+      if (server.exitCode !== null) throw new Error(`the service exited (code ${server.exitCode}) before answering`);
+      if (i > 600) throw new Error('the service did not start in 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Something to list: a few saved investigations (the runs and leads come from the run below, and earlier ones).
+    for (let i = 0; i < 20; i++) {
+      await fetch(`${base}/api/investigations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `load ${i}`, request: { kpis: ['error_rate'] } }),
+      });
+    }
+    // Warm-up, not measured: the first answer of each list (JIT, the first queries on a fresh store).
+    for (const u of LISTS) await (await fetch(`${base}${u}`, { headers: { authorization: `Bearer ${TOKEN}` } })).arrayBuffer();
+    const idle = await phase(base, 'idle');
+    const started = await fetch(`${base}/api/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const run = (await started.json()) as { id: string };
+    let status = 'queued';
+    const poll = setInterval(() => {
+      void fetch(`${base}/api/runs/${run.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })
+        .then((r) => r.json() as Promise<{ status: string }>)
+        .then((r) => (status = r.status));
+    }, 500);
+    while (status === 'queued') await new Promise((r) => setTimeout(r, 100));
+    const during = await phase(base, 'during run', () => status !== 'running');
+    clearInterval(poll);
+    const result = {
+      events: EVENTS,
+      readers: READERS,
+      endpoints: LISTS,
+      run_status_after: status,
+      phases: [idle, during],
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 2));
+  } finally {
+    // Wait for it to stop (it cancels the run), so the next invocation can open the store.
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+}
+
+main().catch((e) => {
+  log(String(e?.stack ?? e));
+  process.exitCode = 1;
+});
