@@ -189,6 +189,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             runs: {
+                                /** @description More waiting runs answer 429 */
+                                max_queued: number;
                                 queued: number;
                                 running: number;
                             };
@@ -197,6 +199,10 @@ export interface paths {
                             status: "ok";
                             /** @enum {string} */
                             store: "embedded" | "server";
+                            /** @description Why the last write failed */
+                            store_error: string | null;
+                            /** @description Whether the results store took the last write (or a probe write, at most 30 s old) */
+                            store_writable: boolean;
                             version: string;
                         };
                     };
@@ -218,10 +224,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Saved investigations */
+        /** Saved investigations, oldest first, paged */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -235,24 +244,48 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description ISO 8601 date-time (UTC) */
-                            created_at: string;
-                            enabled: boolean;
-                            id: string;
-                            last_run_at: string | null;
-                            last_run_id: string | null;
-                            name: string;
-                            next_run_at: string | null;
-                            request: {
-                                [key: string]: unknown;
-                            };
-                            schedule: {
-                                every: string;
-                                every_ms: number;
-                            } | null;
-                            /** @description ISO 8601 date-time (UTC) */
-                            updated_at: string;
-                        }[];
+                            items: {
+                                /** @description ISO 8601 date-time (UTC) */
+                                created_at: string;
+                                enabled: boolean;
+                                id: string;
+                                last_run_at: string | null;
+                                last_run_id: string | null;
+                                name: string;
+                                next_run_at: string | null;
+                                request: {
+                                    [key: string]: unknown;
+                                };
+                                schedule: {
+                                    every: string;
+                                    every_ms: number;
+                                } | null;
+                                /** @description ISO 8601 date-time (UTC) */
+                                updated_at: string;
+                            }[];
+                            limit: number;
+                            offset: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description An error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
                     };
                 };
                 /** @description An error */
@@ -316,7 +349,7 @@ export interface paths {
                         };
                         /** @description null or absent: run on demand only */
                         schedule?: {
-                            /** @description Interval between runs: 30m, 6h, 1d (at least 1m) */
+                            /** @description Interval between runs: 30m, 6h, 1d (from 1m to 365d) */
                             every: string;
                         } | null;
                     };
@@ -622,7 +655,7 @@ export interface paths {
                             to?: string;
                         };
                         schedule?: {
-                            /** @description Interval between runs: 30m, 6h, 1d (at least 1m) */
+                            /** @description Interval between runs: 30m, 6h, 1d (from 1m to 365d) */
                             every: string;
                         } | null;
                     };
@@ -889,6 +922,44 @@ export interface paths {
                 };
                 /** @description An error */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description An error */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description An error */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1902,6 +1973,44 @@ export interface paths {
                 };
                 /** @description An error */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description An error */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description An error */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
