@@ -34,6 +34,7 @@ import { catalog } from '../templates/catalog';
 import { FAMILIES } from '../templates/types';
 import { makeTokenCheck } from './auth';
 import { badRequest, errorBody, errorHandler, HttpError, notFound } from './errors';
+import { acceptEmptyJsonBody } from './json-body';
 import * as S from './schemas';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -102,6 +103,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  acceptEmptyJsonBody(app);
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody(404, `no route ${req.method} ${req.url.split('?')[0]}`)));
 
   const log = app.log as unknown as Logger;

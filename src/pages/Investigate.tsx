@@ -98,6 +98,7 @@ function Investigate() {
   const [startError, setStartError] = useState<unknown>(undefined);
   const [starting, setStarting] = useState(false);
   const [cancelling, setCancelling] = useState(false);
+  const [cancelError, setCancelError] = useState<unknown>(undefined);
   const [advancedOpen, setAdvancedOpen] = useState(false);
 
   const { run, setRun, error: pollError } = useRunWatcher(runId);
@@ -167,10 +168,11 @@ function Investigate() {
       return;
     }
     setCancelling(true);
+    setCancelError(undefined);
     try {
       setRun(await engine.cancelRun(runId));
     } catch (e) {
-      setStartError(e);
+      setCancelError(e);
     } finally {
       setCancelling(false);
     }
@@ -380,6 +382,7 @@ function Investigate() {
           {run && (
             <>
               <RunProgress run={run} onCancel={cancel} cancelling={cancelling} />
+              {!!cancelError && <ErrorState title="Could not cancel the run" error={cancelError} />}
               {!!pollError && (
                 <Alert severity="warning" title="Lost contact with the engine; still trying">
                   {pollError instanceof Error ? pollError.message : String(pollError)}
