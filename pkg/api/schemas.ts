@@ -129,6 +129,10 @@ export const Lead = z.object({
   first_run_id: z.string(),
   last_run_id: z.string(),
   link: z.string(),
+  kpi_cohort: z.number().nullable().optional().describe('In lists: the KPI in the cohort (failure rate, or mean of a numeric KPI)'),
+  kpi_rest: z.number().nullable().optional().describe('In lists: the KPI in the rest of the groups'),
+  coverage: z.number().nullable().optional().describe("In lists: share of the KPI's failed groups (numeric: of its excess) in the cohort"),
+  new_in_run: z.boolean().optional().describe('With ?run: whether that run found the lead first'),
 });
 
 export const LeadList = z.object({ items: z.array(Lead), total: z.number(), limit: z.number(), offset: z.number() });

@@ -108,6 +108,12 @@ export interface LeadRecord {
   first_run_id: string;
   last_run_id: string;
   link: string;
+  /** In lists: the KPI in the cohort and in the rest, and the share of the KPI's failures in the cohort. */
+  kpi_cohort?: number | null;
+  kpi_rest?: number | null;
+  coverage?: number | null;
+  /** In a run's list: whether this run found it first. */
+  new_in_run?: boolean;
 }
 
 export interface LeadDetail extends LeadRecord {

@@ -2,6 +2,7 @@ import React from 'react';
 import { Subject } from 'rxjs';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { OrgRole } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { testIds } from '../components/testIds';
 import Opportunities from './Opportunities';
@@ -53,7 +54,7 @@ const leadCalls = () => calls(mockFetch).filter((c) => c.key === 'GET /api/oppor
 describe('Opportunities', () => {
   beforeEach(() => {
     mockFetch.mockReset();
-    config.bootData.user = { ...config.bootData.user, login: 'alice' };
+    config.bootData.user = { ...config.bootData.user, login: 'alice', orgRole: OrgRole.Editor };
   });
 
   test('filters, sort and page from the URL make the engine query; a filter change resets the page', async () => {

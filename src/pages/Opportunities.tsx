@@ -14,6 +14,9 @@ import { testIds } from '../components/testIds';
 import { useAsync } from '../hooks/useAsync';
 import { useLeadTriage } from '../hooks/useLeadTriage';
 import { engine } from '../services/engine';
+import { vocabularyOf } from '../services/leadStatement';
+import { editBlockedReason } from '../services/roles';
+import { useOrgRole } from '../hooks/useOrgRole';
 import {
   DEFAULT_FILTERS,
   filtersFromParams,
@@ -41,6 +44,9 @@ function Opportunities() {
   const key = filtersToParams(filters).toString();
 
   const kpis = useAsync(() => engine.kpis(), []);
+  const dataset = useAsync(() => engine.dataset(), []);
+  const vocabulary = useMemo(() => vocabularyOf(kpis.value, dataset.value?.events.group), [kpis.value, dataset.value]);
+  const triageBlocked = editBlockedReason(useOrgRole().role);
   const leads = useAsync<Page<Lead>>(() => engine.leads(toLeadQuery(filters)), [key]);
 
   const setFilters = (patch: Partial<LeadFilters>) => {
@@ -170,7 +176,13 @@ function Opportunities() {
               {leads.value.total > PAGE_SIZE &&
                 ` · showing ${leads.value.offset + 1}–${leads.value.offset + leads.value.items.length}`}
             </Text>
-            <LeadsTable leads={leads.value.items} onTriage={triage} pending={pending} />
+            <LeadsTable
+              leads={leads.value.items}
+              onTriage={triage}
+              pending={pending}
+              vocabulary={vocabulary}
+              triageDisabledReason={triageBlocked}
+            />
             {leads.value.total > PAGE_SIZE && (
               <div className={s.pagination} data-testid={testIds.opportunities.pagination}>
                 <Pagination

@@ -140,6 +140,12 @@ export interface Lead {
   first_run_id: string;
   last_run_id: string;
   link: string;
+  /** In lists (engine ≥ 0.2): the KPI in the cohort and in the rest, and the cohort's share of the KPI's failures. */
+  kpi_cohort?: number | null;
+  kpi_rest?: number | null;
+  coverage?: number | null;
+  /** In a run's list: whether that run found the lead first. */
+  new_in_run?: boolean;
 }
 
 export interface LeadQuery {

@@ -5,7 +5,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, PLUGIN_ID, type Harness } from './server';
-import { launch, tid, watch, type Watched } from './browser';
+import { launch, pickOption, screenshot, tid, watch, type Watched } from './browser';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { testIds } = require('../../src/components/testIds') as typeof import('../../src/components/testIds');
@@ -65,5 +65,140 @@ describe('An SRE’s first hour, as Admin', () => {
     // The blocker is not needed any more; cancel it while running.
     expect((await h.engine('POST', `/api/runs/${blocker}/cancel`)).status).toBe(200);
     expectNoErrors();
+  });
+
+  /** Starts a run from the page with `prompt` (KPIs and range from the prompt) and waits for its leads. */
+  const runFromPage = async (prompt: string, kpis: string[] = []) => {
+    await visit(`${APP}/investigate`);
+    await page.locator(tid(testIds.investigate.prompt)).fill(prompt);
+    for (const k of kpis) {
+      await pickOption(page, page.locator(tid(testIds.investigate.kpiPicker)), k);
+    }
+    await page.locator(tid(testIds.investigate.start)).click();
+    await page.locator(tid(testIds.investigate.results)).waitFor({ timeout: 180_000 });
+    await page.locator(`${tid(testIds.leads.table)} tbody tr`).first().waitFor({ timeout: 30_000 });
+    return new URL(page.url()).searchParams.get('run') ?? '';
+  };
+
+  it('after a run the leads sit right under the status, stated as cohort vs rest with units, per KPI', async () => {
+    // A rate KPI and a numeric one: each reads in its own terms.
+    const runId = await runFromPage('where do payments fail and pages load slowly', ['payment_conversion', 'page_load_ms']);
+    const box = async (id: string) => (await page.locator(tid(id)).boundingBox())!;
+    const [status, results, plan] = [await box(testIds.investigate.progress), await box(testIds.investigate.results), await box(testIds.investigate.planSummary)];
+    // Leads start right under the status (one gap), inside the first screen; the plan is one line after them.
+    expect(results.y - (status.y + status.height)).toBeLessThan(40);
+    expect(results.y).toBeLessThan(500);
+    expect(plan.y).toBeGreaterThan(results.y);
+    expect(plan.height).toBeLessThan(60);
+    await expect(page.locator(tid(testIds.investigate.plan)).count()).resolves.toBe(0);
+    // The form is down to its prompt.
+    await expect(page.locator(tid(testIds.investigate.kpiPicker)).count()).resolves.toBe(0);
+
+    // Every lead reads as the KPI in the cohort vs the rest, with the engine's numbers.
+    const engineLeads = (await h.engine('GET', `/api/opportunities?run=${runId}&limit=100`)).body.items as Array<{
+      id: string;
+      kpi: string;
+      kpi_cohort: number;
+      kpi_rest: number;
+    }>;
+    const kinds = new Map(((await h.engine('GET', '/api/kpis')).body as Array<{ name: string; kind: string }>).map((k) => [k.name, k.kind]));
+    for (const l of engineLeads.slice(0, 10)) {
+      const row = page.locator(tid(testIds.leads.row(l.id)));
+      const cmp = (await row.locator(tid(testIds.leads.compare)).innerText()).replace(/\s+/g, ' ');
+      const impact = (await row.locator(tid(testIds.leads.impact)).innerText()).replace(/\s+/g, ' ');
+      if (kinds.get(l.kpi) === 'numeric') {
+        expect(cmp).toMatch(/^[\d,.]+ ms vs [\d,.]+ ms/);
+        expect(impact).toMatch(/excess ms$/);
+      } else {
+        const pct = (v: number) => (v * 100 < 10 ? (v * 100).toFixed(1).replace(/\.0$/, '') : String(Math.round(v * 100)));
+        expect(cmp).toContain(`${pct(l.kpi_cohort)}% vs ${pct(l.kpi_rest)}%`);
+        expect(cmp).toContain('failure rate');
+        expect(impact).toMatch(/excess failed sessions?$/);
+      }
+    }
+    // One block per KPI: leads of different KPIs are never ranked against each other.
+    const groups = await page.locator(`${tid(testIds.leads.table)} tbody`).count();
+    expect(groups).toBe(new Set(engineLeads.map((l) => l.kpi)).size);
+    // Titles use the dataset's group noun (group column session_id).
+    const titles = await page.locator(tid(testIds.leads.title)).allInnerTexts();
+    expect(titles.join(' ')).not.toMatch(/\bgroups\b/);
+    // A statistic explains itself on hover.
+    await page.locator(`${tid(testIds.leads.table)} thead`).getByText('Share').hover();
+    await expect(page.getByRole('tooltip').innerText()).resolves.toMatch(/Share of the KPI's failed sessions/);
+    await page.mouse.move(0, 0);
+    await screenshot(page, 'first-hour-1440.png');
+
+    // At 1024 px (with Grafana's docked menu) the lead keeps room to read: recent runs move under the leads and the
+    // table drops the columns the lead's page has.
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await screenshot(page, 'first-hour-1024.png');
+    const lead = await page.locator(`${tid(testIds.leads.table)} thead th`).first().boundingBox();
+    expect(lead!.width).toBeGreaterThan(160);
+    const o = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
+    expect(o.sw).toBeLessThanOrEqual(o.cw);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expectNoErrors();
+  });
+
+  it('with the engine down, one banner links to the configuration and Start is off', async () => {
+    const saved = h.settings.jsonData.engineUrl;
+    const post = (jsonData: Record<string, unknown>) =>
+      fetch(`${h.url}/api/plugins/${PLUGIN_ID}/settings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ enabled: true, pinned: true, jsonData }),
+      });
+    // A port nothing listens on: Grafana's proxy answers 502.
+    expect((await post({ ...h.settings.jsonData, engineUrl: 'http://127.0.0.1:9' })).status).toBe(200);
+    try {
+      await visit(`${APP}/investigate`);
+      const banner = page.locator(tid(testIds.states.engineBanner));
+      await banner.waitFor({ timeout: 30_000 });
+      await expect(banner.innerText()).resolves.toMatch(/unreachable/);
+      await expect(banner.getByRole('link', { name: /Open the configuration/ }).getAttribute('href')).resolves.toBe(`/plugins/${PLUGIN_ID}`);
+      await expect(page.locator(tid(testIds.investigate.start)).isDisabled()).resolves.toBe(true);
+      await expect(page.locator(tid(testIds.states.error)).count()).resolves.toBe(0);
+    } finally {
+      await post({ ...h.settings.jsonData, engineUrl: saved });
+      w.take(); // the failed loads are the point of this test
+    }
+  });
+});
+
+describe('An SRE’s first hour, as Viewer', () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    [h, browser] = await Promise.all([startHarness({ events: 20_000, role: 'Viewer' }), launch()]);
+    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' })).newPage();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('sees Start and triage disabled with "Editors can start investigations"', async () => {
+    const run = (await h.engine('POST', '/api/runs', { kpis: ['payment_conversion'] })).body.id;
+    for (let i = 0; i < 600; i++) {
+      if ((await h.engine('GET', `/api/runs/${run}`)).body.status === 'succeeded') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await page.goto(`${h.url}${APP}/investigate?run=${run}`);
+    await page.locator(tid(testIds.investigate.results)).waitFor({ timeout: 30_000 });
+    await expect(page.locator(tid(testIds.investigate.editBlocked)).innerText()).resolves.toMatch(/^Editors can start investigations/);
+    const start = page.locator(tid(testIds.investigate.start));
+    await expect(start.getAttribute('aria-disabled')).resolves.toBe('true');
+    const runsBefore = (await h.engine('GET', '/api/runs')).body.total;
+    await start.click({ force: true });
+    const useful = page.locator(tid(testIds.triage.useful)).first();
+    await expect(useful.getAttribute('aria-disabled')).resolves.toBe('true');
+    await useful.click({ force: true });
+    // Nothing reached the engine: no new run, no triage, no 403 blaming the token.
+    expect((await h.engine('GET', '/api/runs')).body.total).toBe(runsBefore);
+    expect(h.proxyLog.filter((e) => e.method !== 'GET')).toEqual([]);
+    await expect(page.getByText(/engine token/).count()).resolves.toBe(0);
   });
 });

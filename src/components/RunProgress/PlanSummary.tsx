@@ -1,0 +1,44 @@
+/** The plan as one line under the leads, with the whole plan (each family and why) on demand. */
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Button, Stack, Text, useStyles2 } from '@grafana/ui';
+import { planLine } from '../../services/planSummary';
+import type { Plan } from '../../types/engine';
+import { testIds } from '../testIds';
+import { cardCss } from '../styles';
+import { RunPlan } from './RunPlan';
+
+export function PlanSummary({ plan, children }: { plan: Plan; children?: React.ReactNode }) {
+  const s = useStyles2(getStyles);
+  const [open, setOpen] = useState(false);
+  return (
+    <section className={s.card} aria-label="Plan" data-testid={testIds.investigate.planSummary}>
+      <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
+        <Text color="secondary">
+          <strong>Plan:</strong> {planLine(plan)}
+        </Text>
+        <Button
+          size="sm"
+          variant="secondary"
+          fill="text"
+          icon={open ? 'angle-up' : 'angle-down'}
+          aria-expanded={open}
+          onClick={() => setOpen((o) => !o)}
+        >
+          {open ? 'Hide plan details' : 'Plan details'}
+        </Button>
+      </Stack>
+      {children}
+      {open && (
+        <div data-testid={testIds.investigate.planDetails}>
+          <RunPlan plan={plan} />
+        </div>
+      )}
+    </section>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  card: css({ ...cardCss(theme), padding: theme.spacing(1, 2) }),
+});
