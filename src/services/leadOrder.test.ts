@@ -17,4 +17,12 @@ describe('groupByKpi', () => {
   test('without shares (older engines) keeps KPIs in name order', () => {
     expect(groupByKpi([l('b', 1, 5), l('a', 1, 1)]).map((g) => g.kpi)).toEqual(['a', 'b']);
   });
+
+  test('keeps an order sorted by something else, grouped by KPI in order of first appearance', () => {
+    const groups = groupByKpi([l('b', 3, 1), l('a', 1, 9), l('b', 1, 5)], true);
+    expect(groups.map((g) => [g.kpi, g.leads.map((x) => x.rank)])).toEqual([
+      ['b', [3, 1]],
+      ['a', [1]],
+    ]);
+  });
 });

@@ -12,10 +12,14 @@ export interface KpiGroup<L> {
 
 type Orderable = Pick<Lead, 'kpi' | 'rank' | 'impact'> & { coverage?: number | null };
 
-export function groupByKpi<L extends Orderable>(leads: L[]): Array<KpiGroup<L>> {
+/** `keepOrder`: the list is already sorted by something else (q, first or last seen); group it without reordering. */
+export function groupByKpi<L extends Orderable>(leads: L[], keepOrder = false): Array<KpiGroup<L>> {
   const groups = new Map<string, L[]>();
   for (const l of leads) {
     groups.set(l.kpi, [...(groups.get(l.kpi) ?? []), l]);
+  }
+  if (keepOrder) {
+    return [...groups.entries()].map(([kpi, ls]) => ({ kpi, leads: ls }));
   }
   const share = (ls: L[]) => Math.max(...ls.map((l) => l.coverage ?? -1));
   return [...groups.entries()]

@@ -140,6 +140,41 @@ describe('An SRE’s first hour, as Admin', () => {
     expectNoErrors();
   });
 
+  it('new vs known is the run’s own: a second run’s leads are known since the first, the first still shows them new', async () => {
+    const first = new URL(page.url()).searchParams.get('run') ?? '';
+    expect(first).not.toBe('');
+    await page.locator(tid(testIds.investigate.start)).click();
+    await page.waitForFunction((r) => new URL(location.href).searchParams.get('run') !== r, first, { timeout: 30_000 });
+    const second = new URL(page.url()).searchParams.get('run') ?? '';
+    await page.locator(tid(testIds.investigate.results)).waitFor({ timeout: 180_000 });
+    const table = page.locator(tid(testIds.leads.table));
+    await table.waitFor({ timeout: 30_000 });
+    const engineSecond = (await h.engine('GET', `/api/opportunities?run=${second}&limit=100`)).body.items as Array<{ new_in_run: boolean }>;
+    const knownHere = engineSecond.filter((l) => !l.new_in_run).length;
+    expect(knownHere).toBeGreaterThan(0);
+    await expect(table.locator(tid(testIds.leads.knownBadge)).count()).resolves.toBe(knownHere);
+    await expect(table.locator(tid(testIds.leads.knownBadge)).first().innerText()).resolves.toMatch(/^Known since \w{3} \d+, \d{4}$/);
+
+    // The first run, reopened, still says what it found new.
+    await visit(`${APP}/investigate?run=${first}`);
+    await page.locator(tid(testIds.leads.table)).waitFor({ timeout: 30_000 });
+    const engineFirst = (await h.engine('GET', `/api/opportunities?run=${first}&limit=100`)).body.items as Array<{ new_in_run: boolean }>;
+    expect(engineFirst.every((l) => l.new_in_run)).toBe(true);
+    await expect(page.locator(`${tid(testIds.leads.table)} ${tid(testIds.leads.newBadge)}`).count()).resolves.toBe(engineFirst.length);
+    await expect(page.locator(tid(testIds.leads.newBadge)).first().innerText()).resolves.toMatch(/New in this run/);
+
+    // Opportunities: new since the latest run are the second run's new leads only.
+    await visit(`${APP}/opportunities?known=latest`);
+    await page.locator(tid(testIds.opportunities.container)).waitFor();
+    const fresh = engineSecond.length - knownHere;
+    if (fresh === 0) {
+      await page.locator(tid(testIds.states.empty)).waitFor({ timeout: 30_000 });
+    } else {
+      await page.waitForFunction((n) => document.querySelectorAll('tbody tr[data-testid]').length === n, fresh, { timeout: 30_000 });
+    }
+    expectNoErrors();
+  });
+
   it('with the engine down, one banner links to the configuration and Start is off', async () => {
     const saved = h.settings.jsonData.engineUrl;
     const post = (jsonData: Record<string, unknown>) =>

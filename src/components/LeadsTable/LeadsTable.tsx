@@ -11,8 +11,16 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Icon, Tag, Tooltip, useStyles2 } from '@grafana/ui';
 import { formatCount, formatEffect, formatP, formatShare, timeAgo } from '../../services/format';
 import { groupByKpi } from '../../services/leadOrder';
-import { compare, effectWords, EXPLAIN, impactText, plural, withNoun } from '../../services/leadStatement';
-import type { LeadVocabulary } from '../../hooks/useLeadVocabulary';
+import {
+  compare,
+  effectWords,
+  EXPLAIN,
+  impactText,
+  type LeadVocabulary,
+  plural,
+  withNoun,
+} from '../../services/leadStatement';
+
 import type { Lead, TriageRequest } from '../../types/engine';
 import { leadUrl } from '../../utils/utils.routing';
 import { Empty } from '../States/States';
@@ -37,6 +45,8 @@ export interface LeadsTableProps {
   vocabulary?: LeadVocabulary;
   /** Why triage is off for this user (e.g. a Viewer), shown on the disabled buttons. */
   triageDisabledReason?: string;
+  /** The leads are sorted by something other than impact: keep that order within each KPI. */
+  keepOrder?: boolean;
 }
 
 const DEFAULT_VOCABULARY: LeadVocabulary = { kindOf: () => 'rate', noun: 'group' };
@@ -60,6 +70,7 @@ export function LeadsTable({
   compact,
   vocabulary = DEFAULT_VOCABULARY,
   triageDisabledReason,
+  keepOrder,
 }: LeadsTableProps) {
   const s = useStyles2(getStyles);
   if (!leads.length) {
@@ -113,14 +124,15 @@ export function LeadsTable({
             {onTriage && <th className={s.triageHead}>Triage</th>}
           </tr>
         </thead>
-        {groupByKpi(leads).map((g) => (
+        {groupByKpi(leads, keepOrder).map((g) => (
           <tbody key={g.kpi}>
             <tr className={s.kpiRow}>
               <th colSpan={columns} scope="colgroup">
                 <code className={s.code}>{g.kpi}</code>
                 <span className={s.muted}>
                   {' '}
-                  · {g.leads.length} {g.leads.length === 1 ? 'lead' : 'leads'}, ranked by what each adds
+                  · {g.leads.length} {g.leads.length === 1 ? 'lead' : 'leads'}
+                  {keepOrder ? '' : ', ranked by what each adds'}
                 </span>
               </th>
             </tr>
