@@ -35,6 +35,7 @@ import { FAMILIES } from '../templates/types';
 import { makeTokenCheck } from './auth';
 import { badRequest, errorBody, errorHandler, HttpError, notFound } from './errors';
 import { acceptEmptyJsonBody } from './json-body';
+import { registerScopeRoute } from './scope-route';
 import * as S from './schemas';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -162,6 +163,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       items: p.plan.items.map((i) => ({ template: i.template, params: i.params, kpis: i.kpis, reason: i.reason })),
       notes: p.plan.notes,
       feedback: (p.feedback as Record<string, unknown> | null) ?? null,
+      scope: p.plan.scope ?? null,
     };
   };
   const runView = (r: RunRecord) => ({
@@ -269,6 +271,8 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       };
     },
   );
+
+  registerScopeRoute(app, cfg, executor, ttl);
 
   app.get(
     '/api/kpis',

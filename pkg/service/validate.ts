@@ -40,6 +40,10 @@ export function checkRunRequest(cfg: LoadedConfig, req: RunRequest): Issue[] {
   if (req.from !== undefined && from === undefined) issues.push({ path: ['from'], message: `not a date-time: ${JSON.stringify(req.from)}` });
   if (req.to !== undefined && to === undefined) issues.push({ path: ['to'], message: `not a date-time: ${JSON.stringify(req.to)}` });
   if (from !== undefined && to !== undefined && from >= to) issues.push({ path: ['to'], message: `must be after from (${req.from})` });
+  (req.filters ?? []).forEach((f, i) => {
+    const attrs = cfg.dataset.events.attributes;
+    if (!attrs.includes(f.attribute)) issues.push({ path: ['filters', i, 'attribute'], message: `unknown attribute ${JSON.stringify(f.attribute)}; attributes are: ${attrs.join(', ') || '(none configured)'}` });
+  });
   if (req.planner === 'llm' && !cfg.planner.llm) issues.push({ path: ['planner'], message: 'the LLM planner is not configured (planner.llm in the config)' });
   return issues;
 }

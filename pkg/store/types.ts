@@ -20,6 +20,8 @@ export interface RunRequest {
   from?: string;
   to?: string;
   planner?: (typeof PLANNER_CHOICES)[number];
+  /** Only groups with these attribute values. Present (even empty): the scope is this, not read from the prompt. */
+  filters?: Array<{ attribute: string; values: string[] }>;
 }
 
 export interface RunProgress {
