@@ -131,6 +131,15 @@ export async function settleScope(
 ): Promise<{ d: Dataset; scope: Scope }> {
   let d = await inspect({ from: req.from, to: req.to });
   let scope: Scope = { filters: req.filters ?? [], used: [] };
+  if (req.filters !== undefined && req.prompt?.trim()) {
+    // A stated scope (the app sends the chips the user kept): the prompt's words still explain the parts they match.
+    const said = scopeFromPrompt(req.prompt, await attributeValues(ex, d, signal), d.range.to);
+    const same = (a: ScopeFilter, b: ScopeFilter) => a.attribute === b.attribute && [...a.values].sort().join() === [...b.values].sort().join();
+    const kept = said.filters.filter((f) => scope.filters.some((g) => same(f, g)));
+    const timeKept = said.from !== undefined && said.from === req.from && said.to === req.to;
+    scope.used = said.used.filter((u) => kept.some((f) => u.as === `${f.attribute} in ${f.values.join(', ')}`) || (timeKept && u.as.includes(' of data (')));
+    if (timeKept) Object.assign(scope, { from: said.from, to: said.to });
+  }
   if (req.filters === undefined) {
     scope = scopeFromPrompt(req.prompt, await attributeValues(ex, d, signal), d.range.to);
     if (scope.from !== undefined && (req.from !== undefined || req.to !== undefined)) {

@@ -155,6 +155,45 @@ describe('Investigate', () => {
     expect(calls(mockFetch).filter((c) => c.key === 'GET /api/runs/r1').length).toBe(n);
   }, 20000);
 
+  test('shows the prompt’s scope as chips before the run; a removed chip is left out of the request', async () => {
+    mockFetch.mockImplementation(
+      engineFetch({
+        ...base,
+        'GET /api/scope': (req: { params?: { prompt?: string } }) =>
+          /android/.test(req.params?.prompt ?? '')
+            ? {
+                filters: [{ attribute: 'os_version', values: ['android_13', 'android_14'] }],
+                from: '2026-11-07T00:00:00.000Z',
+                to: '2026-11-14T00:00:00.000Z',
+                used: [
+                  { phrase: 'android', as: 'os_version in android_13, android_14' },
+                  { phrase: 'this week', as: 'the last 7 days of data (2026-11-07 – 2026-11-14)' },
+                ],
+              }
+            : { filters: [], used: [] },
+        'POST /api/runs': { status: 202, body: { ...fx.run('r1', 'queued'), plan: null } },
+        'GET /api/runs/r1': fx.run('r1', 'queued'),
+      })
+    );
+    renderAt('');
+    fireEvent.change(screen.getByTestId(testIds.investigate.prompt), {
+      target: { value: 'what makes pages slow on android this week' },
+    });
+    const chips = await screen.findByTestId(testIds.investigate.scope, {}, { timeout: 3000 });
+    expect(chips).toHaveTextContent('os_version: android_13, android_14');
+    expect(chips).toHaveTextContent('the last 7 days of data (2026-11-07 – 2026-11-14)');
+    fireEvent.click(screen.getByRole('button', { name: /Remove os_version/ }));
+    expect(screen.queryByTestId(testIds.investigate.scopeChip('filter:os_version'))).not.toBeInTheDocument();
+    fireEvent.click(screen.getByTestId(testIds.investigate.start));
+    await waitFor(() => expect(calls(mockFetch).some((c) => c.key === 'POST /api/runs')).toBe(true));
+    expect(calls(mockFetch).find((c) => c.key === 'POST /api/runs')!.data).toEqual({
+      prompt: 'what makes pages slow on android this week',
+      filters: [],
+      from: '2026-11-07T00:00:00.000Z',
+      to: '2026-11-14T00:00:00.000Z',
+    });
+  });
+
   test('a Viewer sees Start disabled with who can start, and no Cancel', async () => {
     config.bootData.user = { ...config.bootData.user, orgRole: OrgRole.Viewer };
     mockFetch.mockImplementation(engineFetch({ ...base, 'GET /api/runs/r1': fx.run('r1', 'running') }));

@@ -25,6 +25,8 @@ import { ErrorState, Loading } from '../components/States/States';
 import { EngineBanner } from '../components/States/EngineBanner';
 import { useOrgRole } from '../hooks/useOrgRole';
 import { engineProblem } from '../services/engineProblem';
+import { scopeChips, scopeRequest } from '../services/scope';
+import { ScopeChips } from '../components/ScopeChips/ScopeChips';
 import { vocabularyOf } from '../services/leadStatement';
 import { editBlockedReason } from '../services/roles';
 import { LeadsTable } from '../components/LeadsTable/LeadsTable';
@@ -101,6 +103,19 @@ function Investigate() {
     [kpiChoice, prefill.panelTitle, kpis.value]
   );
   const [range, setRange] = useState<TimeRange>(() => rangeOf(prefill.from, prefill.to));
+  // The prompt's scope, previewed by the engine while the user types (settled for 400 ms): chips they can remove.
+  const [settledPrompt, setSettledPrompt] = useState(prompt.trim());
+  useEffect(() => {
+    const t = setTimeout(() => setSettledPrompt(prompt.trim()), 400);
+    return () => clearTimeout(t);
+  }, [prompt]);
+  const scopePreview = useAsync(
+    () => (settledPrompt ? engine.scope(settledPrompt) : Promise.resolve({ filters: [], used: [] })),
+    [settledPrompt]
+  );
+  const [removedScope, setRemovedScope] = useState<ReadonlySet<string>>(new Set());
+  // A preview of an older prompt, or none (an older engine): the engine reads the prompt itself.
+  const preview = settledPrompt === prompt.trim() && !scopePreview.loading ? scopePreview.value : undefined;
   const [families, setFamilies] = useState<Family[]>([]);
   const [paramsText, setParamsText] = useState<ParamsText>({});
   const [issues, setIssues] = useState<FormIssue[]>([]);
@@ -148,6 +163,9 @@ function Investigate() {
       to: isSet(range) ? range.to.toISOString() : undefined,
     });
     setIssues(local);
+    if (request) {
+      Object.assign(request, scopeRequest(preview, removedScope, isSet(range)));
+    }
     if (!request) {
       setOptionsOpen(true);
       if (local.some((i) => i.path.startsWith('body.params'))) {
@@ -266,6 +284,10 @@ function Investigate() {
                 invalid={!!issueFor('body.prompt')}
               />
             </Field>
+            <ScopeChips
+              chips={scopeChips(preview, removedScope)}
+              onRemove={(key) => setRemovedScope((r) => new Set([...r, key]))}
+            />
             {optionsOpen && (
               <div className={s.row}>
                 <div data-testid={testIds.investigate.kpiPicker} className={s.grow}>

@@ -8,3 +8,22 @@ export function planLine(plan: Pick<Plan, 'planner' | 'kpis' | 'items' | 'fallba
   const fam = families.length === 1 ? `1 family (${families[0]})` : `${families.length} families`;
   return `${planner} · ${kpis} · ${fam}`;
 }
+
+/** What the run analysed and why, in one line: "os_version: android_13, android_14 (“android”) · … · ignored: wobbly". */
+export function scopeLine(scope: Plan['scope']): string | undefined {
+  if (!scope || (!scope.used.length && !scope.ignored.length && !scope.filters.length)) {
+    return undefined;
+  }
+  const parts = scope.used.map((u) => `${u.as} (“${u.phrase}”)`);
+  const fromPrompt = new Set(scope.used.map((u) => u.as));
+  for (const f of scope.filters) {
+    const as = `${f.attribute} in ${f.values.join(', ')}`;
+    if (!fromPrompt.has(as)) {
+      parts.push(as);
+    }
+  }
+  if (scope.ignored.length) {
+    parts.push(`ignored: ${scope.ignored.join(', ')}`);
+  }
+  return parts.join(' · ');
+}

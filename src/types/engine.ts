@@ -46,6 +46,21 @@ export interface RunRequest {
   from?: string;
   to?: string;
   planner?: 'auto' | 'deterministic' | 'llm';
+  /** Only groups with these attribute values; present (even empty), the engine reads no scope from the prompt. */
+  filters?: ScopeFilter[];
+}
+
+export interface ScopeFilter {
+  attribute: string;
+  values: string[];
+}
+
+/** GET /api/scope: what a run would take from a prompt (engine ≥ 0.2). */
+export interface ScopePreview {
+  filters: ScopeFilter[];
+  from?: string;
+  to?: string;
+  used: Array<{ phrase: string; as: string }>;
 }
 
 export interface RunProgress {
@@ -73,6 +88,8 @@ export interface Plan {
   items: PlanItem[];
   notes: string[];
   feedback: Record<string, unknown> | null;
+  /** What the run analysed, and the prompt words used for it and ignored (engine ≥ 0.2). */
+  scope?: (ScopePreview & { ignored: string[] }) | null;
 }
 
 export interface RunSummary {

@@ -89,7 +89,8 @@ describe('An SRE’s first hour, as Admin', () => {
     expect(results.y - (status.y + status.height)).toBeLessThan(40);
     expect(results.y).toBeLessThan(500);
     expect(plan.y).toBeGreaterThan(results.y);
-    expect(plan.height).toBeLessThan(60);
+    // One line, and the scope's line when the prompt set one.
+    expect(plan.height).toBeLessThan(90);
     await expect(page.locator(tid(testIds.investigate.plan)).count()).resolves.toBe(0);
     // The form is down to its prompt.
     await expect(page.locator(tid(testIds.investigate.kpiPicker)).count()).resolves.toBe(0);
@@ -172,6 +173,29 @@ describe('An SRE’s first hour, as Admin', () => {
     } else {
       await page.waitForFunction((n) => document.querySelectorAll('tbody tr[data-testid]').length === n, fresh, { timeout: 30_000 });
     }
+    expectNoErrors();
+  });
+
+  it('"what makes pages slow on android this week": an android filter and a 7-day range, shown before the run and in the plan', async () => {
+    const prompt = 'what makes pages slow on android this week';
+    await visit(`${APP}/investigate`);
+    await page.locator(tid(testIds.investigate.prompt)).fill(prompt);
+    const chips = page.locator(tid(testIds.investigate.scope));
+    await chips.waitFor({ timeout: 30_000 });
+    await expect(chips.innerText()).resolves.toMatch(/os_version: android_13, android_14|os_version: android_14, android_13/);
+    await expect(page.locator(tid(testIds.investigate.scopeChip('time'))).innerText()).resolves.toMatch(/the last 7 days of data/);
+
+    await page.locator(tid(testIds.investigate.start)).click();
+    await page.locator(tid(testIds.investigate.planSummary)).waitFor({ timeout: 180_000 });
+    const runId = new URL(page.url()).searchParams.get('run') ?? '';
+    const run = (await h.engine('GET', `/api/runs/${runId}`)).body;
+    expect(run.request.filters).toEqual([{ attribute: 'os_version', values: expect.arrayContaining(['android_13', 'android_14']) }]);
+    expect(Date.parse(run.request.to) - Date.parse(run.request.from)).toBe(7 * 86_400_000);
+    const scope = await page.locator(tid(testIds.investigate.planScope)).innerText();
+    expect(scope).toMatch(/os_version in android_1[34], android_1[34]/);
+    expect(scope).toMatch(/the last 7 days of data \(\d{4}-\d\d-\d\d – \d{4}-\d\d-\d\d\)/);
+    await page.locator(tid(testIds.investigate.results)).or(page.locator(tid(testIds.investigate.runError))).waitFor({ timeout: 180_000 });
+    await expect(page.locator(tid(testIds.investigate.progress)).innerText()).resolves.toMatch(/Succeeded/);
     expectNoErrors();
   });
 

@@ -80,6 +80,18 @@ describe('scope from the prompt, through the API', () => {
 
   });
 
+  it('a stated scope (the chips the app kept) is run as stated, explained by the prompt words it matches', async () => {
+    const preview = (await call('GET', `/api/scope?prompt=${encodeURIComponent(PROMPT)}`)).body;
+    const run = await finished(
+      (await call('POST', '/api/runs', { prompt: PROMPT, filters: preview.filters, from: preview.from, to: preview.to })).body.id,
+    );
+    expect(run.plan.scope).toMatchObject({ filters: preview.filters, from: preview.from, to: preview.to, used: preview.used });
+    // Only the chips kept: the window was removed, so "this week" explains nothing.
+    const noTime = await finished((await call('POST', '/api/runs', { prompt: PROMPT, filters: preview.filters })).body.id);
+    expect(noTime.plan.scope.used.map((u: { phrase: string }) => u.phrase)).toEqual(['android']);
+    expect(noTime.plan.scope.from).toBeUndefined();
+  });
+
   it('keeps every lead to the scope: its SQL selects android sessions only', async () => {
     const run = await finished((await call('POST', '/api/runs', { prompt: 'what makes pages slow on android' })).body.id);
     expect(run.plan.scope.from).toBeUndefined();

@@ -3,15 +3,16 @@ import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, Stack, Text, useStyles2 } from '@grafana/ui';
-import { planLine } from '../../services/planSummary';
+import { planLine, scopeLine } from '../../services/planSummary';
 import type { Plan } from '../../types/engine';
 import { testIds } from '../testIds';
 import { cardCss } from '../styles';
 import { RunPlan } from './RunPlan';
 
-export function PlanSummary({ plan, children }: { plan: Plan; children?: React.ReactNode }) {
+export function PlanSummary({ plan }: { plan: Plan }) {
   const s = useStyles2(getStyles);
   const [open, setOpen] = useState(false);
+  const scope = scopeLine(plan.scope);
   return (
     <section className={s.card} aria-label="Plan" data-testid={testIds.investigate.planSummary}>
       <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
@@ -29,7 +30,13 @@ export function PlanSummary({ plan, children }: { plan: Plan; children?: React.R
           {open ? 'Hide plan details' : 'Plan details'}
         </Button>
       </Stack>
-      {children}
+      {scope && (
+        <div data-testid={testIds.investigate.planScope}>
+          <Text color="secondary" variant="bodySmall">
+            <strong>Scope:</strong> {scope}
+          </Text>
+        </div>
+      )}
       {open && (
         <div data-testid={testIds.investigate.planDetails}>
           <RunPlan plan={plan} />
