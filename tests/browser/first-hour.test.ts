@@ -199,6 +199,28 @@ describe('An SRE’s first hour, as Admin', () => {
     expectNoErrors();
   });
 
+  it('the panel scoped to a KPI shows cohort phrases with labelled numbers, and drops the prompt box at 240x180', async () => {
+    for (const [w, hgt, prompt] of [
+      [240, 180, false],
+      [480, 320, true],
+    ] as const) {
+      await visit(`/panel?kpi=payment_conversion&w=${w}&h=${hgt}`);
+      const panel = page.locator(tid(testIds.panel.container));
+      const first = page.locator(`[data-testid^="${testIds.panel.lead('')}"]`).first();
+      await first.waitFor({ timeout: 30_000 });
+      const link = first.locator('a');
+      await expect(link.getAttribute('title')).resolves.toMatch(/^payment_conversion is worse for sessions /);
+      await expect(first.innerText()).resolves.toMatch(/^Sessions /);
+      await expect(first.locator(tid(testIds.panel.effect)).innerText()).resolves.toMatch(/^failure rate [\d.]+% vs [\d.]+%$/);
+      await expect(first.locator(tid(testIds.panel.impact)).innerText()).resolves.toMatch(/^[\d,.K]+ excess failed sessions?$/);
+      await expect(page.locator(tid(testIds.panel.prompt)).count()).resolves.toBe(prompt ? 1 : 0);
+      const spill = await panel.evaluate((el) => ({ sw: el.scrollWidth, cw: el.clientWidth }));
+      expect(spill.sw).toBeLessThanOrEqual(spill.cw);
+      await screenshot(page, `panel-${w}x${hgt}.png`, page.locator('[data-harness="panel-frame"]'));
+    }
+    expectNoErrors();
+  });
+
   it('with the engine down, one banner links to the configuration and Start is off', async () => {
     const saved = h.settings.jsonData.engineUrl;
     const post = (jsonData: Record<string, unknown>) =>
