@@ -65,6 +65,7 @@ export const testIds = {
     related: 'data-testid lead-related',
     refinements: 'data-testid lead-refinements',
     examples: 'data-testid lead-examples',
+    exampleLink: 'data-testid lead-example-link',
     sql: 'data-testid lead-sql',
     explore: 'data-testid lead-explore',
     history: 'data-testid lead-history',

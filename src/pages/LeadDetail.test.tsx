@@ -27,6 +27,7 @@ function renderAt(path: string, dsUid?: string) {
 }
 const routes: Record<string, Handler> = {
   'GET /api/kpis': fx.kpis,
+  'GET /api/dataset': fx.dataset,
   [`GET /api/opportunities/${ID}`]: fx.leadDetail(),
 };
 
@@ -43,7 +44,8 @@ describe('LeadDetail', () => {
     const stats = screen.getByTestId(testIds.lead.stats);
     expect(stats).toHaveTextContent('412');
     expect(stats).toHaveTextContent('×3.92 [3.10, 4.80]');
-    expect(stats).toHaveTextContent('19.6% vs 5.0%');
+    expect(stats).toHaveTextContent('failure rate: cohort vs rest20% vs 5%');
+    expect(stats).toHaveTextContent('Impact (excess failed sessions)412');
     expect(stats).toHaveTextContent('830');
     expect(stats).toHaveTextContent('1.0e-5');
     expect(stats).toHaveTextContent('1.2e-4');
@@ -61,10 +63,18 @@ describe('LeadDetail', () => {
     expect(screen.getByTestId(testIds.lead.examples)).toHaveTextContent('s-002');
     expect(screen.getByTestId(testIds.lead.examples)).toHaveTextContent('session_id');
     expect(screen.getByTestId(testIds.lead.related)).toHaveTextContent('token_refresh');
-    expect(stats).toHaveTextContent('38.3% of failed groups; 25.0% not in leads above');
+    expect(stats).toHaveTextContent('38.3% of failed sessions; 25.0% not in leads above');
     const refinements = screen.getByTestId(testIds.lead.refinements);
-    expect(refinements).toHaveTextContent('groups with os_version = android_14: 120 groups');
-    expect(refinements).toHaveTextContent('55.0% vs 12.0%');
+    // A sentence in the dataset's noun (group column session_id), saying what it compares.
+    expect(refinements).toHaveTextContent(
+      "Sessions with os_version = android_14: failure rate 55% vs 12% in this cohort's other sessions (120 sessions"
+    );
+    // Each example id opens Explore on that session's events.
+    const example = screen.getAllByTestId(testIds.lead.exampleLink)[0];
+    const examplePanes = JSON.parse(new URL(example.getAttribute('href')!, 'http://x').searchParams.get('panes')!);
+    expect(examplePanes.a.queries[0].rawSql).toBe(
+      `SELECT *\nFROM events\nWHERE session_id = '${example.textContent}'\nORDER BY ts\nLIMIT 1000`
+    );
     expect(screen.getByTestId(testIds.lead.sql)).toHaveTextContent('SELECT g AS `session_id`');
 
     const explore = screen.getByTestId(testIds.lead.explore);

@@ -199,6 +199,29 @@ describe('An SRE’s first hour, as Admin', () => {
     expectNoErrors();
   });
 
+  it('a lead reads its numbers first and its refinements and related hypotheses as sentences', async () => {
+    const leads = (await h.engine('GET', '/api/opportunities?kpi=payment_conversion&limit=100')).body.items as Array<{ id: string }>;
+    let checked = 0;
+    for (const { id } of leads.slice(0, 5)) {
+      const o = (await h.engine('GET', `/api/opportunities/${id}`)).body.opportunity;
+      if (!o.related?.length && !o.refinements?.length) continue;
+      await visit(`${APP}/opportunities/${id}`);
+      const stats = page.locator(tid(testIds.lead.stats));
+      await stats.waitFor({ timeout: 30_000 });
+      await expect(stats.innerText()).resolves.toMatch(/^failure rate: cohort vs rest\s+[\d.]+% vs [\d.]+%/);
+      await expect(stats.innerText()).resolves.not.toMatch(/Experts|prevalence_ratio|relative_difference/);
+      if (o.related?.length) await expect(page.locator(tid(testIds.lead.related)).innerText()).resolves.not.toContain('{"');
+      if (o.refinements?.length) {
+        const text = await page.locator(tid(testIds.lead.refinements)).innerText();
+        expect(text).toMatch(/failure rate [\d.]+% vs [\d.]+% in this cohort's other sessions/);
+        if (o.refinements.length > 3) expect(text).toContain(`+${o.refinements.length - 3} more`);
+      }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+    expectNoErrors();
+  });
+
   it('the panel scoped to a KPI shows cohort phrases with labelled numbers, and drops the prompt box at 240x180', async () => {
     for (const [w, hgt, prompt] of [
       [240, 180, false],
