@@ -520,8 +520,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'grid',
     gridTemplateColumns: 'minmax(0, 1fr) 300px',
     gap: theme.spacing(3),
-    // Below 1280 px (1024 with Grafana's docked menu) the leads need the width: recent runs go under them.
-    '@media (max-width: 1279.98px)': { gridTemplateColumns: 'minmax(0, 1fr)' },
+    // Below 1440 px (with Grafana's docked menu) the leads need the width: recent runs go under them.
+    '@media (max-width: 1439.98px)': { gridTemplateColumns: 'minmax(0, 1fr)' },
   }),
   main: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), minWidth: 0 }),
   side: css({ minWidth: 0 }),

@@ -222,6 +222,29 @@ describe('An SRE’s first hour, as Admin', () => {
     expectNoErrors();
   });
 
+  it('tables hold at 1024, 1280 and 1440 with the docked menu: the lead keeps room, nothing scrolls sideways', async () => {
+    for (const width of [1024, 1280, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const path of [`${APP}/opportunities`, `${APP}/investigate?run=${(await h.engine('GET', '/api/runs?status=succeeded&limit=1')).body.items[0].id}`]) {
+        await visit(path);
+        const table = page.locator(tid(testIds.leads.table));
+        await table.waitFor({ timeout: 30_000 });
+        const lead = (await table.locator('thead th').first().boundingBox())!;
+        expect({ width, path, leadColumn: Math.round(lead.width) }).toEqual({ width, path, leadColumn: expect.any(Number) });
+        if (lead.width < 160) throw new Error(`lead column ${Math.round(lead.width)} px at ${width} on ${path}`);
+        const o = await table.evaluate((el) => ({ sw: el.scrollWidth, cw: el.clientWidth, doc: document.documentElement.scrollWidth - document.documentElement.clientWidth }));
+        expect({ width, path, ...o, fits: o.sw <= o.cw && o.doc <= 0 }).toMatchObject({ fits: true });
+      }
+      if (width === 1024) {
+        await visit(`${APP}/opportunities`);
+        await page.locator(tid(testIds.leads.table)).waitFor({ timeout: 30_000 });
+        await screenshot(page, 'first-hour-opportunities-1024.png');
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    expectNoErrors();
+  });
+
   it('the panel scoped to a KPI shows cohort phrases with labelled numbers, and drops the prompt box at 240x180', async () => {
     for (const [w, hgt, prompt] of [
       [240, 180, false],

@@ -3,7 +3,7 @@
  * (with the effect under it), the cohort's share of the KPI's failures, impact with its unit, q, cohort size,
  * status and New/Known, first/last seen, and triage actions per row. Leads are grouped by KPI (impacts of different
  * KPIs do not compare). A fixed layout that fits its card; `compact` (the Investigate page's narrower column) moves
- * status and New/Known under the title and drops the Seen column; below 1280 px q and cohort size hide.
+ * status and New/Known under the title and drops the Seen column; so does any table below 1440 px.
  */
 import React from 'react';
 import { css, cx } from '@emotion/css';
@@ -27,6 +27,7 @@ import { Empty } from '../States/States';
 import { testIds } from '../testIds';
 import { TriageActions } from '../TriageActions/TriageActions';
 import { NewKnownBadge, StatusBadge } from './LeadBadges';
+import { useMediaQuery } from '../../hooks/useMediaQuery';
 import { dataTableCss } from '../styles';
 
 export interface LeadsTableProps {
@@ -73,6 +74,7 @@ export function LeadsTable({
   keepOrder,
 }: LeadsTableProps) {
   const s = useStyles2(getStyles);
+  const wide = useMediaQuery('(min-width: 1440px)');
   if (!leads.length) {
     return (
       <div data-testid={testIds.leads.empty}>
@@ -81,10 +83,10 @@ export function LeadsTable({
     );
   }
   const { noun, kindOf } = vocabulary;
-  // Compact (a page's narrow column) leaves q and the cohort size to the lead's page; wide tables hide them, and
-  // Seen, below 1280 px.
-  const hideable = compact ? s.hidden : s.wideOnly;
-  const columns = 4 + (compact ? 0 : 4) + (onTriage ? 1 : 0);
+  // Compact (a page's narrow column) leaves q, the cohort size and Seen to the lead's page, and shows the status
+  // under the title; so does a full table below 1440 px (with Grafana's docked menu, 1024 and 1280 too), so the lead keeps room.
+  const full = !compact && wide;
+  const columns = 4 + (full ? 4 : 0) + (onTriage ? 1 : 0);
   // A fixed layout: the numeric, status and triage columns get the widths below, the lead (its title wraps) the
   // rest, so the table always fits its card. Compact drops the Seen column and shows the status with the lead.
   return (
@@ -95,10 +97,10 @@ export function LeadsTable({
           <col className={s.colCompare} />
           <col className={s.colShare} />
           <col className={s.colImpact} />
-          <col className={cx(s.colQ, hideable)} />
-          <col className={cx(s.colCohort, hideable)} />
-          {!compact && <col className={s.colStatus} />}
-          {!compact && <col className={cx(s.colSeen, s.wideOnly)} />}
+          {full && <col className={s.colQ} />}
+          {full && <col className={s.colCohort} />}
+          {full && <col className={s.colStatus} />}
+          {full && <col className={s.colSeen} />}
           {onTriage && <col className={s.colTriage} />}
         </colgroup>
         <thead>
@@ -113,14 +115,18 @@ export function LeadsTable({
             <th className={s.num}>
               <Explained label="Impact" text={EXPLAIN.impact(noun)} />
             </th>
-            <th className={cx(s.num, hideable)}>
-              <Explained label="q" text={EXPLAIN.q} />
-            </th>
-            <th className={cx(s.num, hideable)}>
-              <Explained label={plural(noun).replace(/^./, (c) => c.toUpperCase())} text={EXPLAIN.cohort(noun)} />
-            </th>
-            {!compact && <th>Status</th>}
-            {!compact && <th className={s.wideOnly}>Seen</th>}
+            {full && (
+              <th className={s.num}>
+                <Explained label="q" text={EXPLAIN.q} />
+              </th>
+            )}
+            {full && (
+              <th className={s.num}>
+                <Explained label={plural(noun).replace(/^./, (c) => c.toUpperCase())} text={EXPLAIN.cohort(noun)} />
+              </th>
+            )}
+            {full && <th>Status</th>}
+            {full && <th>Seen</th>}
             {onTriage && <th className={s.triageHead}>Triage</th>}
           </tr>
         </thead>
@@ -153,9 +159,14 @@ export function LeadsTable({
                     </a>
                     <div className={s.meta}>
                       <Tag name={l.template} colorIndex={familyColor(l.template)} className={s.tag} />
-                      {compact && <StatusBadge status={l.status} />}
-                      {compact && <NewKnownBadge lead={l} />}
-                      {compact && (
+                      {/* Under the title when there is no Status column (compact, or below 1280 px). */}
+                      {!full && (
+                        <span className={s.badges}>
+                          <StatusBadge status={l.status} />
+                          <NewKnownBadge lead={l} />
+                        </span>
+                      )}
+                      {!full && (
                         <Tooltip content={`First seen ${l.first_seen}, last seen ${l.last_seen}`}>
                           <span className={s.muted}>
                             {l.runs_seen} {l.runs_seen === 1 ? 'run' : 'runs'}
@@ -181,9 +192,9 @@ export function LeadsTable({
                     <div>{impact.value}</div>
                     <div className={s.sub}>{impact.unit}</div>
                   </td>
-                  <td className={cx(s.num, hideable)}>{formatP(l.q_value)}</td>
-                  <td className={cx(s.num, hideable)}>{formatCount(l.cohort_size)}</td>
-                  {!compact && (
+                  {full && <td className={s.num}>{formatP(l.q_value)}</td>}
+                  {full && <td className={s.num}>{formatCount(l.cohort_size)}</td>}
+                  {full && (
                     <td>
                       <div className={s.badges}>
                         <StatusBadge status={l.status} />
@@ -191,8 +202,8 @@ export function LeadsTable({
                       </div>
                     </td>
                   )}
-                  {!compact && (
-                    <td className={s.wideOnly}>
+                  {full && (
+                    <td>
                       <Tooltip content={`First seen ${l.first_seen}, last seen ${l.last_seen}`}>
                         <div className={s.seen}>
                           <span>{timeAgo(l.last_seen)}</span>
@@ -261,10 +272,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     overflow: 'hidden',
     textOverflow: 'ellipsis',
   }),
-  // Below 1280 px (1024 with Grafana's docked menu) the lead keeps room to read: q, cohort size and Seen hide (the
-  // lead's page has them).
-  wideOnly: css({ '@media (max-width: 1279.98px)': { display: 'none' } }),
-  hidden: css({ display: 'none' }),
   kpiRow: css({
     th: { background: theme.colors.background.canvas, color: theme.colors.text.primary, textAlign: 'left' },
   }),
