@@ -202,14 +202,21 @@ describe('An SRE’s first hour, as Admin', () => {
   it('a lead reads its numbers first and its refinements and related hypotheses as sentences', async () => {
     const leads = (await h.engine('GET', '/api/opportunities?kpi=payment_conversion&limit=100')).body.items as Array<{ id: string }>;
     let checked = 0;
+    let charted = 0;
     for (const { id } of leads.slice(0, 5)) {
-      const o = (await h.engine('GET', `/api/opportunities/${id}`)).body.opportunity;
+      const detail = (await h.engine('GET', `/api/opportunities/${id}`)).body;
+      const o = detail.opportunity;
       if (!o.related?.length && !o.refinements?.length) continue;
       await visit(`${APP}/opportunities/${id}`);
       const stats = page.locator(tid(testIds.lead.stats));
       await stats.waitFor({ timeout: 30_000 });
       await expect(stats.innerText()).resolves.toMatch(/^failure rate: cohort vs rest\s+[\d.]+% vs [\d.]+%/);
       await expect(stats.innerText()).resolves.not.toMatch(/Experts|prevalence_ratio|relative_difference/);
+      // The chart's buckets are sized for the cohort, and say so.
+      if (detail.evidence.series ?? o.series) {
+        charted++;
+        await expect(page.locator(tid(testIds.lead.chart)).innerText()).resolves.toMatch(/failure rate per [\d.]+ (days?|h) bucket \(sized to hold about 20 cohort groups\)/);
+      }
       if (o.related?.length) await expect(page.locator(tid(testIds.lead.related)).innerText()).resolves.not.toContain('{"');
       if (o.refinements?.length) {
         const text = await page.locator(tid(testIds.lead.refinements)).innerText();
@@ -219,6 +226,7 @@ describe('An SRE’s first hour, as Admin', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(0);
+    expect(charted).toBeGreaterThan(0);
     expectNoErrors();
   });
 
