@@ -160,17 +160,7 @@ describe('Investigate', () => {
       engineFetch({
         ...base,
         'GET /api/scope': (req: { params?: { prompt?: string } }) =>
-          /android/.test(req.params?.prompt ?? '')
-            ? {
-                filters: [{ attribute: 'os_version', values: ['android_13', 'android_14'] }],
-                from: '2026-11-07T00:00:00.000Z',
-                to: '2026-11-14T00:00:00.000Z',
-                used: [
-                  { phrase: 'android', as: 'os_version in android_13, android_14' },
-                  { phrase: 'this week', as: 'the last 7 days of data (2026-11-07 – 2026-11-14)' },
-                ],
-              }
-            : { filters: [], used: [] },
+          /android/.test(req.params?.prompt ?? '') ? fx.scopePreview : { filters: [], used: [] },
         'POST /api/runs': { status: 202, body: { ...fx.run('r1', 'queued'), plan: null } },
         'GET /api/runs/r1': fx.run('r1', 'queued'),
       })

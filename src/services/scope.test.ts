@@ -1,14 +1,7 @@
+import { scopePreview } from '../pages/testing/fixtures';
 import { scopeChips, scopeRequest } from './scope';
 
-const preview = {
-  filters: [{ attribute: 'os_version', values: ['android_13', 'android_14'] }],
-  from: '2026-11-07T00:00:00.000Z',
-  to: '2026-11-14T00:00:00.000Z',
-  used: [
-    { phrase: 'android', as: 'os_version in android_13, android_14' },
-    { phrase: 'this week', as: 'the last 7 days of data (2026-11-07 – 2026-11-14)' },
-  ],
-};
+const preview = scopePreview;
 
 describe('scope chips', () => {
   test('one chip per filter and one for the window, each with the words it came from', () => {
