@@ -19,7 +19,16 @@ import { useAsync } from '../hooks/useAsync';
 import { useLeadTriage } from '../hooks/useLeadTriage';
 import { engine } from '../services/engine';
 import { exploreUrl, leadRange } from '../services/explore';
-import { compare, effectWords, EXPLAIN, impactText, kpiKindOf, plural, vocabularyOf } from '../services/leadStatement';
+import {
+  compare,
+  effectWords,
+  EXPLAIN,
+  impactText,
+  kpiKindOf,
+  plural,
+  vocabularyOf,
+  withNoun,
+} from '../services/leadStatement';
 import { groupEventsSql, refinementSentence, relatedSentence, topN } from '../services/leadNextSteps';
 import {
   formatCount,
@@ -63,6 +72,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
   const kpis = useAsync(() => engine.kpis(), []);
   const dataset = useAsync(() => engine.dataset(), []);
   const [allRefinements, setAllRefinements] = useState(false);
+  const [allRelated, setAllRelated] = useState(false);
   const setLead = lead.setValue;
   const update = useCallback(
     (_id: string, fn: (l: LeadDetailT) => LeadDetailT) => setLead((l) => (l ? fn(l) : l)),
@@ -117,6 +127,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
   const statement = compare({ kpi: l.kpi, kpi_cohort: o.kpi_cohort, kpi_rest: o.kpi_rest }, kpiKindOf(kind));
   const impact = impactText({ kpi: l.kpi, impact: o.impact ?? l.impact }, kpiKindOf(kind), noun);
   const refinements = topN(o.refinements ?? [], 3, allRefinements);
+  const related = topN(o.related ?? [], 3, allRelated);
   // Each example group opens Explore on its own events (when the events are a table the data source can read).
   const groupExplore = (id: string) => {
     const q = dataset.value && dsUid ? groupEventsSql(dataset.value.events, id) : undefined;
@@ -125,7 +136,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
 
   return (
     <PluginPage
-      pageNav={{ text: l.title }}
+      pageNav={{ text: withNoun(l.title, noun) }}
       actions={back}
       subTitle={
         <Stack gap={1} alignItems="center" wrap="wrap">
@@ -139,7 +150,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
     >
       <div className={s.page} data-testid={testIds.lead.container}>
         <p className={s.statement} data-testid={testIds.lead.statement}>
-          {l.statement || o.statement}
+          {withNoun(l.statement || o.statement, noun)}
         </p>
 
         <section className={s.card} aria-label="Triage">
@@ -360,13 +371,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                 <li key={r.key}>{refinementSentence(r, l.kpi, kpiKindOf(kind), noun)}</li>
               ))}
             </ul>
-            {(refinements.more > 0 || allRefinements) && (
-              <div>
-                <Button size="sm" variant="secondary" fill="text" onClick={() => setAllRefinements((a) => !a)}>
-                  {allRefinements ? 'Show the top 3' : `+${refinements.more} more`}
-                </Button>
-              </div>
-            )}
+            <MoreToggle more={refinements.more} all={allRefinements} onToggle={() => setAllRefinements((a) => !a)} />
           </section>
         ) : null}
 
@@ -381,12 +386,13 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                 redundant (they say the same thing); they are not separate leads.
               </Text>
               <ul className={s.related}>
-                {o.related.map((r) => (
+                {related.shown.map((r) => (
                   <li key={r} title={r}>
                     {relatedSentence(r)}
                   </li>
                 ))}
               </ul>
+              <MoreToggle more={related.more} all={allRelated} onToggle={() => setAllRelated((a) => !a)} />
             </>
           ) : (
             <Text color="secondary">None: no redundant refinement of this cohort was folded into it.</Text>
@@ -504,6 +510,20 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
         ) : null}
       </div>
     </PluginPage>
+  );
+}
+
+/** "+N more" under a top-3 list, or "Show the top 3" once it shows everything. */
+function MoreToggle({ more, all, onToggle }: { more: number; all: boolean; onToggle: () => void }) {
+  if (!more && !all) {
+    return null;
+  }
+  return (
+    <div>
+      <Button size="sm" variant="secondary" fill="text" onClick={onToggle}>
+        {all ? 'Show the top 3' : `+${more} more`}
+      </Button>
+    </div>
   );
 }
 

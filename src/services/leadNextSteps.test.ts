@@ -30,6 +30,9 @@ describe('next steps on a lead', () => {
       'absence: a login, b token_refresh, within 60s'
     );
     expect(relatedSentence('ordered_pattern:{"events":["a","b"]}')).toBe('ordered pattern: events a → b');
+    expect(relatedSentence('ordered_pattern:{"pattern":["buy_plan","timeout_error"],"within_s":30}')).toBe(
+      'ordered pattern: pattern buy_plan → timeout_error, within 30 s'
+    );
     expect(relatedSentence('not a key')).toBe('not a key');
   });
 

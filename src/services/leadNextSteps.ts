@@ -31,9 +31,12 @@ export function relatedSentence(key: string): string {
     const params = JSON.parse(key.slice(i + 1)) as Record<string, unknown>;
     const text = (v: unknown): string =>
       Array.isArray(v) ? v.map(text).join(' → ') : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k} = ${text(x)}`).join(', ') : String(v);
-    return `${family}: ${Object.entries(params)
-      .map(([k, v]) => `${k.replace(/_/g, ' ')} ${text(v)}`)
-      .join(', ')}`;
+    // within_s: 30 → "within 30 s": a unit suffix reads after the value.
+    const param = ([k, v]: [string, unknown]) => {
+      const unit = /^(.+)_(ms|s|m|h|d)$/.exec(k);
+      return unit ? `${unit[1]!.replace(/_/g, ' ')} ${text(v)} ${unit[2]}` : `${k.replace(/_/g, ' ')} ${text(v)}`;
+    };
+    return `${family}: ${Object.entries(params).map(param).join(', ')}`;
   } catch {
     return key;
   }

@@ -217,7 +217,12 @@ describe('An SRE’s first hour, as Admin', () => {
         charted++;
         await expect(page.locator(tid(testIds.lead.chart)).innerText()).resolves.toMatch(/failure rate per [\d.]+ (days?|h) bucket \(sized to hold about 20 cohort groups\)/);
       }
-      if (o.related?.length) await expect(page.locator(tid(testIds.lead.related)).innerText()).resolves.not.toContain('{"');
+      if (o.related?.length) {
+        const related = page.locator(tid(testIds.lead.related));
+        await expect(related.innerText()).resolves.not.toContain('{"');
+        await expect(related.locator('li').count()).resolves.toBe(Math.min(3, o.related.length));
+        if (o.related.length > 3) await expect(related.innerText()).resolves.toContain(`+${o.related.length - 3} more`);
+      }
       if (o.refinements?.length) {
         const text = await page.locator(tid(testIds.lead.refinements)).innerText();
         expect(text).toMatch(/failure rate [\d.]+% vs [\d.]+% in this cohort's other sessions/);
