@@ -41,5 +41,6 @@ describe('scope from the prompt', () => {
   it('lists the words nothing used', () => {
     expect(ignoredWords('what makes pages slow on android this week', ['android', 'this week', 'page', 'slow'])).toEqual([]);
     expect(ignoredWords('why do checkouts wobble on android', ['android'])).toEqual(['checkouts', 'wobble']);
+    expect(ignoredWords('find patterns behind payment failures', ['payment (prompt mentions payment, fail)', 'pattern'])).toEqual(['behind']);
   });
 });

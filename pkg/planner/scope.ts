@@ -100,7 +100,9 @@ export function ignoredWords(prompt: string | undefined, used: string[]): string
   const usedStems = new Set([...usedWords].map(stem));
   const out: string[] = [];
   for (const w of (prompt ?? '').toLowerCase().match(/[a-z0-9_]+/g) ?? []) {
-    if (w.length < 3 || STOP.has(w) || usedWords.has(w) || usedStems.has(stem(w)) || out.includes(w)) continue;
+    // "failures" counts as used when the plan used "fail" (a KPI kind's word): a used word of 4+ letters it starts with.
+    const prefixed = [...usedWords].some((u) => u.length >= 4 && w.startsWith(u));
+    if (w.length < 3 || STOP.has(w) || usedWords.has(w) || usedStems.has(stem(w)) || prefixed || out.includes(w)) continue;
     out.push(w);
   }
   return out;
