@@ -1,4 +1,6 @@
 import React from 'react';
+import { OrgRole } from '@grafana/data';
+import { config } from '@grafana/runtime';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { testIds } from '../components/testIds';
@@ -32,7 +34,10 @@ const routes: Record<string, Handler> = {
 };
 
 describe('LeadDetail', () => {
-  beforeEach(() => mockFetch.mockReset());
+  beforeEach(() => {
+    mockFetch.mockReset();
+    config.bootData.user = { ...config.bootData.user, orgRole: OrgRole.Editor };
+  });
 
   test('renders statement, stats with CI, stability, trend, chart with bands, examples, related, SQL, history and triage log', async () => {
     mockFetch.mockImplementation(engineFetch(routes));
@@ -110,6 +115,16 @@ describe('LeadDetail', () => {
     expect(calls(mockFetch).find((c) => c.key === `GET /api/opportunities/${ID}`)!.params).toEqual({ run: 'r1' });
     expect(screen.getByTestId(testIds.lead.explore)).toHaveAttribute('aria-disabled', 'true');
     expect(screen.getByTestId(testIds.lead.explore)).not.toHaveAttribute('href', expect.stringContaining('explore'));
+  });
+
+  test('a Viewer cannot triage here either, and is told who can', async () => {
+    config.bootData.user = { ...config.bootData.user, orgRole: OrgRole.Viewer };
+    mockFetch.mockImplementation(engineFetch(routes));
+    renderAt(`/a/surfacer-opportunities-app/opportunities/${ID}`);
+    const useful = await screen.findByTestId(testIds.triage.useful);
+    expect(useful).toHaveAttribute('aria-disabled', 'true');
+    fireEvent.click(useful);
+    expect(calls(mockFetch).some((c) => c.key.startsWith('PATCH'))).toBe(false);
   });
 
   test('triage from the detail page', async () => {

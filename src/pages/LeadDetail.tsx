@@ -18,6 +18,8 @@ import { ROUTES } from '../constants';
 import { useAsync } from '../hooks/useAsync';
 import { useLeadTriage } from '../hooks/useLeadTriage';
 import { engine } from '../services/engine';
+import { editBlockedReason } from '../services/roles';
+import { useOrgRole } from '../hooks/useOrgRole';
 import { exploreUrl, leadRange } from '../services/explore';
 import {
   compare,
@@ -71,6 +73,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
   const lead = useAsync(() => engine.lead(id, run), [id, run]);
   const kpis = useAsync(() => engine.kpis(), []);
   const dataset = useAsync(() => engine.dataset(), []);
+  const triageBlocked = editBlockedReason(useOrgRole().role);
   const [allRefinements, setAllRefinements] = useState(false);
   const [allRelated, setAllRelated] = useState(false);
   const setLead = lead.setValue;
@@ -155,7 +158,12 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
 
         <section className={s.card} aria-label="Triage">
           <Stack justifyContent="space-between" alignItems="flex-start" wrap="wrap">
-            <TriageActions lead={l} busy={pending.has(l.id)} onTriage={(req) => triage(l, req)} />
+            <TriageActions
+              lead={l}
+              busy={pending.has(l.id)}
+              disabledReason={triageBlocked}
+              onTriage={(req) => triage(l, req)}
+            />
             <Text color="secondary" variant="bodySmall">
               {l.triaged_at ? `Triaged by ${l.triaged_by} ${timeAgo(l.triaged_at)}` : 'Not triaged yet'}
             </Text>
