@@ -36,6 +36,8 @@ import { FAMILIES } from '../templates/types';
 import { makeTokenCheck } from './auth';
 import { badRequest, errorBody, errorHandler, HttpError, notFound } from './errors';
 import { clip, loneSurrogatePath } from './input';
+import { acceptEmptyJsonBody } from './json-body';
+import { registerScopeRoute } from './scope-route';
 import * as S from './schemas';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -120,6 +122,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       if (at) throw new HttpError(400, `${where}.${at}: text with a lone UTF-16 surrogate (not valid Unicode)`, [{ path: `${where}.${at}`, message: 'text with a lone UTF-16 surrogate (not valid Unicode)' }]);
     }
   });
+  acceptEmptyJsonBody(app);
 
   const log = app.log as unknown as Logger;
   const store = new ResultStore(executor.onControl(), cfg.store.results_database, { publicUrl: cfg.server.public_url });
@@ -181,6 +184,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       items: p.plan.items.map((i) => ({ template: i.template, params: i.params, kpis: i.kpis, reason: i.reason })),
       notes: p.plan.notes,
       feedback: (p.feedback as Record<string, unknown> | null) ?? null,
+      scope: p.plan.scope ?? null,
     };
   };
   const runView = (r: RunRecord): Omit<z.infer<typeof S.RunBody>, 'plan'> => ({
@@ -301,6 +305,8 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       };
     },
   );
+
+  registerScopeRoute(app, cfg, executor, ttl);
 
   app.get(
     '/api/kpis',

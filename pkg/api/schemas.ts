@@ -45,6 +45,11 @@ export const RunRequestBody = z
     from: when.optional().describe('Window start (inclusive)'),
     to: when.optional().describe('Window end (exclusive)'),
     planner: z.enum(PLANNER_CHOICES).optional().describe('auto (default): the LLM planner when planner.llm is configured, else deterministic'),
+    filters: z
+      .array(z.object({ attribute: z.string().min(1), values: z.array(z.string()).min(1).max(500) }).strict())
+      .max(50)
+      .optional()
+      .describe('Only groups with these attribute values. Absent: read from the prompt (attribute values it names; its time phrase sets the window when from/to are absent). Present, even empty: exactly these, and no scope from the prompt'),
   })
   .strict();
 
@@ -57,6 +62,13 @@ export const Progress = z.object({
   updated_at: isoTime,
 });
 
+export const Scope = z.object({
+  filters: z.array(z.object({ attribute: z.string(), values: z.array(z.string()) })),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  used: z.array(z.object({ phrase: z.string(), as: z.string() })).describe('Each prompt phrase the scope or plan took, and what it became'),
+  ignored: z.array(z.string()).describe('Prompt words nothing used'),
+});
 export const PlanItem = z.object({ template: z.string(), params: json, kpis: z.array(z.string()), reason: z.string() });
 export const PlanBody = z.object({
   run_id: z.string(),
@@ -67,6 +79,7 @@ export const PlanBody = z.object({
   items: z.array(PlanItem).describe('The hypothesis classes chosen, in order, each with why'),
   notes: z.array(z.string()),
   feedback: json.nullable().describe('Earlier triage and effect sizes given to the planner (FeedbackSummary)'),
+  scope: Scope.nullable().optional().describe('What the run analysed: filters and window, the prompt words used for them, and the words nothing used'),
 });
 
 export const RunSummary = z.object({
@@ -137,6 +150,10 @@ export const Lead = z.object({
   first_run_id: z.string(),
   last_run_id: z.string(),
   link: z.string(),
+  kpi_cohort: z.number().nullable().optional().describe('In lists: the KPI in the cohort (failure rate, or mean of a numeric KPI)'),
+  kpi_rest: z.number().nullable().optional().describe('In lists: the KPI in the rest of the groups'),
+  coverage: z.number().nullable().optional().describe("In lists: share of the KPI's failed groups (numeric: of its excess) in the cohort"),
+  new_in_run: z.boolean().optional().describe('With ?run: whether that run found the lead first'),
 });
 
 export const LeadList = z.object({ items: z.array(Lead), total: z.number(), limit: z.number(), offset: z.number() });

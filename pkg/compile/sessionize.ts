@@ -89,6 +89,20 @@ export function sampleFilter(
   };
 }
 
+/**
+ * The scope's attribute filters on the sessions (after lifecycle numbering, so "the 2nd session of a user" still
+ * counts the user's other sessions). `col` names an attribute's column; `value` writes a list of values.
+ */
+function scopeWhere(d: Dataset, col: (attribute: string, i: number) => string, value: (values: string[], i: number) => string): string {
+  return (d.filters ?? [])
+    .map((f, i) => {
+      const a = d.spec.attributes.indexOf(f.attribute);
+      if (a < 0) throw new Error(`scope filter on ${f.attribute}, which is not among dataset.events.attributes (${d.spec.attributes.join(', ')})`);
+      return ` AND ${col(f.attribute, a)} IN ${value(f.values, i)}`;
+    })
+    .join('');
+}
+
 /** Session-table columns every family can read. */
 export function attributeColumns(d: Dataset): { name: string; col: string }[] {
   return d.spec.attributes.map((name, i) => ({ name, col: `a${i}` }));
@@ -140,6 +154,7 @@ export function sessionizeSql(d: Dataset, o: SessionizeOptions): { select: strin
     sz_win: o.from,
     sz_tz: d.spec.timezone,
   };
+  (d.filters ?? []).forEach((f, i) => (params[`sz_f${i}`] = f.values));
   const attrs = attributeColumns(d);
   const kpis = d.kpis.map((k) => kpiColumns(k, d, false, INNER));
   kpis.forEach((k) => Object.assign(params, k.params));
@@ -183,7 +198,7 @@ FROM (
     )
   )${u ? '\n  WINDOW w AS (PARTITION BY u ORDER BY t0 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)' : ''}
 )
-WHERE t0 >= {sz_win:Int64}`;
+WHERE t0 >= {sz_win:Int64}${scopeWhere(d, (_, a) => `a${a}`, (_, i) => `{sz_f${i}:Array(String)}`)}`;
   return { select, params };
 }
 
@@ -241,6 +256,6 @@ export function readableSessionsCte(
       )
     )${u ? '\n    WINDOW w AS (PARTITION BY u ORDER BY t0 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)' : ''}
   )
-  WHERE t0 >= ${o.from}
+  WHERE t0 >= ${o.from}${scopeWhere(d, (attribute) => quoteIdent(attribute), (values) => `(${values.map(lit).join(', ')})`)}
 )`;
 }

@@ -54,6 +54,8 @@ export interface Dataset {
   range: { from: number; to: number };
   groups: number;
   totalEvents: number;
+  /** Only groups with these attribute values (the prompt's scope, or the request's): every analysis query keeps to them. */
+  filters?: Array<{ attribute: string; values: string[] }>;
 }
 
 export interface InspectOptions {

@@ -22,6 +22,16 @@ export interface Plan {
   notes: string[];
   /** Set when the LLM planner was asked but its plan was not used: why (timeout, unreachable, no valid item…). */
   fallback?: string;
+  /** What the run analysed and which prompt words made it so (set by the run, for either planner). */
+  scope?: PlanScope;
+}
+
+export interface PlanScope {
+  filters: Array<{ attribute: string; values: string[] }>;
+  from?: string;
+  to?: string;
+  used: Array<{ phrase: string; as: string }>;
+  ignored: string[];
 }
 
 const FAMILY_WORDS: Record<Family, RegExp> = {

@@ -13,6 +13,7 @@ import { quoteIdent } from '../execute/sql';
 import { analyze, type Progress } from '../pipeline/analyze';
 import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
 import { llmPlan, type FeedbackSummary } from '../planner/llm';
+import { planScope, settleScope } from '../planner/scope';
 import type { LeadInput, ResultStore } from '../store/store';
 import type { LeadEvidence, OpportunityWithSeries, RunProgress, RunRecord, RunRequest, RunStatus } from '../store/types';
 import { pushAnnotations, type AnnotationLogger } from './grafana';
@@ -299,7 +300,8 @@ export class RunManager {
       run.started_at = Date.now();
       this.setProgress(l, { stage: 'inspect', done: 0, total: 0, message: 'checking the config against the data' });
       log.info({ run: run.id, request: req }, 'run started');
-      const d = await inspectDataset(ex, cfg, { from, to });
+      // The scope (filters, window) is settled before planning, so both planners plan over the same data.
+      const { d, scope } = await settleScope(ex, (w) => inspectDataset(ex, cfg, w), { prompt: req.prompt, filters: req.filters, from, to }, signal);
       checkAbort();
 
       this.setProgress(l, { stage: 'plan', done: 0, total: 0 });
@@ -314,14 +316,15 @@ export class RunManager {
         plan = deterministicPlan(d, { ...planReq, feedback });
       }
       checkAbort();
+      plan.scope = planScope(scope, d, req.prompt, plan);
       run.planner = plan.planner;
       await store.savePlan(run.id, plan, feedback);
       log.info({ run: run.id, planner: plan.planner, fallback: plan.fallback, families: plan.items.map((i) => i.template) }, 'run planned');
 
       const report = await analyze(ex, cfg, {
         ...planReq,
-        from,
-        to,
+        from: d.range.from,
+        to: d.range.to,
         plan,
         dataset: d,
         signal,

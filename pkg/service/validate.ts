@@ -64,6 +64,10 @@ export function checkRunRequest(cfg: LoadedConfig, req: RunRequest): Issue[] {
   if (from !== undefined && to !== undefined && to - from > TIME_LIMITS.maxWindowDays * 86_400_000) {
     issues.push({ path: ['to'], message: `the window is longer than the ${TIME_LIMITS.maxWindowDays} days a run may analyze` });
   }
+  (req.filters ?? []).forEach((f, i) => {
+    const attrs = cfg.dataset.events.attributes;
+    if (!attrs.includes(f.attribute)) issues.push({ path: ['filters', i, 'attribute'], message: `unknown attribute ${JSON.stringify(f.attribute)}; attributes are: ${attrs.join(', ') || '(none configured)'}` });
+  });
   if (req.planner === 'llm' && !cfg.planner.llm) issues.push({ path: ['planner'], message: 'the LLM planner is not configured (planner.llm in the config)' });
   return issues;
 }

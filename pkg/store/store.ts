@@ -85,6 +85,11 @@ export class NotFound extends Error {
 
 const RUN_COLS = `id, status, ${ms('created_at')}, ${msOrNull('started_at')}, ${msOrNull('finished_at')}, ${ms('updated_at')}, request, progress, planner, error, summary, investigation_id`;
 const LEAD_COLS = `id, fingerprint, kpi, template, region, title, cohort, impact, effect_measure, effect, relative_effect, q_value, p_value, cohort_size, rank, stable, status, note, ${msOrNull('triaged_at')}, triaged_by, known, runs_seen, ${ms('first_seen')}, ${ms('last_seen')}, first_run_id, last_run_id`;
+/**
+ * What a list of leads needs to state each lead as "cohort vs rest" without the whole Opportunity: the KPI in the
+ * cohort and in the rest, and the share of the KPI's failures in the cohort (from the last run's Opportunity).
+ */
+const LEAD_COMPARE_COLS = `JSONExtract(data, 'kpi_cohort', 'Nullable(Float64)') AS kpi_cohort, JSONExtract(data, 'kpi_rest', 'Nullable(Float64)') AS kpi_rest, JSONExtract(data, 'coverage', 'Nullable(Float64)') AS coverage`;
 const INV_COLS = `id, name, request, every_ms, enabled, ${ms('created_at')}, ${ms('updated_at')}, last_run_id, ${msOrNull('last_run_at')}, ${msOrNull('next_run_at')}`;
 
 export class ResultStore {
@@ -468,12 +473,14 @@ export class ResultStore {
     if (f.to !== undefined) (where.push("first_seen < fromUnixTimestamp64Milli({to:Int64}, 'UTC')"), (p.to = f.to));
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const order = { impact: 'impact DESC', last_seen: 'last_seen DESC', first_seen: 'first_seen DESC', q_value: 'q_value ASC' }[f.sort ?? 'impact'];
+    // Within one run, whether that run found the lead first (`known` is today's state, not the run's).
+    const newInRun = f.runId ? `, id IN (SELECT id FROM ${this.t('run_leads')} WHERE run_id = {run:String} AND is_new = 1) AS new_in_run` : '';
     const rows = await this.q<Record<string, unknown>>(
-      `SELECT ${LEAD_COLS} FROM ${this.t('opportunities')} FINAL ${w} ORDER BY ${order}, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      `SELECT ${LEAD_COLS}, ${LEAD_COMPARE_COLS}${newInRun} FROM ${this.t('opportunities')} FINAL ${w} ORDER BY ${order}, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
       p,
     );
     const total = await this.q<{ n: number }>(`SELECT count() AS n FROM ${this.t('opportunities')} FINAL ${w}`, p);
-    return { items: rows.map((r) => this.toLead(r)), total: Number(total[0]?.n ?? 0) };
+    return { items: rows.map((r) => ({ ...this.toLead(r), ...leadCompare(r) })), total: Number(total[0]?.n ?? 0) };
   }
 
   async getLead(id: string): Promise<LeadDetail | null> {
@@ -649,4 +656,13 @@ export class ResultStore {
 function finite(x: unknown): number {
   const n = Number(x);
   return Number.isFinite(n) ? n : 0;
+}
+
+function leadCompare(r: Record<string, unknown>): Pick<LeadRecord, 'kpi_cohort' | 'kpi_rest' | 'coverage' | 'new_in_run'> {
+  return {
+    kpi_cohort: numOrNull(r.kpi_cohort),
+    kpi_rest: numOrNull(r.kpi_rest),
+    coverage: numOrNull(r.coverage),
+    ...(r.new_in_run === undefined ? {} : { new_in_run: Boolean(Number(r.new_in_run)) }),
+  };
 }

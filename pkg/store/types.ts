@@ -20,6 +20,8 @@ export interface RunRequest {
   from?: string;
   to?: string;
   planner?: (typeof PLANNER_CHOICES)[number];
+  /** Only groups with these attribute values. Present (even empty): the scope is this, not read from the prompt. */
+  filters?: Array<{ attribute: string; values: string[] }>;
 }
 
 export interface RunProgress {
@@ -108,6 +110,12 @@ export interface LeadRecord {
   first_run_id: string;
   last_run_id: string;
   link: string;
+  /** In lists: the KPI in the cohort and in the rest, and the share of the KPI's failures in the cohort. */
+  kpi_cohort?: number | null;
+  kpi_rest?: number | null;
+  coverage?: number | null;
+  /** In a run's list: whether this run found it first. */
+  new_in_run?: boolean;
 }
 
 export interface LeadDetail extends LeadRecord {

@@ -1,6 +1,9 @@
 import React from 'react';
+import { throwError } from 'rxjs';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { OrgRole } from '@grafana/data';
+import { config } from '@grafana/runtime';
 import { testIds } from '../components/testIds';
 import Investigate from './Investigate';
 import { calls, engineError, engineFetch, type Handler } from './testing/engineMock';
@@ -43,7 +46,10 @@ const base: Record<string, Handler> = {
 };
 
 describe('Investigate', () => {
-  beforeEach(() => mockFetch.mockReset());
+  beforeEach(() => {
+    mockFetch.mockReset();
+    config.bootData.user = { ...config.bootData.user, orgRole: OrgRole.Editor };
+  });
 
   test('prefills prompt, KPIs and time range from the URL', async () => {
     mockFetch.mockImplementation(engineFetch(base));
@@ -111,9 +117,18 @@ describe('Investigate', () => {
     expect(screen.getByTestId(testIds.investigate.progress)).toHaveTextContent('Running queries');
     expect(screen.getByTestId(testIds.investigate.progress)).toHaveTextContent('absence_login');
     expect(screen.getByTestId(testIds.investigate.cancel)).toBeInTheDocument();
+    // The plan is one line; its reasons are a click away.
+    expect(screen.getByTestId(testIds.investigate.planSummary)).toHaveTextContent(
+      /planner · login_failure · \d+ famil/
+    );
+    expect(screen.queryByTestId(testIds.investigate.plan)).not.toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: /Plan details/ }));
     expect(screen.getByTestId(testIds.investigate.plan)).toHaveTextContent(
       'Login failures often follow a missing token refresh'
     );
+    // The form is down to its prompt while a run is on screen; its options are a click away.
+    expect(screen.queryByTestId(testIds.investigate.kpiPicker)).not.toBeInTheDocument();
+    expect(screen.getByTestId(testIds.investigate.options)).toBeInTheDocument();
 
     // Succeeded: leads of this run by impact, new/known badges, triage actions.
     const results = await screen.findByTestId(testIds.investigate.results, {}, { timeout: 4000 });
@@ -126,6 +141,12 @@ describe('Investigate', () => {
       '/a/surfacer-opportunities-app/opportunities/aaaaaaaaaaaaaaaaaaaaaaaa?run=r1'
     );
     expect(screen.queryByTestId(testIds.investigate.cancel)).not.toBeInTheDocument();
+    // Leads come right after the status, the plan after the leads.
+    const order = [testIds.investigate.progress, testIds.investigate.results, testIds.investigate.planSummary].map(
+      (id) => screen.getByTestId(id)
+    );
+    expect(order[0].compareDocumentPosition(order[1]) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(order[1].compareDocumentPosition(order[2]) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
     const leadsCall = calls(mockFetch).find((c) => c.key === 'GET /api/opportunities')!;
     expect(leadsCall.params).toMatchObject({ run: 'r1', sort: 'impact' });
     // Polling stopped at the terminal state.
@@ -133,6 +154,58 @@ describe('Investigate', () => {
     await act(() => new Promise((r) => setTimeout(r, 1300)));
     expect(calls(mockFetch).filter((c) => c.key === 'GET /api/runs/r1').length).toBe(n);
   }, 20000);
+
+  test('shows the prompt’s scope as chips before the run; a removed chip is left out of the request', async () => {
+    mockFetch.mockImplementation(
+      engineFetch({
+        ...base,
+        'GET /api/scope': (req: { params?: { prompt?: string } }) =>
+          /android/.test(req.params?.prompt ?? '') ? fx.scopePreview : { filters: [], used: [] },
+        'POST /api/runs': { status: 202, body: { ...fx.run('r1', 'queued'), plan: null } },
+        'GET /api/runs/r1': fx.run('r1', 'queued'),
+      })
+    );
+    renderAt('');
+    fireEvent.change(screen.getByTestId(testIds.investigate.prompt), {
+      target: { value: 'what makes pages slow on android this week' },
+    });
+    const chips = await screen.findByTestId(testIds.investigate.scope, {}, { timeout: 3000 });
+    expect(chips).toHaveTextContent('os_version: android_13, android_14');
+    expect(chips).toHaveTextContent('the last 7 days of data (2026-11-07 – 2026-11-14)');
+    fireEvent.click(screen.getByRole('button', { name: /Remove os_version/ }));
+    expect(screen.queryByTestId(testIds.investigate.scopeChip('filter:os_version'))).not.toBeInTheDocument();
+    fireEvent.click(screen.getByTestId(testIds.investigate.start));
+    await waitFor(() => expect(calls(mockFetch).some((c) => c.key === 'POST /api/runs')).toBe(true));
+    expect(calls(mockFetch).find((c) => c.key === 'POST /api/runs')!.data).toEqual({
+      prompt: 'what makes pages slow on android this week',
+      filters: [],
+      from: '2026-11-07T00:00:00.000Z',
+      to: '2026-11-14T00:00:00.000Z',
+    });
+  });
+
+  test('a Viewer sees Start disabled with who can start, and no Cancel', async () => {
+    config.bootData.user = { ...config.bootData.user, orgRole: OrgRole.Viewer };
+    mockFetch.mockImplementation(engineFetch({ ...base, 'GET /api/runs/r1': fx.run('r1', 'running') }));
+    renderAt('?run=r1');
+    await screen.findByTestId(testIds.investigate.progress);
+    // Disabled with a hover reason: @grafana/ui's Button keeps it focusable (aria-disabled) and drops the click.
+    expect(screen.getByTestId(testIds.investigate.start)).toHaveAttribute('aria-disabled', 'true');
+    expect(screen.getByTestId(testIds.investigate.editBlocked)).toHaveTextContent('Editors can start investigations');
+    expect(screen.queryByTestId(testIds.investigate.cancel)).not.toBeInTheDocument();
+  });
+
+  test('an unreachable engine shows one banner and turns Start off', async () => {
+    // Grafana's proxy answers 502 with its own body when the engine does not answer.
+    mockFetch.mockImplementation(() =>
+      throwError(() => ({ status: 502, statusText: 'Bad Gateway', data: { message: 'Bad Gateway' } }))
+    );
+    renderAt('');
+    const banner = await screen.findByTestId(testIds.states.engineBanner);
+    expect(banner).toHaveTextContent('unreachable');
+    expect(screen.getByTestId(testIds.investigate.start)).toBeDisabled();
+    expect(screen.queryByText('Could not load recent runs')).not.toBeInTheDocument();
+  });
 
   test('a reload with ?run= resumes watching; a failed run shows its error', async () => {
     mockFetch.mockImplementation(engineFetch({ ...base, 'GET /api/runs/r2': fx.run('r2', 'failed') }));

@@ -22,9 +22,16 @@ import {
   useStyles2,
 } from '@grafana/ui';
 import { ErrorState, Loading } from '../components/States/States';
+import { EngineBanner } from '../components/States/EngineBanner';
+import { useOrgRole } from '../hooks/useOrgRole';
+import { engineProblem } from '../services/engineProblem';
+import { scopeChips, scopeRequest } from '../services/scope';
+import { ScopeChips } from '../components/ScopeChips/ScopeChips';
+import { vocabularyOf } from '../services/leadStatement';
+import { editBlockedReason } from '../services/roles';
 import { LeadsTable } from '../components/LeadsTable/LeadsTable';
 import { RecentRuns } from '../components/RunProgress/RecentRuns';
-import { RunPlan } from '../components/RunProgress/RunPlan';
+import { PlanSummary } from '../components/RunProgress/PlanSummary';
 import { RunProgress } from '../components/RunProgress/RunProgress';
 import { testIds } from '../components/testIds';
 import { useAsync } from '../hooks/useAsync';
@@ -83,6 +90,10 @@ function Investigate() {
   const templates = useAsync(() => engine.templates(), []);
   const dataset = useAsync(() => engine.dataset(), []);
   const recent = useAsync(() => engine.runs({ limit: 10 }), []);
+  const { role, isAdmin } = useOrgRole();
+  const blocked = editBlockedReason(role);
+  const problem = engineProblem([kpis.error, templates.error, dataset.error, recent.error], isAdmin);
+  const vocabulary = useMemo(() => vocabularyOf(kpis.value, dataset.value?.events.group), [kpis.value, dataset.value]);
 
   const [prompt, setPrompt] = useState(prefill.prompt ?? promptFromPanel(prefill.panelTitle) ?? '');
   // null until the user picks: then the URL's KPIs, or those a panel title names.
@@ -92,13 +103,29 @@ function Investigate() {
     [kpiChoice, prefill.panelTitle, kpis.value]
   );
   const [range, setRange] = useState<TimeRange>(() => rangeOf(prefill.from, prefill.to));
+  // The prompt's scope, previewed by the engine while the user types (settled for 400 ms): chips they can remove.
+  const [settledPrompt, setSettledPrompt] = useState(prompt.trim());
+  useEffect(() => {
+    const t = setTimeout(() => setSettledPrompt(prompt.trim()), 400);
+    return () => clearTimeout(t);
+  }, [prompt]);
+  const scopePreview = useAsync(
+    () => (settledPrompt ? engine.scope(settledPrompt) : Promise.resolve({ filters: [], used: [] })),
+    [settledPrompt]
+  );
+  const [removedScope, setRemovedScope] = useState<ReadonlySet<string>>(new Set());
+  // A preview of an older prompt, or none (an older engine): the engine reads the prompt itself.
+  const preview = settledPrompt === prompt.trim() && !scopePreview.loading ? scopePreview.value : undefined;
   const [families, setFamilies] = useState<Family[]>([]);
   const [paramsText, setParamsText] = useState<ParamsText>({});
   const [issues, setIssues] = useState<FormIssue[]>([]);
   const [startError, setStartError] = useState<unknown>(undefined);
   const [starting, setStarting] = useState(false);
   const [cancelling, setCancelling] = useState(false);
+  const [cancelError, setCancelError] = useState<unknown>(undefined);
   const [advancedOpen, setAdvancedOpen] = useState(false);
+  // Once there is a run to read, the form shrinks to its prompt so the run's leads come first.
+  const [optionsOpen, setOptionsOpen] = useState(!runId);
 
   const { run, setRun, error: pollError } = useRunWatcher(runId);
   const status = run?.status;
@@ -136,7 +163,11 @@ function Investigate() {
       to: isSet(range) ? range.to.toISOString() : undefined,
     });
     setIssues(local);
+    if (request) {
+      Object.assign(request, scopeRequest(preview, removedScope, isSet(range)));
+    }
     if (!request) {
+      setOptionsOpen(true);
       if (local.some((i) => i.path.startsWith('body.params'))) {
         setAdvancedOpen(true);
       }
@@ -146,6 +177,7 @@ function Investigate() {
     try {
       const r = await engine.startRun(request);
       setRun(r);
+      setOptionsOpen(false);
       const next = new URLSearchParams(searchParams);
       next.set('run', r.id);
       setSearchParams(next);
@@ -153,6 +185,7 @@ function Investigate() {
       setStartError(e);
       if (e instanceof EngineError && e.issues.length) {
         setIssues(e.issues);
+        setOptionsOpen(true);
         if (e.issues.some((i) => i.path.includes('params'))) {
           setAdvancedOpen(true);
         }
@@ -167,10 +200,11 @@ function Investigate() {
       return;
     }
     setCancelling(true);
+    setCancelError(undefined);
     try {
       setRun(await engine.cancelRun(runId));
     } catch (e) {
-      setStartError(e);
+      setCancelError(e);
     } finally {
       setCancelling(false);
     }
@@ -186,6 +220,7 @@ function Investigate() {
     const next = new URLSearchParams(searchParams);
     next.delete('run');
     setSearchParams(next);
+    setOptionsOpen(true);
   };
 
   const kpiOptions: Array<SelectableValue<string>> = useMemo(
@@ -206,6 +241,13 @@ function Investigate() {
     <PluginPage subTitle="Ask where a KPI is worse: Surfacer tests hypothesis families over your telemetry and ranks the sub-populations it finds.">
       <div className={s.layout} data-testid={testIds.investigate.container}>
         <div className={s.main}>
+          {problem && (
+            <EngineBanner
+              problem={problem}
+              isAdmin={isAdmin}
+              onRetry={() => [kpis, templates, dataset, recent].forEach((a) => a.error && a.reload())}
+            />
+          )}
           {(prefill.panelTitle || prefill.dashboardUid) && (
             <Alert
               severity="info"
@@ -236,112 +278,120 @@ function Investigate() {
               <TextArea
                 data-testid={testIds.investigate.prompt}
                 value={prompt}
-                rows={3}
+                rows={optionsOpen ? 3 : 2}
                 placeholder="e.g. Why do some logins fail more than others?"
                 onChange={(e) => setPrompt(e.currentTarget.value)}
                 invalid={!!issueFor('body.prompt')}
               />
             </Field>
-            <div className={s.row}>
-              <div data-testid={testIds.investigate.kpiPicker} className={s.grow}>
-                <Field
-                  label="KPIs"
-                  description="Default: chosen from the prompt, else all"
-                  invalid={!!issueFor('body.kpis')}
-                  error={issueFor('body.kpis')?.message}
-                >
-                  <MultiSelect<string>
-                    aria-label="KPIs"
-                    options={kpiOptions}
-                    value={selectedKpis}
-                    isLoading={kpis.loading}
-                    placeholder={kpis.error ? 'Could not load KPIs' : 'From the prompt'}
-                    onChange={(v) => {
-                      setKpiChoice(v.map((o) => o.value!).filter(Boolean));
-                    }}
-                  />
-                </Field>
-              </div>
-              <div data-testid={testIds.investigate.timeRange} className={s.fieldWrap}>
-                <Field
-                  label="Time range"
-                  description={
-                    dataset.value
-                      ? `Default: the whole dataset, ${dataset.value.range.from.slice(0, 10)} – ${dataset.value.range.to.slice(0, 10)}`
-                      : 'Default: the whole dataset'
-                  }
-                  invalid={!!issueFor('body.from') || !!issueFor('body.to')}
-                  error={(issueFor('body.from') ?? issueFor('body.to'))?.message}
-                >
-                  <TimeRangeInput
-                    value={range}
-                    onChange={setRange}
-                    clearable
-                    hideTimeZone
-                    placeholder="Whole dataset (engine default)"
-                  />
-                </Field>
-              </div>
-            </div>
-
-            <Collapse
-              label="Advanced: families and parameters"
-              isOpen={advancedOpen}
-              onToggle={() => setAdvancedOpen((o) => !o)}
-              collapsible
-            >
-              <div data-testid={testIds.investigate.advanced} className={s.advanced}>
-                <div data-testid={testIds.investigate.families} className={s.fieldWrap}>
+            <ScopeChips
+              chips={scopeChips(preview, removedScope)}
+              onRemove={(key) => setRemovedScope((r) => new Set([...r, key]))}
+            />
+            {optionsOpen && (
+              <div className={s.row}>
+                <div data-testid={testIds.investigate.kpiPicker} className={s.grow}>
                   <Field
-                    label="Hypothesis families"
-                    description="Default: every available family. See the Templates page for what each one tests."
+                    label="KPIs"
+                    description="Default: chosen from the prompt, else all"
+                    invalid={!!issueFor('body.kpis')}
+                    error={issueFor('body.kpis')?.message}
                   >
-                    <MultiSelect<Family>
-                      aria-label="Families"
-                      options={familyOptions}
-                      value={families}
-                      isLoading={templates.loading}
-                      placeholder="All families"
-                      onChange={(v) => setFamilies(v.map((o) => o.value!).filter(Boolean))}
+                    <MultiSelect<string>
+                      aria-label="KPIs"
+                      options={kpiOptions}
+                      value={selectedKpis}
+                      isLoading={kpis.loading}
+                      placeholder={kpis.error ? 'Could not load KPIs' : 'From the prompt'}
+                      onChange={(v) => {
+                        setKpiChoice(v.map((o) => o.value!).filter(Boolean));
+                      }}
                     />
                   </Field>
                 </div>
-                {templates.error ? (
-                  <ErrorState
-                    title="Could not load the template catalog"
-                    error={templates.error}
-                    onRetry={templates.reload}
-                  />
-                ) : (
-                  <div className={s.paramsGrid}>
-                    {paramFamilies.map((fam) => {
-                      const issue = issueFor(`body.params.${fam}`);
-                      return (
-                        <Field
-                          key={fam}
-                          label={`${fam} parameters`}
-                          description="JSON object; empty for the family's defaults"
-                          invalid={!!issue}
-                          error={issue ? `${issue.path}: ${issue.message}` : undefined}
-                        >
-                          <TextArea
-                            aria-label={`${fam} parameters`}
-                            className={s.mono}
-                            rows={2}
-                            value={paramsText[fam] ?? ''}
-                            placeholder={paramsPlaceholder(templates.value?.find((t) => t.name === fam))}
-                            onChange={(e) => {
-                              const v = e.currentTarget.value;
-                              setParamsText((p) => ({ ...p, [fam]: v }));
-                            }}
-                          />
-                        </Field>
-                      );
-                    })}
-                  </div>
-                )}
+                <div data-testid={testIds.investigate.timeRange} className={s.fieldWrap}>
+                  <Field
+                    label="Time range"
+                    description={
+                      dataset.value
+                        ? `Default: the whole dataset, ${dataset.value.range.from.slice(0, 10)} – ${dataset.value.range.to.slice(0, 10)}`
+                        : 'Default: the whole dataset'
+                    }
+                    invalid={!!issueFor('body.from') || !!issueFor('body.to')}
+                    error={(issueFor('body.from') ?? issueFor('body.to'))?.message}
+                  >
+                    <TimeRangeInput
+                      value={range}
+                      onChange={setRange}
+                      clearable
+                      hideTimeZone
+                      placeholder="Whole dataset (engine default)"
+                    />
+                  </Field>
+                </div>
               </div>
-            </Collapse>
+            )}
+
+            {optionsOpen && (
+              <Collapse
+                label="Advanced: families and parameters"
+                isOpen={advancedOpen}
+                onToggle={() => setAdvancedOpen((o) => !o)}
+                collapsible
+              >
+                <div data-testid={testIds.investigate.advanced} className={s.advanced}>
+                  <div data-testid={testIds.investigate.families} className={s.fieldWrap}>
+                    <Field
+                      label="Hypothesis families"
+                      description="Default: every available family. See the Templates page for what each one tests."
+                    >
+                      <MultiSelect<Family>
+                        aria-label="Families"
+                        options={familyOptions}
+                        value={families}
+                        isLoading={templates.loading}
+                        placeholder="All families"
+                        onChange={(v) => setFamilies(v.map((o) => o.value!).filter(Boolean))}
+                      />
+                    </Field>
+                  </div>
+                  {templates.error ? (
+                    <ErrorState
+                      title="Could not load the template catalog"
+                      error={templates.error}
+                      onRetry={templates.reload}
+                    />
+                  ) : (
+                    <div className={s.paramsGrid}>
+                      {paramFamilies.map((fam) => {
+                        const issue = issueFor(`body.params.${fam}`);
+                        return (
+                          <Field
+                            key={fam}
+                            label={`${fam} parameters`}
+                            description="JSON object; empty for the family's defaults"
+                            invalid={!!issue}
+                            error={issue ? `${issue.path}: ${issue.message}` : undefined}
+                          >
+                            <TextArea
+                              aria-label={`${fam} parameters`}
+                              className={s.mono}
+                              rows={2}
+                              value={paramsText[fam] ?? ''}
+                              placeholder={paramsPlaceholder(templates.value?.find((t) => t.name === fam))}
+                              onChange={(e) => {
+                                const v = e.currentTarget.value;
+                                setParamsText((p) => ({ ...p, [fam]: v }));
+                              }}
+                            />
+                          </Field>
+                        );
+                      })}
+                    </div>
+                  )}
+                </div>
+              </Collapse>
+            )}
 
             {issues.length > 0 && (
               <Alert severity="error" title="Fix these fields and start again">
@@ -358,19 +408,36 @@ function Investigate() {
               <ErrorState title="Could not start the investigation" error={startError} />
             )}
 
-            <Stack gap={1}>
+            <Stack gap={1} alignItems="center" wrap="wrap">
               <Button
                 icon={starting ? 'spinner' : 'play'}
                 onClick={start}
-                disabled={starting || running}
+                disabled={starting || running || !!blocked || !!problem}
+                tooltip={blocked}
                 data-testid={testIds.investigate.start}
               >
                 {starting ? 'Starting…' : running ? 'Running…' : 'Start investigation'}
               </Button>
+              {!optionsOpen && (
+                <Button
+                  variant="secondary"
+                  fill="text"
+                  icon="sliders-v-alt"
+                  onClick={() => setOptionsOpen(true)}
+                  data-testid={testIds.investigate.options}
+                >
+                  KPIs, time range and families
+                </Button>
+              )}
               {runId && !running && (
                 <Button variant="secondary" fill="outline" onClick={newInvestigation}>
                   Clear results
                 </Button>
+              )}
+              {blocked && (
+                <span className={s.muted} data-testid={testIds.investigate.editBlocked}>
+                  {blocked}
+                </span>
               )}
             </Stack>
           </section>
@@ -379,22 +446,18 @@ function Investigate() {
           {runId && !!pollError && !run ? <ErrorState title={`Could not load run ${runId}`} error={pollError} /> : null}
           {run && (
             <>
-              <RunProgress run={run} onCancel={cancel} cancelling={cancelling} />
+              <RunProgress run={run} onCancel={blocked ? undefined : cancel} cancelling={cancelling} />
+              {!!cancelError && <ErrorState title="Could not cancel the run" error={cancelError} />}
               {!!pollError && (
                 <Alert severity="warning" title="Lost contact with the engine; still trying">
                   {pollError instanceof Error ? pollError.message : String(pollError)}
                 </Alert>
               )}
-              {run.plan && (
-                <section className={s.card}>
-                  <RunPlan plan={run.plan} />
-                </section>
-              )}
               {run.status === 'succeeded' && (
                 <section className={s.card} data-testid={testIds.investigate.results} aria-label="Leads of this run">
                   <Stack justifyContent="space-between" alignItems="center">
                     <Text element="h3" variant="h5">
-                      Leads, by impact
+                      Leads of this run, by KPI
                     </Text>
                     <LinkButton
                       size="sm"
@@ -422,6 +485,8 @@ function Investigate() {
                       compact
                       leads={leads.value ?? []}
                       runId={runId}
+                      vocabulary={vocabulary}
+                      triageDisabledReason={blocked ?? problem?.title}
                       onTriage={triage}
                       pending={pending}
                       emptyMessage="This run found no sub-population where a KPI is significantly worse. Try a wider time range or more families."
@@ -429,6 +494,7 @@ function Investigate() {
                   )}
                 </section>
               )}
+              {run.plan && <PlanSummary plan={run.plan} />}
             </>
           )}
         </div>
@@ -436,7 +502,7 @@ function Investigate() {
         <aside className={s.side}>
           {recent.loading && !recent.value ? (
             <Loading text="Loading runs…" />
-          ) : recent.error ? (
+          ) : recent.error && problem ? null : recent.error ? (
             <ErrorState title="Could not load recent runs" error={recent.error} onRetry={recent.reload} />
           ) : (
             <RecentRuns runs={recent.value?.items ?? []} currentId={runId} onOpen={openRun} onRefresh={recent.reload} />
@@ -454,7 +520,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'grid',
     gridTemplateColumns: 'minmax(0, 1fr) 300px',
     gap: theme.spacing(3),
-    [theme.breakpoints.down('lg')]: { gridTemplateColumns: 'minmax(0, 1fr)' },
+    // Below 1440 px (with Grafana's docked menu) the leads need the width: recent runs go under them.
+    '@media (max-width: 1439.98px)': { gridTemplateColumns: 'minmax(0, 1fr)' },
   }),
   main: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), minWidth: 0 }),
   side: css({ minWidth: 0 }),
@@ -470,4 +537,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   mono: css({ fontFamily: theme.typography.fontFamilyMonospace }),
   issues: css({ margin: 0, paddingLeft: theme.spacing(2) }),
+  muted: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
 });

@@ -1,4 +1,6 @@
 import React from 'react';
+import { OrgRole } from '@grafana/data';
+import { config } from '@grafana/runtime';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { testIds } from '../components/testIds';
@@ -27,11 +29,15 @@ function renderAt(path: string, dsUid?: string) {
 }
 const routes: Record<string, Handler> = {
   'GET /api/kpis': fx.kpis,
+  'GET /api/dataset': fx.dataset,
   [`GET /api/opportunities/${ID}`]: fx.leadDetail(),
 };
 
 describe('LeadDetail', () => {
-  beforeEach(() => mockFetch.mockReset());
+  beforeEach(() => {
+    mockFetch.mockReset();
+    config.bootData.user = { ...config.bootData.user, orgRole: OrgRole.Editor };
+  });
 
   test('renders statement, stats with CI, stability, trend, chart with bands, examples, related, SQL, history and triage log', async () => {
     mockFetch.mockImplementation(engineFetch(routes));
@@ -43,7 +49,8 @@ describe('LeadDetail', () => {
     const stats = screen.getByTestId(testIds.lead.stats);
     expect(stats).toHaveTextContent('412');
     expect(stats).toHaveTextContent('×3.92 [3.10, 4.80]');
-    expect(stats).toHaveTextContent('19.6% vs 5.0%');
+    expect(stats).toHaveTextContent('failure rate: cohort vs rest20% vs 5%');
+    expect(stats).toHaveTextContent('Impact (excess failed sessions)412');
     expect(stats).toHaveTextContent('830');
     expect(stats).toHaveTextContent('1.0e-5');
     expect(stats).toHaveTextContent('1.2e-4');
@@ -61,10 +68,18 @@ describe('LeadDetail', () => {
     expect(screen.getByTestId(testIds.lead.examples)).toHaveTextContent('s-002');
     expect(screen.getByTestId(testIds.lead.examples)).toHaveTextContent('session_id');
     expect(screen.getByTestId(testIds.lead.related)).toHaveTextContent('token_refresh');
-    expect(stats).toHaveTextContent('38.3% of failed groups; 25.0% not in leads above');
+    expect(stats).toHaveTextContent('38.3% of failed sessions; 25.0% not in leads above');
     const refinements = screen.getByTestId(testIds.lead.refinements);
-    expect(refinements).toHaveTextContent('groups with os_version = android_14: 120 groups');
-    expect(refinements).toHaveTextContent('55.0% vs 12.0%');
+    // A sentence in the dataset's noun (group column session_id), saying what it compares.
+    expect(refinements).toHaveTextContent(
+      "Sessions with os_version = android_14: failure rate 55% vs 12% in this cohort's other sessions (120 sessions"
+    );
+    // Each example id opens Explore on that session's events.
+    const example = screen.getAllByTestId(testIds.lead.exampleLink)[0];
+    const examplePanes = JSON.parse(new URL(example.getAttribute('href')!, 'http://x').searchParams.get('panes')!);
+    expect(examplePanes.a.queries[0].rawSql).toBe(
+      `SELECT *\nFROM events\nWHERE session_id = '${example.textContent}'\nORDER BY ts\nLIMIT 1000`
+    );
     expect(screen.getByTestId(testIds.lead.sql)).toHaveTextContent('SELECT g AS `session_id`');
 
     const explore = screen.getByTestId(testIds.lead.explore);
@@ -100,6 +115,16 @@ describe('LeadDetail', () => {
     expect(calls(mockFetch).find((c) => c.key === `GET /api/opportunities/${ID}`)!.params).toEqual({ run: 'r1' });
     expect(screen.getByTestId(testIds.lead.explore)).toHaveAttribute('aria-disabled', 'true');
     expect(screen.getByTestId(testIds.lead.explore)).not.toHaveAttribute('href', expect.stringContaining('explore'));
+  });
+
+  test('a Viewer cannot triage here either, and is told who can', async () => {
+    config.bootData.user = { ...config.bootData.user, orgRole: OrgRole.Viewer };
+    mockFetch.mockImplementation(engineFetch(routes));
+    renderAt(`/a/surfacer-opportunities-app/opportunities/${ID}`);
+    const useful = await screen.findByTestId(testIds.triage.useful);
+    expect(useful).toHaveAttribute('aria-disabled', 'true');
+    fireEvent.click(useful);
+    expect(calls(mockFetch).some((c) => c.key.startsWith('PATCH'))).toBe(false);
   });
 
   test('triage from the detail page', async () => {

@@ -3,12 +3,12 @@
  * time, example groups, the SQL (copy, or open in Explore on the ClickHouse data source), history and triage.
  * `?run=<id>` shows the evidence as of that run.
  */
-import React, { useCallback } from 'react';
+import React, { useCallback, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2, usePluginContext } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
-import { Alert, Badge, ClipboardButton, LinkButton, Stack, Tag, Text, Tooltip, useStyles2 } from '@grafana/ui';
+import { Alert, Badge, Button, ClipboardButton, LinkButton, Stack, Tag, Text, Tooltip, useStyles2 } from '@grafana/ui';
 import { LeadChart } from '../components/LeadChart/LeadChart';
 import { NewKnownBadge, StatusBadge } from '../components/LeadsTable/LeadBadges';
 import { ErrorState, Loading } from '../components/States/States';
@@ -18,7 +18,20 @@ import { ROUTES } from '../constants';
 import { useAsync } from '../hooks/useAsync';
 import { useLeadTriage } from '../hooks/useLeadTriage';
 import { engine } from '../services/engine';
+import { editBlockedReason } from '../services/roles';
+import { useOrgRole } from '../hooks/useOrgRole';
 import { exploreUrl, leadRange } from '../services/explore';
+import {
+  compare,
+  effectWords,
+  EXPLAIN,
+  impactText,
+  kpiKindOf,
+  plural,
+  vocabularyOf,
+  withNoun,
+} from '../services/leadStatement';
+import { groupEventsSql, refinementSentence, relatedSentence, topN } from '../services/leadNextSteps';
 import {
   formatCount,
   formatEffect,
@@ -49,6 +62,10 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
 
   const lead = useAsync(() => engine.lead(id, run), [id, run]);
   const kpis = useAsync(() => engine.kpis(), []);
+  const dataset = useAsync(() => engine.dataset(), []);
+  const triageBlocked = editBlockedReason(useOrgRole().role);
+  const [allRefinements, setAllRefinements] = useState(false);
+  const [allRelated, setAllRelated] = useState(false);
   const setLead = lead.setValue;
   const update = useCallback(
     (_id: string, fn: (l: api.LeadDetail) => api.LeadDetail) => setLead((l) => (l ? fn(l) : l)),
@@ -97,10 +114,20 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
   const range = leadRange(series, l.last_seen);
   const explore = dsUid && sql ? exploreUrl({ datasourceUid: dsUid, sql, from: range.from, to: range.to }) : undefined;
   const kv = (v: number | null | undefined) => formatKpiValue(kind, v ?? null);
+  const { noun } = vocabularyOf(kpis.value, dataset.value?.events.group);
+  const statement = compare({ kpi: l.kpi, kpi_cohort: o.kpi_cohort, kpi_rest: o.kpi_rest }, kpiKindOf(kind));
+  const impact = impactText({ kpi: l.kpi, impact: o.impact ?? l.impact }, kpiKindOf(kind), noun);
+  const refinements = topN(o.refinements ?? [], 3, allRefinements);
+  const related = topN(o.related ?? [], 3, allRelated);
+  // Each example group opens Explore on its own events (when the events are a table the data source can read).
+  const groupExplore = (id: string) => {
+    const q = dataset.value && dsUid ? groupEventsSql(dataset.value.events, id) : undefined;
+    return q ? exploreUrl({ datasourceUid: dsUid!, sql: q, from: range.from, to: range.to }) : undefined;
+  };
 
   return (
     <PluginPage
-      pageNav={{ text: l.title }}
+      pageNav={{ text: withNoun(l.title, noun) }}
       actions={back}
       subTitle={
         <Stack gap={1} alignItems="center" wrap="wrap">
@@ -114,12 +141,17 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
     >
       <div className={s.page} data-testid={testIds.lead.container}>
         <p className={s.statement} data-testid={testIds.lead.statement}>
-          {l.statement || o.statement}
+          {withNoun(l.statement || o.statement, noun)}
         </p>
 
         <section className={s.card} aria-label="Triage">
           <Stack justifyContent="space-between" alignItems="flex-start" wrap="wrap">
-            <TriageActions lead={l} busy={pending.has(l.id)} onTriage={(req) => triage(l, req)} />
+            <TriageActions
+              lead={l}
+              busy={pending.has(l.id)}
+              disabledReason={triageBlocked}
+              onTriage={(req) => triage(l, req)}
+            />
             <Text color="secondary" variant="bodySmall">
               {l.triaged_at ? `Triaged by ${l.triaged_by} ${timeAgo(l.triaged_at)}` : 'Not triaged yet'}
             </Text>
@@ -131,21 +163,26 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
 
         <section className={s.stats} data-testid={testIds.lead.stats} aria-label="Statistics">
           <Stat
-            label="Impact"
-            hint="Excess failures (or excess KPI total) in the cohort against the rest"
-            value={formatImpact(o.impact ?? l.impact)}
+            label={statement ? `${statement.label}: cohort vs rest` : `${l.kpi}: cohort vs rest`}
+            hint={EXPLAIN.compare(noun)}
+            value={statement ? statement.values : `${kv(o.kpi_cohort)} vs ${kv(o.kpi_rest)}`}
           />
           <Stat
-            label={`Effect (${o.effect?.measure ?? l.effect.measure}, 95% CI)`}
+            label="Effect, 95% CI"
+            hint={`${EXPLAIN.effect} Measured as: ${effectWords(o.effect?.measure ?? l.effect.measure)}.`}
             value={o.effect ? formatEffectCi(o) : formatEffect(l.effect)}
           />
-          <Stat label={`${l.kpi}: cohort vs rest`} value={`${kv(o.kpi_cohort)} vs ${kv(o.kpi_rest)}`} />
-          <Stat label="Cohort size" hint="Groups in the cohort" value={formatCount(o.cohort_size ?? l.cohort_size)} />
+          <Stat label={`Impact (${impact.unit})`} hint={EXPLAIN.impact(noun)} value={impact.value} />
+          <Stat
+            label={`Cohort size (${plural(noun)})`}
+            hint={EXPLAIN.cohort(noun)}
+            value={formatCount(o.cohort_size ?? l.cohort_size)}
+          />
           {typeof o.coverage === 'number' ? (
             <Stat
               label="Coverage"
-              hint={`Share of ${l.kpi}'s failed groups in this cohort (numeric KPIs: share of the KPI's total that is excess here), and the share in none of the leads ranked above it`}
-              value={`${formatShare(o.coverage)} of ${kind === 'numeric' ? 'its total, as excess' : 'failed groups'}; ${formatShare(o.incremental_coverage ?? 0)} not in leads above`}
+              hint={`Share of ${l.kpi}'s failed ${plural(noun)} in this cohort (numeric KPIs: share of the KPI's total that is excess here), and the share in none of the leads ranked above it`}
+              value={`${formatShare(o.coverage)} of ${kind === 'numeric' ? 'its total, as excess' : `failed ${plural(noun)}`}; ${formatShare(o.incremental_coverage ?? 0)} not in leads above`}
               small
             />
           ) : null}
@@ -153,7 +190,6 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
           <Stat label="q (FDR)" value={formatP(o.q_value ?? l.q_value)} />
           <Stat label="Test" value={o.test ?? '–'} small />
           <Stat label="Inference" value={o.inference ?? '–'} small />
-          {o.experts?.length ? <Stat label="Experts" value={o.experts.join(', ')} small /> : null}
           <Stat
             label="Seen"
             value={`${l.runs_seen} ${l.runs_seen === 1 ? 'run' : 'runs'}, since ${timeAgo(l.first_seen)}`}
@@ -275,11 +311,26 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
             {l.evidence.example_groups.length ? (
               <>
                 <div className={s.chips}>
-                  {l.evidence.example_groups.map((g) => (
-                    <code key={g} className={s.chip}>
-                      {g}
-                    </code>
-                  ))}
+                  {l.evidence.example_groups.map((g) => {
+                    const href = groupExplore(g);
+                    return href ? (
+                      <a
+                        key={g}
+                        className={s.chip}
+                        href={href}
+                        target="_blank"
+                        rel="noreferrer"
+                        title={`Open ${noun} ${g}'s events in Explore`}
+                        data-testid={testIds.lead.exampleLink}
+                      >
+                        <code>{g}</code>
+                      </a>
+                    ) : (
+                      <code key={g} className={s.chip}>
+                        {g}
+                      </code>
+                    );
+                  })}
                 </div>
                 <div>
                   <ClipboardButton
@@ -304,13 +355,11 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
               Refinements: narrower cohorts inside this one that fail more
             </Text>
             <ul className={s.related}>
-              {o.refinements.map((r) => (
-                <li key={r.key}>
-                  {r.cohort}: {formatCount(r.cohort_size)} groups, {l.kpi} {kv(r.kpi_cohort)} vs {kv(r.kpi_rest)} in
-                  this cohort&apos;s other groups (q {formatP(r.q_value)})
-                </li>
+              {refinements.shown.map((r) => (
+                <li key={r.key}>{refinementSentence(r, l.kpi, kpiKindOf(kind), noun)}</li>
               ))}
             </ul>
+            <MoreToggle more={refinements.more} all={allRefinements} onToggle={() => setAllRefinements((a) => !a)} />
           </section>
         ) : null}
 
@@ -325,12 +374,13 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                 redundant (they say the same thing); they are not separate leads.
               </Text>
               <ul className={s.related}>
-                {o.related.map((r) => (
-                  <li key={r}>
-                    <code>{r}</code>
+                {related.shown.map((r) => (
+                  <li key={r} title={r}>
+                    {relatedSentence(r)}
                   </li>
                 ))}
               </ul>
+              <MoreToggle more={related.more} all={allRelated} onToggle={() => setAllRelated((a) => !a)} />
             </>
           ) : (
             <Text color="secondary">None: no redundant refinement of this cohort was folded into it.</Text>
@@ -448,6 +498,20 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
         ) : null}
       </div>
     </PluginPage>
+  );
+}
+
+/** "+N more" under a top-3 list, or "Show the top 3" once it shows everything. */
+function MoreToggle({ more, all, onToggle }: { more: number; all: boolean; onToggle: () => void }) {
+  if (!more && !all) {
+    return null;
+  }
+  return (
+    <div>
+      <Button size="sm" variant="secondary" fill="text" onClick={onToggle}>
+        {all ? 'Show the top 3' : `+${more} more`}
+      </Button>
+    </div>
   );
 }
 

@@ -2,6 +2,7 @@ import React from 'react';
 import { Subject } from 'rxjs';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { OrgRole } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { testIds } from '../components/testIds';
 import Opportunities from './Opportunities';
@@ -53,7 +54,7 @@ const leadCalls = () => calls(mockFetch).filter((c) => c.key === 'GET /api/oppor
 describe('Opportunities', () => {
   beforeEach(() => {
     mockFetch.mockReset();
-    config.bootData.user = { ...config.bootData.user, login: 'alice' };
+    config.bootData.user = { ...config.bootData.user, login: 'alice', orgRole: OrgRole.Editor };
   });
 
   test('filters, sort and page from the URL make the engine query; a filter change resets the page', async () => {
@@ -89,6 +90,10 @@ describe('Opportunities', () => {
   });
 
   test('row shows KPI, family, impact, status, new/known', async () => {
+    // At 1440 px and wider the table has every column (q and cohort size too).
+    const wide = jest.spyOn(window, 'matchMedia').mockImplementation(
+      (query) => ({ matches: true, media: query, addEventListener: jest.fn(), removeEventListener: jest.fn() }) as never
+    );
     mockFetch.mockImplementation(engineFetch(routes));
     renderAt('');
     const rowB = await screen.findByTestId(testIds.leads.row(B));
@@ -102,6 +107,9 @@ describe('Opportunities', () => {
     expect(within(rowA).getByText('×3.20')).toBeInTheDocument();
     expect(within(rowA).getByText('1.2e-4')).toBeInTheDocument();
     expect(within(rowA).getByText('830')).toBeInTheDocument();
+    // KPI blocks: leads of different KPIs are not ranked against each other.
+    expect(screen.getAllByRole('columnheader', { name: /login_failure/ }).length).toBeGreaterThan(0);
+    wide.mockRestore();
   });
 
   test('triage is optimistic and rolled back when the engine refuses', async () => {

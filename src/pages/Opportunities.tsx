@@ -14,6 +14,9 @@ import { testIds } from '../components/testIds';
 import { useAsync } from '../hooks/useAsync';
 import { useLeadTriage } from '../hooks/useLeadTriage';
 import { engine } from '../services/engine';
+import { vocabularyOf } from '../services/leadStatement';
+import { editBlockedReason } from '../services/roles';
+import { useOrgRole } from '../hooks/useOrgRole';
 import {
   DEFAULT_FILTERS,
   filtersFromParams,
@@ -41,7 +44,17 @@ function Opportunities() {
   const key = filtersToParams(filters).toString();
 
   const kpis = useAsync(() => engine.kpis(), []);
-  const leads = useAsync<Page<Lead>>(() => engine.leads(toLeadQuery(filters)), [key]);
+  const dataset = useAsync(() => engine.dataset(), []);
+  const vocabulary = useMemo(() => vocabularyOf(kpis.value, dataset.value?.events.group), [kpis.value, dataset.value]);
+  const triageBlocked = editBlockedReason(useOrgRole().role);
+  const latest = useAsync(() => engine.runs({ status: 'succeeded', limit: 1 }), []);
+  const latestRunId = latest.value?.items[0]?.id;
+  // "New since the latest run" waits for that run's id.
+  const waiting = filters.known === 'latest' && latest.loading;
+  const leads = useAsync<Page<Lead> | undefined>(
+    () => (waiting ? Promise.resolve(undefined) : engine.leads(toLeadQuery(filters, undefined, latestRunId))),
+    [key, latestRunId, waiting]
+  );
 
   const setFilters = (patch: Partial<LeadFilters>) => {
     const next = { ...filters, ...patch, page: patch.page ?? 1 };
@@ -72,9 +85,12 @@ function Opportunities() {
     { label: 'All', value: 'all' },
     { label: 'New', value: 'new', description: 'Found by one run only' },
     { label: 'Known', value: 'known', description: 'Found by earlier runs too' },
+    { label: 'New in latest run', value: 'latest', description: 'Found by the latest run and by no run before it' },
   ];
   const sortOptions: Array<SelectableValue<LeadSort>> = [
-    { label: 'Impact', value: 'impact' },
+    { label: 'Impact', value: 'impact', description: 'Within each KPI: impacts of different KPIs do not compare' },
+    { label: 'q', value: 'q_value', description: 'Strongest evidence first' },
+    { label: 'First seen', value: 'first_seen' },
     { label: 'Last seen', value: 'last_seen' },
   ];
 
@@ -170,7 +186,14 @@ function Opportunities() {
               {leads.value.total > PAGE_SIZE &&
                 ` · showing ${leads.value.offset + 1}–${leads.value.offset + leads.value.items.length}`}
             </Text>
-            <LeadsTable leads={leads.value.items} onTriage={triage} pending={pending} />
+            <LeadsTable
+              leads={leads.value.items}
+              onTriage={triage}
+              pending={pending}
+              vocabulary={vocabulary}
+              triageDisabledReason={triageBlocked}
+              keepOrder={filters.sort !== 'impact'}
+            />
             {leads.value.total > PAGE_SIZE && (
               <div className={s.pagination} data-testid={testIds.opportunities.pagination}>
                 <Pagination

@@ -17,6 +17,7 @@ import type {
   Plan,
   Run,
   RunRequest,
+  ScopePreview,
   Template,
   TriageRequest,
 } from '../types/api';
@@ -144,7 +145,10 @@ export const engine = {
   run: (id: string) => call<Run>(`Run ${id}`, 'GET', `/api/runs/${encodeURIComponent(id)}`),
   runs: (q: { status?: string; limit?: number; offset?: number } = {}) => call<Page<Run>>('Runs', 'GET', '/api/runs', { params: q }),
   plan: (id: string) => call<Plan>(`Plan of run ${id}`, 'GET', `/api/runs/${encodeURIComponent(id)}/plan`),
-  cancelRun: (id: string) => call<Run>(`Cancel run ${id}`, 'POST', `/api/runs/${encodeURIComponent(id)}/cancel`),
+  // `{}`, not no data: Grafana's fetch sends `content-type: application/json` either way, and older engines refuse an
+  // empty JSON body.
+  scope: (prompt: string) => call<ScopePreview>('Scope of the prompt', 'GET', '/api/scope', { params: { prompt } }),
+  cancelRun: (id: string) => call<Run>(`Cancel run ${id}`, 'POST', `/api/runs/${encodeURIComponent(id)}/cancel`, { data: {} }),
   leads: (q: LeadQuery = {}) => call<Page<Lead>>('Opportunities', 'GET', '/api/opportunities', { params: leadParams(q) }),
   lead: (id: string, run?: string) =>
     call<LeadDetail>(`Opportunity ${id}`, 'GET', `/api/opportunities/${encodeURIComponent(id)}`, { params: run ? { run } : undefined }),

@@ -91,3 +91,16 @@ export function isNew(l: Pick<Lead, 'known' | 'status'>): boolean {
 export function formatShare(v: number): string {
   return `${(v * 100).toFixed(1)}%`;
 }
+
+/** A time as users read it (local time zone, no ISO 'T'/'Z'): "Nov 14, 2026, 09:30", or the date only. */
+export function formatTime(iso: string, what: 'datetime' | 'date' = 'datetime'): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) {
+    return '–';
+  }
+  const opts: Intl.DateTimeFormatOptions =
+    what === 'date'
+      ? { month: 'short', day: 'numeric', year: 'numeric' }
+      : { month: 'short', day: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false };
+  return new Intl.DateTimeFormat('en', opts).format(t);
+}

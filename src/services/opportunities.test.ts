@@ -59,6 +59,9 @@ describe('opportunities filters', () => {
       offset: 20,
     });
     expect(toLeadQuery({ ...DEFAULT_FILTERS, known: 'known' }).known).toBe(true);
+    // New since the latest run: what that run found and no earlier run did.
+    expect(toLeadQuery({ ...DEFAULT_FILTERS, known: 'latest' }, 25, 'r9')).toMatchObject({ run: 'r9', known: false });
+    expect(filtersFromParams(new URLSearchParams('known=latest&sort=q_value'))).toMatchObject({ known: 'latest', sort: 'q_value' });
   });
 
   test('pageCount', () => {

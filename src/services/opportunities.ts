@@ -10,8 +10,11 @@ import {
   type TriageStatus,
 } from '../types/api';
 
-export type KnownFilter = 'all' | 'new' | 'known';
-export type LeadSort = 'impact' | 'last_seen';
+/** `latest`: first found by the latest finished run ("new since the latest run"). */
+export type KnownFilter = 'all' | 'new' | 'known' | 'latest';
+export type LeadSort = 'impact' | 'q_value' | 'first_seen' | 'last_seen';
+const SORTS: LeadSort[] = ['impact', 'q_value', 'first_seen', 'last_seen'];
+const KNOWN: KnownFilter[] = ['all', 'new', 'known', 'latest'];
 
 export interface LeadFilters {
   kpi: string[];
@@ -50,8 +53,8 @@ export function filtersFromParams(p: URLSearchParams): LeadFilters {
     kpi: list(p, 'kpi'),
     status,
     template,
-    known: known === 'new' || known === 'known' ? known : 'all',
-    sort: sort === 'last_seen' ? 'last_seen' : 'impact',
+    known: KNOWN.find((k) => k === known) ?? 'all',
+    sort: SORTS.find((x) => x === sort) ?? 'impact',
     page: Number.isInteger(page) && page > 0 ? page : 1,
   };
 }
@@ -80,8 +83,11 @@ export function filtersToParams(f: LeadFilters): URLSearchParams {
   return p;
 }
 
-/** The engine's query for a page of leads. */
-export function toLeadQuery(f: LeadFilters, pageSize = PAGE_SIZE): LeadQuery {
+/**
+ * The engine's query for a page of leads. `latestRunId`: the latest finished run, for the `latest` filter (the
+ * leads it found that no earlier run did); without one that filter matches what `new` does.
+ */
+export function toLeadQuery(f: LeadFilters, pageSize = PAGE_SIZE, latestRunId?: string): LeadQuery {
   const q: LeadQuery = { sort: f.sort, limit: pageSize, offset: (f.page - 1) * pageSize };
   if (f.kpi.length) {
     q.kpi = f.kpi;
@@ -94,6 +100,9 @@ export function toLeadQuery(f: LeadFilters, pageSize = PAGE_SIZE): LeadQuery {
   }
   if (f.known !== 'all') {
     q.known = f.known === 'known';
+  }
+  if (f.known === 'latest' && latestRunId) {
+    q.run = latestRunId;
   }
   return q;
 }

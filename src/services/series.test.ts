@@ -1,6 +1,7 @@
 import type { Series } from '../types/api';
 import {
   bandPath,
+  coarsen,
   formatTick,
   isRateKind,
   linePath,
@@ -132,5 +133,24 @@ describe('series', () => {
     const restBand = bandPath(c.rest, x, y, c.widthMs);
     expect(restBand.match(/M/g)!.length).toBe(1);
     expect(bandPath(toChartSeries(s, 'numeric')!.cohort, x, y, c.widthMs)).toBe('');
+  });
+});
+
+describe('coarsen', () => {
+  const day = 86_400_000;
+  test('merges buckets so each holds about 20 cohort groups, weighting values by groups', () => {
+    // 60 daily buckets, 50 cohort groups in all: 25 buckets of 3 days would hold 2.5 each; k = ceil(20 * 60 / 50) = 24.
+    const cohort = Array.from({ length: 60 }, (_, i) => ({ groups: i % 6 === 0 ? 5 : 0, value: i % 6 === 0 ? (i % 12 === 0 ? 1 : 0) : null }));
+    const rest = Array.from({ length: 60 }, () => ({ groups: 100, value: 0.1 }));
+    const c = coarsen({ from: 0, width_ms: day, cohort, rest });
+    expect(c.width_ms).toBe(24 * day);
+    expect(c.cohort.map((p) => p.groups)).toEqual([20, 20, 10]);
+    expect(c.cohort[0]!.value).toBeCloseTo(0.5);
+    expect(c.rest[0]).toEqual({ groups: 2400, value: expect.closeTo(0.1, 10) });
+  });
+
+  test('leaves a series whose buckets already hold enough groups', () => {
+    const s = { from: 0, width_ms: day, cohort: [{ groups: 40, value: 0.2 }], rest: [{ groups: 400, value: 0.1 }] };
+    expect(coarsen(s)).toBe(s);
   });
 });

@@ -205,3 +205,29 @@ export function bandPath(
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
+
+/**
+ * Wider buckets so each holds about `minGroups` cohort groups on average: a 50-group cohort over 60 daily buckets
+ * has under one group a day, and its rate jumps between 0% and 100% inside bands that cover the axis. Merges k
+ * neighbouring buckets (one k for the whole series, so the time axis stays even); a merged value is the
+ * groups-weighted mean of its buckets.
+ */
+export function coarsen(s: Series, minGroups = 20): Series {
+  const n = Math.max(s.cohort.length, s.rest.length);
+  const total = s.cohort.reduce((a, p) => a + (p.groups || 0), 0);
+  const k = total > 0 ? Math.min(n, Math.max(1, Math.ceil((minGroups * n) / total))) : 1;
+  if (k === 1) {
+    return s;
+  }
+  const merge = (list: Series['cohort']): Series['cohort'] => {
+    const out: Series['cohort'] = [];
+    for (let i = 0; i < list.length; i += k) {
+      const part = list.slice(i, i + k);
+      const groups = part.reduce((a, p) => a + (p.value === null ? 0 : p.groups), 0);
+      const sum = part.reduce((a, p) => a + (p.value === null ? 0 : p.value * p.groups), 0);
+      out.push({ groups, value: groups > 0 ? sum / groups : null });
+    }
+    return out;
+  };
+  return { from: s.from, width_ms: s.width_ms * k, cohort: merge(s.cohort), rest: merge(s.rest) };
+}

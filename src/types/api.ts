@@ -32,9 +32,12 @@ export type Lead = Res<'/api/opportunities', 'get', 200>['items'][number];
 export type TriageStatus = Lead['status'];
 export type LeadDetail = Res<'/api/opportunities/{id}', 'get', 200>;
 export type Opportunity = LeadDetail['opportunity'];
+export type Refinement = NonNullable<Opportunity['refinements']>[number];
 export type Series = NonNullable<LeadDetail['evidence']['series']>;
 export type Half = NonNullable<LeadDetail['evidence']['halves']>[number];
 export type TriageRequest = Req<'/api/opportunities/{id}', 'patch'>;
+export type ScopePreview = Res<'/api/scope', 'get', 200>;
+export type ScopeFilter = NonNullable<RunRequest['filters']>[number];
 
 /** A page of a list endpoint (runs, leads): the items and where they are in the whole. */
 export type Page<T> = { items: T[]; total: number; limit: number; offset: number };

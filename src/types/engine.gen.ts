@@ -327,6 +327,11 @@ export interface paths {
                         request: {
                             /** @description Template families to test (default: every available one) */
                             families?: ("ngram" | "ordered_pattern" | "absence" | "lifecycle" | "indirect" | "static" | "stateful" | "nonlocal")[];
+                            /** @description Only groups with these attribute values. Absent: read from the prompt (attribute values it names; its time phrase sets the window when from/to are absent). Present, even empty: exactly these, and no scope from the prompt */
+                            filters?: {
+                                attribute: string;
+                                values: string[];
+                            }[];
                             /** @description Window start (inclusive) */
                             from?: string;
                             /** @description KPIs to analyze (default: from the prompt, else all) */
@@ -634,6 +639,11 @@ export interface paths {
                         request?: {
                             /** @description Template families to test (default: every available one) */
                             families?: ("ngram" | "ordered_pattern" | "absence" | "lifecycle" | "indirect" | "static" | "stateful" | "nonlocal")[];
+                            /** @description Only groups with these attribute values. Absent: read from the prompt (attribute values it names; its time phrase sets the window when from/to are absent). Present, even empty: exactly these, and no scope from the prompt */
+                            filters?: {
+                                attribute: string;
+                                values: string[];
+                            }[];
                             /** @description Window start (inclusive) */
                             from?: string;
                             /** @description KPIs to analyze (default: from the prompt, else all) */
@@ -814,6 +824,24 @@ export interface paths {
                                 /** @description deterministic or llm */
                                 planner: string;
                                 run_id: string;
+                                /** @description What the run analysed: filters and window, the prompt words used for them, and the words nothing used */
+                                scope?: {
+                                    filters: {
+                                        attribute: string;
+                                        values: string[];
+                                    }[];
+                                    /** @description ISO 8601 date-time (UTC) */
+                                    from?: string;
+                                    /** @description Prompt words nothing used */
+                                    ignored: string[];
+                                    /** @description ISO 8601 date-time (UTC) */
+                                    to?: string;
+                                    /** @description Each prompt phrase the scope or plan took, and what it became */
+                                    used: {
+                                        as: string;
+                                        phrase: string;
+                                    }[];
+                                } | null;
                             } | null;
                             planner: string | null;
                             progress: {
@@ -1150,6 +1178,8 @@ export interface paths {
                             items: {
                                 cohort: string;
                                 cohort_size: number;
+                                /** @description In lists: share of the KPI's failed groups (numeric: of its excess) in the cohort */
+                                coverage?: number | null;
                                 effect: {
                                     measure: string;
                                     value: number;
@@ -1164,10 +1194,16 @@ export interface paths {
                                 /** @description Found by an earlier run too */
                                 known: boolean;
                                 kpi: string;
+                                /** @description In lists: the KPI in the cohort (failure rate, or mean of a numeric KPI) */
+                                kpi_cohort?: number | null;
+                                /** @description In lists: the KPI in the rest of the groups */
+                                kpi_rest?: number | null;
                                 last_run_id: string;
                                 /** @description ISO 8601 date-time (UTC) */
                                 last_seen: string;
                                 link: string;
+                                /** @description With ?run: whether that run found the lead first */
+                                new_in_run?: boolean;
                                 note: string;
                                 p_value: number;
                                 q_value: number;
@@ -1269,6 +1305,8 @@ export interface paths {
                         "application/json": {
                             cohort: string;
                             cohort_size: number;
+                            /** @description In lists: share of the KPI's failed groups (numeric: of its excess) in the cohort */
+                            coverage?: number | null;
                             effect: {
                                 measure: string;
                                 value: number;
@@ -1331,10 +1369,16 @@ export interface paths {
                             /** @description Found by an earlier run too */
                             known: boolean;
                             kpi: string;
+                            /** @description In lists: the KPI in the cohort (failure rate, or mean of a numeric KPI) */
+                            kpi_cohort?: number | null;
+                            /** @description In lists: the KPI in the rest of the groups */
+                            kpi_rest?: number | null;
                             last_run_id: string;
                             /** @description ISO 8601 date-time (UTC) */
                             last_seen: string;
                             link: string;
+                            /** @description With ?run: whether that run found the lead first */
+                            new_in_run?: boolean;
                             note: string;
                             opportunity: {
                                 cohort: string;
@@ -1571,6 +1615,8 @@ export interface paths {
                         "application/json": {
                             cohort: string;
                             cohort_size: number;
+                            /** @description In lists: share of the KPI's failed groups (numeric: of its excess) in the cohort */
+                            coverage?: number | null;
                             effect: {
                                 measure: string;
                                 value: number;
@@ -1585,10 +1631,16 @@ export interface paths {
                             /** @description Found by an earlier run too */
                             known: boolean;
                             kpi: string;
+                            /** @description In lists: the KPI in the cohort (failure rate, or mean of a numeric KPI) */
+                            kpi_cohort?: number | null;
+                            /** @description In lists: the KPI in the rest of the groups */
+                            kpi_rest?: number | null;
                             last_run_id: string;
                             /** @description ISO 8601 date-time (UTC) */
                             last_seen: string;
                             link: string;
+                            /** @description With ?run: whether that run found the lead first */
+                            new_in_run?: boolean;
                             note: string;
                             p_value: number;
                             q_value: number;
@@ -1818,6 +1870,11 @@ export interface paths {
                     "application/json": {
                         /** @description Template families to test (default: every available one) */
                         families?: ("ngram" | "ordered_pattern" | "absence" | "lifecycle" | "indirect" | "static" | "stateful" | "nonlocal")[];
+                        /** @description Only groups with these attribute values. Absent: read from the prompt (attribute values it names; its time phrase sets the window when from/to are absent). Present, even empty: exactly these, and no scope from the prompt */
+                        filters?: {
+                            attribute: string;
+                            values: string[];
+                        }[];
                         /** @description Window start (inclusive) */
                         from?: string;
                         /** @description KPIs to analyze (default: from the prompt, else all) */
@@ -1884,6 +1941,24 @@ export interface paths {
                                 /** @description deterministic or llm */
                                 planner: string;
                                 run_id: string;
+                                /** @description What the run analysed: filters and window, the prompt words used for them, and the words nothing used */
+                                scope?: {
+                                    filters: {
+                                        attribute: string;
+                                        values: string[];
+                                    }[];
+                                    /** @description ISO 8601 date-time (UTC) */
+                                    from?: string;
+                                    /** @description Prompt words nothing used */
+                                    ignored: string[];
+                                    /** @description ISO 8601 date-time (UTC) */
+                                    to?: string;
+                                    /** @description Each prompt phrase the scope or plan took, and what it became */
+                                    used: {
+                                        as: string;
+                                        phrase: string;
+                                    }[];
+                                } | null;
                             } | null;
                             planner: string | null;
                             progress: {
@@ -2098,6 +2173,24 @@ export interface paths {
                                 /** @description deterministic or llm */
                                 planner: string;
                                 run_id: string;
+                                /** @description What the run analysed: filters and window, the prompt words used for them, and the words nothing used */
+                                scope?: {
+                                    filters: {
+                                        attribute: string;
+                                        values: string[];
+                                    }[];
+                                    /** @description ISO 8601 date-time (UTC) */
+                                    from?: string;
+                                    /** @description Prompt words nothing used */
+                                    ignored: string[];
+                                    /** @description ISO 8601 date-time (UTC) */
+                                    to?: string;
+                                    /** @description Each prompt phrase the scope or plan took, and what it became */
+                                    used: {
+                                        as: string;
+                                        phrase: string;
+                                    }[];
+                                } | null;
                             } | null;
                             planner: string | null;
                             progress: {
@@ -2278,6 +2371,24 @@ export interface paths {
                                 /** @description deterministic or llm */
                                 planner: string;
                                 run_id: string;
+                                /** @description What the run analysed: filters and window, the prompt words used for them, and the words nothing used */
+                                scope?: {
+                                    filters: {
+                                        attribute: string;
+                                        values: string[];
+                                    }[];
+                                    /** @description ISO 8601 date-time (UTC) */
+                                    from?: string;
+                                    /** @description Prompt words nothing used */
+                                    ignored: string[];
+                                    /** @description ISO 8601 date-time (UTC) */
+                                    to?: string;
+                                    /** @description Each prompt phrase the scope or plan took, and what it became */
+                                    used: {
+                                        as: string;
+                                        phrase: string;
+                                    }[];
+                                } | null;
                             } | null;
                             planner: string | null;
                             progress: {
@@ -2459,6 +2570,24 @@ export interface paths {
                             /** @description deterministic or llm */
                             planner: string;
                             run_id: string;
+                            /** @description What the run analysed: filters and window, the prompt words used for them, and the words nothing used */
+                            scope?: {
+                                filters: {
+                                    attribute: string;
+                                    values: string[];
+                                }[];
+                                /** @description ISO 8601 date-time (UTC) */
+                                from?: string;
+                                /** @description Prompt words nothing used */
+                                ignored: string[];
+                                /** @description ISO 8601 date-time (UTC) */
+                                to?: string;
+                                /** @description Each prompt phrase the scope or plan took, and what it became */
+                                used: {
+                                    as: string;
+                                    phrase: string;
+                                }[];
+                            } | null;
                         };
                     };
                 };
@@ -2502,6 +2631,96 @@ export interface paths {
                 };
                 /** @description An error */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scope": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scope a run would take from this prompt: attribute filters and a window, with the words used */
+        get: {
+            parameters: {
+                query?: {
+                    prompt?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            filters: {
+                                attribute: string;
+                                values: string[];
+                            }[];
+                            /** @description ISO 8601 date-time (UTC) */
+                            from?: string;
+                            /** @description ISO 8601 date-time (UTC) */
+                            to?: string;
+                            /** @description Each prompt phrase the scope or plan took, and what it became */
+                            used: {
+                                as: string;
+                                phrase: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description An error */
+                401: {
                     headers: {
                         [name: string]: unknown;
                     };

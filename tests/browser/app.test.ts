@@ -136,7 +136,7 @@ describe('Surfacer in the browser', () => {
     expect((await h.engine('GET', '/api/runs?limit=50')).body.items.length).toBe(runsBefore + 1);
 
     // Leads, one row each, as many as the engine has for the run (up to the page's 100).
-    const rows = page.locator(`${tid(testIds.leads.table)} tbody tr`);
+    const rows = page.locator(`${tid(testIds.leads.table)} tbody tr[data-testid]`);
     await rows.first().waitFor();
     const engineLeads = await h.engine('GET', `/api/opportunities?run=${runId}&limit=100`);
     expect(engineLeads.body.items.length).toBeGreaterThan(0);
@@ -201,7 +201,7 @@ describe('Surfacer in the browser', () => {
   it('Opportunities: lists the leads across runs and filters them by status', async () => {
     await visit(`${APP}/opportunities`);
     await page.locator(tid(testIds.opportunities.container)).waitFor();
-    const rows = page.locator(`${tid(testIds.leads.table)} tbody tr`);
+    const rows = page.locator(`${tid(testIds.leads.table)} tbody tr[data-testid]`);
     await rows.first().waitFor({ timeout: 30_000 });
     const total = (await h.engine('GET', '/api/opportunities?limit=1')).body.total;
     expect(total).toBeGreaterThan(0);
@@ -210,7 +210,7 @@ describe('Surfacer in the browser', () => {
 
     // The option's label (STATUS_LABELS in src/pages/Opportunities.tsx), matched without case.
     await pickOption(page, page.locator(tid(testIds.opportunities.filterStatus)), 'useful');
-    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 1, `${tid(testIds.leads.table)} tbody tr`, { timeout: 15_000 });
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 1, `${tid(testIds.leads.table)} tbody tr[data-testid]`, { timeout: 15_000 });
     await expect(rows.first().getAttribute('data-testid')).resolves.toBe(testIds.leads.row(leadId));
     expect(new URL(page.url()).searchParams.get('status')).toBe('useful');
     await expectClean('opportunities (filtered)');

@@ -211,6 +211,7 @@ describe('HTTP API on an embedded store', () => {
       ['get', '/api/runs'],
       ['get', '/api/runs/{id}'],
       ['get', '/api/runs/{id}/plan'],
+      ['get', '/api/scope'],
       ['post', '/api/runs/{id}/cancel'],
       ['get', '/api/opportunities'],
       ['get', '/api/opportunities/{id}'],

@@ -105,6 +105,19 @@ describe('results store (embedded ClickHouse)', () => {
     expect((await store.listLeads({ to: t1, limit: 10, offset: 0 })).total).toBe(0);
   });
 
+  it('lists each lead with its cohort-vs-rest KPI, and, within a run, whether that run found it first', async () => {
+    const all = await store.listLeads({ limit: 10, offset: 0 });
+    expect(all.items[0]).toMatchObject({ kpi_cohort: 0.3, kpi_rest: 0.1, coverage: null });
+    expect(all.items[0]).not.toHaveProperty('new_in_run');
+    const first = await store.listLeads({ runId: 'run-1', limit: 10, offset: 0 });
+    const second = await store.listLeads({ runId: 'run-2', limit: 10, offset: 0 });
+    expect(first.items.map((l) => [l.new_in_run, l.known])).toEqual([
+      [true, true],
+      [true, true],
+    ]);
+    expect(second.items.map((l) => l.new_in_run)).toEqual([false, false]);
+  });
+
   it('summarizes triage and effects per family and region for the planners', async () => {
     const fb = (await store.feedbackSummary())!;
     expect(fb.byFamily).toEqual({

@@ -7,7 +7,8 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import { formatKpiValue } from '../../services/format';
-import { bandPath, formatTick, linePath, niceTicks, timeTicks, toChartSeries, yExtent } from '../../services/series';
+import { kpiUnit } from '../../services/leadStatement';
+import { bandPath, coarsen, formatTick, linePath, niceTicks, timeTicks, toChartSeries, yExtent } from '../../services/series';
 import type { Series } from '../../types/api';
 import { testIds } from '../testIds';
 
@@ -25,7 +26,8 @@ const M = { top: 12, right: 16, bottom: 28, left: 56 };
 export function LeadChart({ series, kind, kpiName, height = 260 }: LeadChartProps) {
   const theme = useTheme2();
   const s = useStyles2(getStyles);
-  const chart = useMemo(() => toChartSeries(series, kind), [series, kind]);
+  // Buckets wide enough to hold ~20 cohort groups each: fewer, steadier points than one per day for small cohorts.
+  const chart = useMemo(() => toChartSeries(coarsen(series, 20), kind), [series, kind]);
   if (!chart || !chart.cohort.length) {
     return (
       <div className={s.caption} data-testid={testIds.lead.chart}>
@@ -43,8 +45,13 @@ export function LeadChart({ series, kind, kpiName, height = 260 }: LeadChartProp
   const x = (t: number) => M.left + ((t - chart.start) / (chart.end - chart.start)) * (W - M.left - M.right);
   const y = (v: number) => M.top + (1 - (v - yMin) / (yMax - yMin || 1)) * (H - M.top - M.bottom);
   const xTicks = timeTicks(chart.start, chart.end, chart.widthMs);
+  const unit = kpiUnit(kpiName ?? '');
   const yLabel = (v: number) =>
-    chart.rate ? `${(v * 100).toFixed(v < 0.1 && v > 0 ? 1 : 0)}%` : formatKpiValue('numeric', v);
+    chart.rate
+      ? `${(v * 100).toFixed(v < 0.1 && v > 0 ? 1 : 0)}%`
+      : `${formatKpiValue('numeric', v)}${unit && unit !== '%' ? ` ${unit}` : unit}`;
+  const days = chart.widthMs / 86_400_000;
+  const bucket = days >= 1 ? `${Number(days.toFixed(1))} ${days === 1 ? 'day' : 'days'}` : `${Math.round(days * 24)} h`;
   const what = chart.rate ? 'failure rate' : 'mean';
 
   return (
@@ -108,8 +115,8 @@ export function LeadChart({ series, kind, kpiName, height = 260 }: LeadChartProp
         </span>
         <span>
           {chart.rate
-            ? `${kpiName ?? 'KPI'} failure rate per bucket. Shaded: 95% Wilson interval (n = groups in the bucket).`
-            : `${kpiName ?? 'KPI'} mean per bucket. No uncertainty band: for numeric KPIs the engine reports only the mean per bucket, not its spread.`}
+            ? `${kpiName ?? 'KPI'} failure rate per ${bucket} bucket (sized to hold about 20 cohort groups). Shaded: 95% Wilson interval (n = groups in the bucket).`
+            : `${kpiName ?? 'KPI'} mean per ${bucket} bucket${unit ? `, in ${unit}` : ''}. No uncertainty band: for numeric KPIs the engine reports only the mean per bucket, not its spread.`}
         </span>
       </figcaption>
     </figure>

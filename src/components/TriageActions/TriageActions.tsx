@@ -14,6 +14,8 @@ export interface TriageActionsProps {
   busy?: boolean;
   /** Compact (icon buttons, note behind a toggle) for table rows; full for the detail page. */
   compact?: boolean;
+  /** Why this user cannot triage (a Viewer): every control disabled, the reason on hover. */
+  disabledReason?: string;
 }
 
 const ACTIONS: Array<{
@@ -34,7 +36,8 @@ const ACTIONS: Array<{
   { status: 'dismissed', label: 'Dismiss', done: 'Dismissed', icon: 'times', testId: testIds.triage.dismiss },
 ];
 
-export function TriageActions({ lead, onTriage, busy, compact }: TriageActionsProps) {
+export function TriageActions({ lead, onTriage, busy, compact, disabledReason }: TriageActionsProps) {
+  const off = busy || !!disabledReason;
   const s = useStyles2(getStyles);
   // The note being typed; null shows the lead's saved note.
   const [draft, setDraft] = useState<string | null>(null);
@@ -55,7 +58,7 @@ export function TriageActions({ lead, onTriage, busy, compact }: TriageActionsPr
       <Stack gap={compact ? 0.5 : 1} alignItems="center" wrap={compact ? 'nowrap' : 'wrap'}>
         {ACTIONS.map((a) => {
           const active = lead.status === a.status;
-          const title = active ? `${a.done} — click to mark untriaged` : a.label;
+          const title = disabledReason ?? (active ? `${a.done} — click to mark untriaged` : a.label);
           return compact ? (
             <Button
               key={a.status}
@@ -67,7 +70,7 @@ export function TriageActions({ lead, onTriage, busy, compact }: TriageActionsPr
               aria-label={a.label}
               aria-pressed={active}
               data-testid={a.testId}
-              disabled={busy}
+              disabled={off}
               onClick={() => set(a.status)}
             />
           ) : (
@@ -76,10 +79,10 @@ export function TriageActions({ lead, onTriage, busy, compact }: TriageActionsPr
               size="sm"
               icon={a.icon}
               variant={active ? 'primary' : 'secondary'}
-              tooltip={active ? 'Click to mark untriaged' : undefined}
+              tooltip={disabledReason ?? (active ? 'Click to mark untriaged' : undefined)}
               aria-pressed={active}
               data-testid={a.testId}
-              disabled={busy}
+              disabled={off}
               onClick={() => set(a.status)}
             >
               {a.label}
@@ -92,6 +95,7 @@ export function TriageActions({ lead, onTriage, busy, compact }: TriageActionsPr
             size="md"
             tooltip={lead.note ? `Note: ${lead.note}` : 'Add a note'}
             variant={lead.note ? 'primary' : 'secondary'}
+            disabled={!!disabledReason}
             onClick={() => setEditing((e) => !e)}
           />
         )}

@@ -1,5 +1,5 @@
 /** Engine responses shaped like pkg/api/schemas.ts, for page tests. */
-import type { DatasetInfo, Kpi, Lead, LeadDetail, Page, Plan, Run, RunStatus, Template } from '../../types/api';
+import type { DatasetInfo, Kpi, Lead, LeadDetail, Page, Plan, Run, RunStatus, ScopePreview, Template } from '../../types/api';
 
 export const kpis: Kpi[] = [
   {
@@ -321,3 +321,14 @@ export function leadDetail(extra: Partial<LeadDetail> = {}): LeadDetail {
     ...extra,
   };
 }
+
+/** GET /api/scope for "what makes pages slow on android this week" on the synthetic dataset. */
+export const scopePreview: ScopePreview = {
+  filters: [{ attribute: 'os_version', values: ['android_13', 'android_14'] }],
+  from: '2026-11-07T00:00:00.000Z',
+  to: '2026-11-14T00:00:00.000Z',
+  used: [
+    { phrase: 'android', as: 'os_version in android_13, android_14' },
+    { phrase: 'this week', as: 'the last 7 days of data (2026-11-07 – 2026-11-14)' },
+  ],
+};

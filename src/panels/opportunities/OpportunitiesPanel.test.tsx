@@ -110,6 +110,29 @@ describe('OpportunitiesPanel', () => {
     expect(screen.getByText('View all (9)')).toHaveAttribute('href', '/a/surfacer-opportunities-app/opportunities');
   });
 
+  it('scoped to one KPI: the cohort phrase (full title on hover) and numbers that say what they are', async () => {
+    backend({
+      'GET /api/opportunities': page([
+        lead('a1', { title: 'checkout_failed is worse for groups where we retried twice', kpi_cohort: 0.86, kpi_rest: 0.14, impact: 73 }),
+      ]),
+    });
+    render(<OpportunitiesPanel {...props()} />);
+    const row = await screen.findByTestId(testIds.panel.lead('a1'));
+    expect(row.querySelector('a')).toHaveAttribute('title', 'checkout_failed is worse for groups where we retried twice');
+    expect(row).toHaveTextContent(/^Groups where we retried twice/);
+    expect(screen.getByTestId(testIds.panel.effect)).toHaveTextContent('failure rate 86% vs 14%');
+    expect(screen.getByTestId(testIds.panel.impact)).toHaveTextContent('73 excess failed groups');
+  });
+
+  it('hides the prompt box below 300 px of height', async () => {
+    backend({ 'GET /api/opportunities': page([lead('a1')]) });
+    const { rerender } = render(<OpportunitiesPanel {...props({ showPrompt: true })} height={180} />);
+    await screen.findByTestId(testIds.panel.lead('a1'));
+    expect(screen.queryByTestId(testIds.panel.prompt)).not.toBeInTheDocument();
+    rerender(<OpportunitiesPanel {...props({ showPrompt: true })} height={320} />);
+    expect(screen.getByTestId(testIds.panel.prompt)).toBeInTheDocument();
+  });
+
   it('asks for every KPI when none is set, and names each lead’s KPI', async () => {
     backend({ 'GET /api/opportunities': page([lead('a1')]) });
     render(<OpportunitiesPanel {...props({ kpi: '', statuses: ['dismissed'] })} />);

@@ -8,11 +8,23 @@ import { locationUtil, type GrafanaTheme2, type PanelProps } from '@grafana/data
 import { locationService } from '@grafana/runtime';
 import { Alert, Badge, Button, Input, LoadingPlaceholder, Tooltip, useStyles2 } from '@grafana/ui';
 import { engine, EngineError, toEngineError } from '../../services/engine';
-import { formatCount, formatEffect, formatImpact, isNew } from '../../services/format';
+import { formatCount, formatEffect, isNew } from '../../services/format';
+import { compare, EXPLAIN, impactText, type LeadVocabulary, withNoun } from '../../services/leadStatement';
+import { useLeadVocabulary } from '../../hooks/useLeadVocabulary';
 import type { Lead } from '../../types/api';
 import { leadUrl } from '../../utils/utils.routing';
 import { testIds } from '../../components/testIds';
-import { CONFIG_PAGE_URL, OPPORTUNITIES_URL, cleanStatuses, investigateRunUrl, isConnectionProblem, leadQuery, runRequest } from './logic';
+import {
+  CONFIG_PAGE_URL,
+  OPPORTUNITIES_URL,
+  PROMPT_MIN_HEIGHT,
+  cleanStatuses,
+  investigateRunUrl,
+  isConnectionProblem,
+  leadLabel,
+  leadQuery,
+  runRequest,
+} from './logic';
 import type { PanelOptions } from './types';
 
 type Props = PanelProps<PanelOptions>;
@@ -40,7 +52,13 @@ function useLeads(options: PanelOptions, refreshKey: unknown) {
   useEffect(() => {
     let cancelled = false;
     engine
-      .leads(leadQuery({ kpi: request.kpi, statuses: cleanStatuses(request.statusKey.split(',')), maxLeads: request.maxLeads }))
+      .leads(
+        leadQuery({
+          kpi: request.kpi,
+          statuses: cleanStatuses(request.statusKey.split(',')),
+          maxLeads: request.maxLeads,
+        })
+      )
       .then((page) => !cancelled && setResult({ request, leads: page.items, total: page.total }))
       .catch((e) => !cancelled && setResult({ request, error: toEngineError(e, 'Opportunities') }));
     return () => {
@@ -59,6 +77,7 @@ export function OpportunitiesPanel({ options, width, height, timeRange }: Props)
   // The time range object changes on every dashboard refresh and time range change: refetch then.
   const { leads, total, error, loading, retry } = useLeads(options, timeRange);
   const kpi = options.kpi?.trim();
+  const vocabulary = useLeadVocabulary();
 
   return (
     <div className={s.container} style={{ width, height }} data-testid={testIds.panel.container}>
@@ -76,7 +95,7 @@ export function OpportunitiesPanel({ options, width, height, timeRange }: Props)
       <div className={s.body}>
         {error ? (
           <PanelError error={error} onRetry={retry} />
-        ) : loading && !leads ? (
+        ) : (loading && !leads) || !vocabulary.ready ? (
           <LoadingPlaceholder text="Loading opportunities…" />
         ) : leads && leads.length === 0 ? (
           <div className={s.empty} data-testid={testIds.panel.empty}>
@@ -90,31 +109,37 @@ export function OpportunitiesPanel({ options, width, height, timeRange }: Props)
               )}
             </div>
             <div className={s.muted}>
-              {options.showPrompt ? 'Start an investigation below to look for some.' : 'Run an investigation on the Surfacer app to look for some.'}
+              {options.showPrompt
+                ? 'Start an investigation below to look for some.'
+                : 'Run an investigation on the Surfacer app to look for some.'}
             </div>
           </div>
         ) : (
           <ul className={cx(s.list, loading && s.refreshing)} aria-busy={loading}>
             {(leads ?? []).map((lead) => (
-              <LeadRow key={lead.id} lead={lead} showKpi={!kpi} />
+              <LeadRow key={lead.id} lead={lead} kpi={kpi} vocabulary={vocabulary} />
             ))}
           </ul>
         )}
       </div>
 
-      {options.showPrompt && <PromptBox options={options} timeRange={timeRange} />}
+      {options.showPrompt && height >= PROMPT_MIN_HEIGHT && <PromptBox options={options} timeRange={timeRange} />}
     </div>
   );
 }
 
-function LeadRow({ lead, showKpi }: { lead: Lead; showKpi: boolean }) {
+function LeadRow({ lead, kpi, vocabulary }: { lead: Lead; kpi?: string; vocabulary: LeadVocabulary }) {
   const s = useStyles2(getStyles);
+  const { noun, kindOf } = vocabulary;
+  const kind = kindOf(lead.kpi);
+  const cmp = compare(lead, kind);
+  const impact = impactText(lead, kind, noun);
   return (
     <li className={s.row} data-testid={testIds.panel.lead(lead.id)}>
-      <a className={s.link} href={locationUtil.assureBaseUrl(leadUrl(lead.id))} title={lead.title}>
+      <a className={s.link} href={locationUtil.assureBaseUrl(leadUrl(lead.id))} title={withNoun(lead.title, noun)}>
         <span className={s.title}>
-          {lead.title}
-          {showKpi && <span className={s.muted}> · {lead.kpi}</span>}
+          {leadLabel(withNoun(lead.title, noun), kpi)}
+          {!kpi && <span className={s.muted}> · {lead.kpi}</span>}
         </span>
         <span className={s.meta}>
           {isNew(lead) && (
@@ -122,14 +147,14 @@ function LeadRow({ lead, showKpi }: { lead: Lead; showKpi: boolean }) {
               <Badge text="New" color="blue" />
             </span>
           )}
-          <Tooltip content={`Effect (${lead.effect.measure})`}>
+          <Tooltip content={cmp ? EXPLAIN.compare(noun) : `Effect (${lead.effect.measure})`}>
             <span className={s.effect} data-testid={testIds.panel.effect}>
-              {formatEffect(lead.effect)}
+              {cmp ? `${cmp.label} ${cmp.values}` : `effect ${formatEffect(lead.effect)}`}
             </span>
           </Tooltip>
-          <Tooltip content="Impact: excess failures (or KPI total) in the cohort">
+          <Tooltip content={EXPLAIN.impact(noun)}>
             <span className={s.impact} data-testid={testIds.panel.impact}>
-              {formatImpact(lead.impact)}
+              {impact.value} {impact.unit}
             </span>
           </Tooltip>
         </span>
@@ -202,10 +227,19 @@ function PromptBox({ options, timeRange }: Pick<Props, 'options' | 'timeRange'>)
           data-testid={testIds.panel.prompt}
           aria-label="What to look for"
           value={prompt}
-          placeholder={kpi ? `What to look for in ${kpi}, e.g. failures after an update` : 'What to look for, e.g. checkout failures on Android'}
+          placeholder={
+            kpi
+              ? `What to look for in ${kpi}, e.g. failures after an update`
+              : 'What to look for, e.g. checkout failures on Android'
+          }
           onChange={(e) => setPrompt(e.currentTarget.value)}
         />
-        <Button type="submit" icon={starting ? 'spinner' : 'search'} disabled={starting} data-testid={testIds.panel.start}>
+        <Button
+          type="submit"
+          icon={starting ? 'spinner' : 'search'}
+          disabled={starting}
+          data-testid={testIds.panel.start}
+        >
           Investigate
         </Button>
       </div>
@@ -251,22 +285,26 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   link: css({
     display: 'flex',
-    alignItems: 'center',
-    justifyContent: 'space-between',
-    gap: theme.spacing(1),
+    flexDirection: 'column',
+    gap: theme.spacing(0.25),
     padding: theme.spacing(0.75, 0.5),
     color: theme.colors.text.primary,
     borderRadius: theme.shape.radius.default,
     '&:hover': { background: theme.colors.action.hover },
   }),
   title: css({ minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }),
-  meta: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), flex: '0 0 auto' }),
+  meta: css({
+    display: 'flex',
+    alignItems: 'center',
+    flexWrap: 'wrap',
+    gap: theme.spacing(0, 1),
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
   effect: css({ color: theme.colors.text.secondary, fontVariantNumeric: 'tabular-nums' }),
   impact: css({
     fontWeight: theme.typography.fontWeightMedium,
     fontVariantNumeric: 'tabular-nums',
-    minWidth: theme.spacing(5),
-    textAlign: 'right',
+    color: theme.colors.text.secondary,
   }),
   muted: css({ color: theme.colors.text.secondary }),
   empty: css({

@@ -1,5 +1,5 @@
 import { dateTime } from '@grafana/data';
-import { clampLimit, cleanStatuses, investigateRunUrl, isConnectionProblem, leadQuery, runRequest } from './logic';
+import { clampLimit, cleanStatuses, investigateRunUrl, isConnectionProblem, leadLabel, leadQuery, runRequest } from './logic';
 
 describe('panel logic', () => {
   it('asks for the KPI’s top leads by impact', () => {
@@ -38,5 +38,14 @@ describe('panel logic', () => {
   it('tells connection problems from bad requests', () => {
     expect([0, 401, 403, 404, 500, 502, 503, 504].every(isConnectionProblem)).toBe(true);
     expect([400, 409, 422].some(isConnectionProblem)).toBe(false);
+  });
+});
+
+describe('leadLabel', () => {
+  test('scoped to one KPI, only the cohort phrase; otherwise the whole title', () => {
+    const title = 'payment_conversion is worse for sessions where we retried twice';
+    expect(leadLabel(title, 'payment_conversion')).toBe('Sessions where we retried twice');
+    expect(leadLabel(title, undefined)).toBe(title);
+    expect(leadLabel(title, 'error_rate')).toBe(title);
   });
 });

@@ -65,3 +65,22 @@ export function investigateRunUrl(runId: string): string {
 export function isConnectionProblem(status: number): boolean {
   return status === 0 || status === 401 || status === 403 || status === 404 || (status >= 500 && status <= 504);
 }
+
+/**
+ * Below this content height the panel's leads need the room: the prompt box hides (the Investigate page has one).
+ * The panel gets its height under Grafana's title bar (~32 px), so this is a panel of about 270 px.
+ */
+export const PROMPT_MIN_HEIGHT = 240;
+
+/**
+ * A lead's label in the panel: scoped to one KPI, the title without "<kpi> is worse for " (the panel already says
+ * which KPI), capitalised; otherwise the whole title.
+ */
+export function leadLabel(title: string, kpi: string | undefined): string {
+  const prefix = kpi ? `${kpi} is worse for ` : undefined;
+  if (!prefix || !title.startsWith(prefix)) {
+    return title;
+  }
+  const rest = title.slice(prefix.length);
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
+}

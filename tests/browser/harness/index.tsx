@@ -331,11 +331,14 @@ function PanelPage() {
     return <LoadingPlaceholder text="Loading panel" />;
   }
   const Panel = panelPlugin.panel;
+  // ?w=&h= size the panel as a dashboard's grid would (default 480x320).
+  const panelW = Number(search.get('w')) || PANEL_W;
+  const panelH = Number(search.get('h')) || PANEL_H;
   const data: PanelData = { state: LoadingState.Done, series: [], timeRange };
   return (
     <div style={{ padding: 16 }}>
-      <div style={{ width: PANEL_W, height: PANEL_H }} data-harness="panel-frame">
-        <PanelChrome title="Payment conversion opportunities" width={PANEL_W} height={PANEL_H}>
+      <div style={{ width: panelW, height: panelH }} data-harness="panel-frame">
+        <PanelChrome title="Payment conversion opportunities" width={panelW} height={panelH}>
           {(innerWidth, innerHeight) => {
             const props: PanelProps = {
               id: 1,
