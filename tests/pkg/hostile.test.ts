@@ -7,7 +7,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -453,5 +454,106 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
   it('stays under 2 GB of memory through all of it, with /api/health answering', async () => {
     expect((await get('/api/health')).status).toBe(200);
     expect(maxRss).toBeLessThan(2 * GB);
+  });
+});
+
+/** `surfacer serve` as its own process on a store of its own (chdb opens one data directory per process). */
+describe('the service process (kill -9, out of memory)', () => {
+  const ROOT = join(__dirname, '..', '..');
+  const CLI = join(ROOT, 'bin', 'surfacer.js');
+  let dir: string;
+  let config: string;
+  const children: ChildProcess[] = [];
+
+  type Served = { child: ChildProcess; base: string; stderr: () => string; exited: Promise<{ code: number | null; signal: string | null }> };
+  const freePort = async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((r) => probe.close(() => r()));
+    return port;
+  };
+  const serve = async (nodeArgs: string[] = []): Promise<Served> => {
+    const port = String(await freePort());
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '-c', config, '--port', port, '--insecure-no-auth'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((res) =>
+      child.on('exit', (code, signal) => res({ code, signal }))
+    );
+    const base = await new Promise<string>((res, rej) => {
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) res(m[1]);
+      });
+      void exited.then(() => rej(new Error(`serve exited before listening: ${err}`)));
+    });
+    return { child, base, stderr: () => err, exited };
+  };
+  const json = async (base: string, url: string, method = 'GET', body?: unknown) => {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: JSON.parse(await res.text()) };
+  };
+  const scratchTables = () => readdirSync(join(dir, '.store', 'metadata', 'surfacer')).filter((f) => f.startsWith('sess_'));
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'surfacer-process-'));
+    execFileSync(process.execPath, [CLI, 'generate', '-n', '20000', '-s', '7', '-o', dir], { stdio: 'pipe' });
+    config = join(dir, 'surfacer.yaml');
+  });
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('marks a run killed with the process (kill -9) failed on restart, keeps leads and triage, drops its scratch tables', async () => {
+    let s = await serve();
+    const first = await json(s.base, '/api/runs', 'POST', { kpis: ['error_rate'], families: ['static'] });
+    let done;
+    do done = (await json(s.base, `/api/runs/${first.body.id}`)).body;
+    while (['queued', 'running'].includes(done.status));
+    expect(done.status).toBe('succeeded');
+    const lead = done.summary.lead_ids[0];
+    expect((await json(s.base, `/api/opportunities/${lead}`, 'PATCH', { status: 'useful', note: 'canary' })).status).toBe(200);
+    const leads = (await json(s.base, '/api/opportunities?limit=500')).body;
+
+    const doomed = await json(s.base, '/api/runs', 'POST', {});
+    expect(doomed.status).toBe(202);
+    while (scratchTables().length === 0) await new Promise((r) => setTimeout(r, 20));
+    s.child.kill('SIGKILL');
+    expect(await s.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(scratchTables().length).toBeGreaterThan(0);
+
+    s = await serve();
+    try {
+      expect((await json(s.base, `/api/runs/${doomed.body.id}`)).body).toMatchObject({
+        status: 'failed',
+        error: 'interrupted by a restart of the service',
+      });
+      expect(scratchTables()).toEqual([]);
+      expect((await json(s.base, '/api/opportunities?limit=500')).body).toEqual(leads);
+      expect((await json(s.base, `/api/opportunities/${lead}`)).body.triage).toMatchObject([{ status: 'useful', note: 'canary' }]);
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.exited;
+    }
+  });
+
+  it('ends at once when its JS heap runs out (chdb\'s SIGABRT handler hung it for minutes)', async () => {
+    // A small heap only makes the test quick; what is tested is that the abort that follows ends the process.
+    const s = await serve(['--max-old-space-size=128', '-r', join(ROOT, 'tests', 'support', 'heap-exhaustion.cjs')]);
+    s.child.kill('SIGUSR2');
+    expect(await s.exited).toEqual({ code: null, signal: 'SIGABRT' });
+    expect(s.stderr()).toMatch(/JavaScript heap out of memory/);
   });
 });
