@@ -122,6 +122,13 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
         { from: '1971-01-01', to: '2199-01-01' },
         /body\.to: the window is longer than the 3660 days/,
       ],
+      // Windows must hold data (they were accepted, and the run failed with "no events in the requested time range").
+      [
+        'a window after the data ends',
+        { from: '2030-01-01', to: '2030-01-08' },
+        /^body\.from: the window holds no data: the data covers 2026-\d\d-\d\dT[\d:.]+Z to 2026-\d\d-\d\dT[\d:.]+Z; choose a window that overlaps it/,
+      ],
+      ['a window before the data starts', { to: '2000-01-01' }, /^body\.to: the window holds no data: the data covers 2026-/],
       // Lists and parameters: bounded, so neither the heap nor ClickHouse's AST can be blown up by one request.
       [
         '100,000 excluded events (989 KB)',
@@ -202,7 +209,7 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
       await expectCanary();
     });
 
-    it('accepts a strict date-time with an offset and a bounded duration', async () => {
+    it('accepts a strict date-time with an offset and a bounded duration (a window starting before the data too)', async () => {
       const r = await post('/api/runs', {
         kpis: ['error_rate'],
         families: ['ordered_pattern'],
