@@ -447,6 +447,43 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
       await expectCanary();
     });
 
+    it('analyzes imported events with hostile names: the leads name them verbatim and their SQL selects the cohort', async () => {
+      const HOSTILE = "x'); DROP TABLE events; --";
+      const others = ['a"b\\c', ' spaced ', '😀 ünï', '{{name}}', 'null'];
+      const rows: string[] = [];
+      for (let i = 0; i < 400; i++) {
+        const names = i % 4 === 0 ? ['open', HOSTILE, 'crash'] : ['open', others[i % others.length]!, 'close'];
+        names.forEach((ev, j) =>
+          rows.push(JSON.stringify({ ts: `2026-10-01 00:${String(i % 60).padStart(2, '0')}:0${j}`, sid: `s${i}`, ev }))
+        );
+      }
+      writeFileSync(join(dir, 'hostile.jsonl'), `${rows.join('\n')}\n`);
+      await importFile(ex, { file: join(dir, 'hostile.jsonl'), table: 'hostile.events', orderBy: 'sid' });
+      const hostile = parseConfig(
+        `store: {embedded: ${JSON.stringify(join(dir, '.store'))}}\ndataset:\n  events: {source: hostile.events, time: ts, group: sid, event: ev}\nkpis:\n  - {name: crashes, failure_events: [crash]}\n`,
+        dir
+      );
+      await app.close();
+      await start({ ...hostile, server: { ...hostile.server, token: TOKEN } });
+      try {
+        const r = await post('/api/runs', { kpis: ['crashes'], families: ['ngram'] });
+        expect(r.status).toBe(202);
+        const done = await waitRun(r.body.id);
+        expect(done.status).toBe('succeeded');
+        const leads = (await get(`/api/opportunities?run=${r.body.id}&limit=500`)).body.items as { id: string; title: string }[];
+        const lead = leads.find((l) => l.title.includes(HOSTILE));
+        expect(lead).toBeDefined();
+        const { evidence } = (await get(`/api/opportunities/${lead!.id}`)).body;
+        const cohort = await ex.query<{ n: string }>(`SELECT count() AS n FROM (${evidence.sql})`);
+        expect(Number(cohort[0]!.n)).toBe(100);
+        expect(Number((await ex.query<{ n: string }>('SELECT count() AS n FROM hostile.events'))[0]!.n)).toBe(1200);
+      } finally {
+        await app.close();
+        await start();
+      }
+      canary = await snapshot();
+    });
+
     it('refuses to start on a results database whose tables were replaced, saying which and what to do', async () => {
       await ex.command('CREATE DATABASE IF NOT EXISTS replaced');
       await ex.command('CREATE TABLE replaced.opportunities (id String) ENGINE = MergeTree ORDER BY id');
