@@ -17,6 +17,7 @@ import { loadConfigFile, parseConfig, type LoadedConfig } from '../../pkg/config
 import { importFile } from '../../pkg/dataset/import';
 import { generateSynthetic } from '../../pkg/dataset/synthetic';
 import { Executor } from '../../pkg/execute/executor';
+import { TEMPLATES } from '../../pkg/templates/catalog';
 
 const TOKEN = 'hostile-token-0123456789abcdef';
 const GB = 1024 ** 3;
@@ -382,6 +383,25 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
       expect((await get('/api/health')).status).toBe(200);
       await app.close();
       await start();
+      canary = await snapshot();
+    });
+
+    it('leaves out a plan item that cannot be built, says so in the stored plan, and runs the rest (it failed the run)', async () => {
+      const build = jest.spyOn(TEMPLATES.static, 'build').mockImplementation(() => {
+        throw new Error('an item the compiler cannot build');
+      });
+      try {
+        const r = await post('/api/runs', { kpis: ['error_rate'], families: ['static', 'ngram'] });
+        expect(r.status).toBe(202);
+        expect(await waitRun(r.body.id)).toMatchObject({ status: 'succeeded' });
+        const plan = (await get(`/api/runs/${r.body.id}/plan`)).body;
+        expect(plan.notes).toContain('skipped static for error_rate: it could not be built (an item the compiler cannot build)');
+        const leads = (await get(`/api/opportunities?run=${r.body.id}&limit=500`)).body.items as { template: string }[];
+        expect(leads.length).toBeGreaterThan(0);
+        expect(new Set(leads.map((l) => l.template))).toEqual(new Set(['ngram']));
+      } finally {
+        build.mockRestore();
+      }
       canary = await snapshot();
     });
 
