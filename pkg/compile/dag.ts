@@ -88,6 +88,8 @@ export interface Dag {
   nodes: FamilyNode[];
   queries: AggregateQuery[];
   totals: AggregateQuery;
+  /** Plan items left out because their parameters or their SQL could not be built, each with why. */
+  skipped: string[];
 }
 
 const SEQUENCE_FAMILIES: Family[] = ['ngram', 'ordered_pattern', 'absence', 'stateful'];
@@ -139,6 +141,13 @@ export function statsColumns(kpis: KpiInfo[], when: (k: KpiInfo) => string | nul
  * serving several KPIs), sequence families group by the KPIs' sequence variant, and each group of nodes is one
  * scan of the session table. The events themselves are scanned once, by the sessionize node.
  */
+/** One line saying why an item could not be compiled: the first zod issue, else the error's message. */
+function whyNot(e: unknown): string {
+  const issue = (e as { issues?: { path: (string | number)[]; message: string }[] }).issues?.[0];
+  const text = issue ? `${issue.path.join('.') || 'params'}: ${issue.message}` : ((e as Error)?.message ?? String(e));
+  return text.replace(/\s+/g, ' ').slice(0, 200);
+}
+
 export function compileDag(
   items: PlanItem[],
   d: Dataset,
@@ -153,9 +162,17 @@ export function compileDag(
   variants.forEach((v) => v.kpis.forEach((k) => variantOfKpi.set(k.kpi.name, v)));
   // Identical classes merge first (their KPIs united), then each is built once for the KPIs it serves.
   const merged = new Map<string, Omit<FamilyNode, 'id' | 'spec'>>();
-  for (const item of items) {
+  // One bad item (e.g. from an LLM plan) is left out with a note rather than failing the whole run.
+  const skipped: string[] = [];
+  for (const [n, item] of items.entries()) {
+    let params: Record<string, unknown>;
+    try {
+      params = getTemplate(item.template).params.parse(item.params ?? {}) as Record<string, unknown>;
+    } catch (e) {
+      skipped.push(`skipped item ${n + 1} ${item.template}: invalid parameters (${whyNot(e)})`);
+      continue;
+    }
     const t = getTemplate(item.template);
-    const params = t.params.parse(item.params ?? {}) as Record<string, unknown>;
     const groups = !SEQUENCE_FAMILIES.includes(item.template)
       ? new Map([[null as string | null, item.kpis]])
       : t.acrossVariants
@@ -200,8 +217,13 @@ export function compileDag(
         : {}),
     };
     const t = getTemplate(m.template);
-    const spec =
-      m.variant === ACROSS_VARIANTS && !t.acrossVariants ? t.buildAcross!(m.params, ctx) : t.build(m.params, ctx);
+    let spec: ReturnType<typeof t.build> | null;
+    try {
+      spec = m.variant === ACROSS_VARIANTS && !t.acrossVariants ? t.buildAcross!(m.params, ctx) : t.build(m.params, ctx);
+    } catch (e) {
+      skipped.push(`skipped ${m.template} for ${m.kpis.join(', ')}: it could not be built (${whyNot(e)})`);
+      continue;
+    }
     if (spec) nodes.set(key, { id, ...m, spec });
   }
   const all = [...nodes.values()];
@@ -260,7 +282,7 @@ export function compileDag(
   };
   const bk = { bk_from: buckets.from, bk_width: buckets.width };
   for (const q of [...queries, totals]) if (q.byBucket) Object.assign(q.params, bk);
-  return { buckets, variants, nodes: all, queries, totals };
+  return { buckets, variants, nodes: all, queries, totals, skipped };
 }
 
 /** The variant's sequence columns over the session table: s (codes), st (times), sc (cut time). */

@@ -49,7 +49,9 @@ export async function importFile(ex: Executor, o: ImportOptions): Promise<{ tabl
   await ex.command(
     `CREATE TABLE ${staging} ENGINE = MergeTree ORDER BY ${orderSql} SETTINGS allow_nullable_key = 1 AS SELECT * FROM ${src.from}`,
     src.params,
-    { label: `import ${o.file}` },
+    // ClickHouse trims spaces around unquoted CSV values, JSONL and Parquet keep them: keep them in CSV too (RFC
+    // 4180: spaces are part of a field), so the same data gives the same values whatever the file's format.
+    { label: `import ${o.file}`, settings: { input_format_csv_trim_whitespaces: 0 } },
   );
   if (Number(exists[0]!.n) > 0) await ex.command(`EXCHANGE TABLES ${staging} AND ${target}`);
   else await ex.command(`RENAME TABLE ${staging} TO ${target}`);

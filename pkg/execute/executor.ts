@@ -123,6 +123,7 @@ export class Executor {
       throw new QueryError(`cannot open the embedded store at ${dir}: ${(e as Error).message}`, undefined, undefined, 'open');
     }
     const ex = new Executor('embedded', work, make(), limits, dir);
+    abortAtOnce();
     return ex;
   }
 
@@ -226,6 +227,18 @@ export class Executor {
   async close(): Promise<void> {
     await Promise.allSettled([this.work.close(), this.control.close()]);
   }
+}
+
+const ignoreAbort = () => {};
+/**
+ * chdb installs ClickHouse's SIGABRT handler when a connection is made, and that handler deadlocks when V8 aborts on
+ * a full JS heap: the process printed "JavaScript heap out of memory" and then hung, unresponsive, until killed.
+ * Node's own listener takes the signal back (re-added after each open, since each connection installs chdb's again);
+ * it does nothing, so abort() falls through to the default action and the process ends at once (exit 134).
+ */
+function abortAtOnce(): void {
+  process.removeListener('SIGABRT', ignoreAbort);
+  process.on('SIGABRT', ignoreAbort);
 }
 
 /** ClickHouse errors arrive typed from modern servers and chdb, untyped from old servers: parse `Code: N`. */

@@ -283,6 +283,8 @@ export async function observeFastPath(
     const dag = await t('compile', async () =>
       compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support, buckets, { storeKeys: !cluster })
     );
+    // The plan carries what was left out, so the report and the stored plan say so.
+    if (dag.skipped.length) plan.notes.push(...dag.skipped);
     for (const q of dag.queries) if (q.store) drops.unshift(`DROP TABLE IF EXISTS ${q.store.table}`);
     const totalRows = await ex.query<Record<string, unknown>>(dag.totals.sql, dag.totals.params, {
       label: 'totals',

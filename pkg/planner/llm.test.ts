@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bucketsFor, compileDag, type PlanItem } from '../compile/dag';
+import { ACROSS_VARIANTS, bucketsFor, compileDag, type PlanItem } from '../compile/dag';
 import { nodeContextBase } from '../compile/sessionize';
 import type { Dataset } from '../dataset/inspect';
 import { catalog, TEMPLATES } from '../templates/catalog';
@@ -130,6 +130,13 @@ function assertValidated(plan: Plan, d: Dataset) {
     }
   }
   // The compiler accepts every item: it builds SQL for them without ClickHouse.
+  const dag = compilePlan(plan, d);
+  expect(dag.skipped).toEqual([]);
+  return dag;
+}
+
+/** The plan's items compiled to SQL against a made-up profile of `d` (no ClickHouse). */
+function compilePlan(plan: Plan, d: Dataset) {
   const vocab = d.vocab.map((v) => v.name);
   const profile = {
     groups: d.groups,
@@ -221,6 +228,28 @@ describe('LLM planner against an Ollama stand-in', () => {
     expect(plan.notes.join('\n')).toContain('item 1: ignored fields confidence');
     expect(plan.notes.join('\n')).toContain("the model's note: Focused on checkout failures.");
     assertValidated(plan, d);
+  });
+
+  test('an item that fails to compile (its parameters or its SQL) is left out with a note; the rest compiles', async () => {
+    ollama.script({ content: realPlan() });
+    const plan = await llmPlan(d, { prompt: 'checkout' }, { host: ollama.host, model: MODEL, appendDeterministic: false });
+    expect(plan.items.map((i) => i.template)).toEqual(['ordered_pattern', 'stateful', 'static']);
+    // What validation did not catch: parameters the template refuses, and a build that throws.
+    plan.items[0] = { ...plan.items[0]!, params: { events: 'checkout_start' } };
+    const build = jest.spyOn(TEMPLATES.stateful, 'build').mockImplementation(() => {
+      throw new Error('2 cut columns exceed the 1 positions a key holds');
+    });
+    try {
+      const dag = compilePlan(plan, d);
+      expect(dag.skipped).toEqual([
+        'skipped item 1 ordered_pattern: invalid parameters (events: Invalid input: expected array, received string)',
+        'skipped stateful for checkout_conversion: it could not be built (2 cut columns exceed the 1 positions a key holds)',
+      ]);
+      // Only stateful's per-variant part failed; its part serving every variant (buildAcross) still runs.
+      expect(dag.nodes.map((n) => [n.template, n.variant === ACROSS_VARIANTS])).toEqual([['stateful', true], ['static', false]]);
+    } finally {
+      build.mockRestore();
+    }
   });
 
   test('invalid JSON falls back to the deterministic plan, and the plan says so', async () => {

@@ -321,6 +321,7 @@ export class RunManager {
       await store.savePlan(run.id, plan, feedback);
       log.info({ run: run.id, planner: plan.planner, fallback: plan.fallback, families: plan.items.map((i) => i.template) }, 'run planned');
 
+      const notesPlanned = plan.notes.length;
       const report = await analyze(ex, cfg, {
         ...planReq,
         from: d.range.from,
@@ -333,6 +334,8 @@ export class RunManager {
         },
       });
       checkAbort();
+      // Items the compiler left out (noted in plan.notes): the stored plan says so too (the newest copy is read).
+      if (plan.notes.length > notesPlanned) await store.savePlan(run.id, plan, feedback);
 
       const leads: LeadInput[] = [];
       const opps = report.opportunities as OpportunityWithSeries[];

@@ -74,11 +74,21 @@ export function checkRunRequest(cfg: LoadedConfig, req: RunRequest): Issue[] {
 
 /**
  * Checks of a run request against the data (an inspection of the whole range): every event, attribute and context
- * name in its parameters exists; a request naming others would run and find nothing. (A window outside the data is
- * let through: a dashboard's "last 7 days" on older data is a fair request, and the run says there are no events.)
+ * name in its parameters exists, and the window holds data; a request failing either would run and find nothing.
+ * A window that overlaps the data only in part is fair (a dashboard's "last 7 days" on data that ends yesterday):
+ * the run analyzes the overlap, as only those events exist.
  */
 export function checkAgainstData(req: RunRequest, d: Dataset): Issue[] {
   const issues: Issue[] = [];
+  const from = parseTime(req.from) ?? -Infinity;
+  const to = parseTime(req.to) ?? Infinity;
+  if (from >= d.range.to || to <= d.range.from) {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    issues.push({
+      path: [from >= d.range.to ? 'from' : 'to'],
+      message: `the window holds no data: the data covers ${iso(d.range.from)} to ${iso(d.range.to)}; choose a window that overlaps it`,
+    });
+  }
   for (const [f, p] of Object.entries(req.params ?? {})) {
     if (!(FAMILIES as readonly string[]).includes(f) || !p) continue;
     for (const i of unknownParamNames(f as Family, p, d)) issues.push({ path: ['params', f, ...i.path], message: i.message });

@@ -228,7 +228,9 @@ describe('Surfacer in the browser', () => {
   });
 
   it('the dashboard panel shows the KPI’s leads in 480x320 and starts an investigation', async () => {
-    await visit(`/panel?kpi=${KPI}`);
+    // The last 7 days of the data (the synthetic data ends at a fixed date; a window past it is refused).
+    const dataEnd = (await h.engine('GET', '/api/dataset')).body.range.to;
+    await visit(`/panel?kpi=${KPI}&to=${encodeURIComponent(dataEnd)}`);
     const panel = page.locator(tid(testIds.panel.container));
     await panel.waitFor({ timeout: 30_000 });
     await page.locator(`[data-testid^="${testIds.panel.lead('')}"]`).first().waitFor({ timeout: 30_000 });

@@ -7,7 +7,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -16,6 +17,7 @@ import { loadConfigFile, parseConfig, type LoadedConfig } from '../../pkg/config
 import { importFile } from '../../pkg/dataset/import';
 import { generateSynthetic } from '../../pkg/dataset/synthetic';
 import { Executor } from '../../pkg/execute/executor';
+import { TEMPLATES } from '../../pkg/templates/catalog';
 
 const TOKEN = 'hostile-token-0123456789abcdef';
 const GB = 1024 ** 3;
@@ -121,6 +123,13 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
         { from: '1971-01-01', to: '2199-01-01' },
         /body\.to: the window is longer than the 3660 days/,
       ],
+      // Windows must hold data (they were accepted, and the run failed with "no events in the requested time range").
+      [
+        'a window after the data ends',
+        { from: '2030-01-01', to: '2030-01-08' },
+        /^body\.from: the window holds no data: the data covers 2026-\d\d-\d\dT[\d:.]+Z to 2026-\d\d-\d\dT[\d:.]+Z; choose a window that overlaps it/,
+      ],
+      ['a window before the data starts', { to: '2000-01-01' }, /^body\.to: the window holds no data: the data covers 2026-/],
       // Lists and parameters: bounded, so neither the heap nor ClickHouse's AST can be blown up by one request.
       [
         '100,000 excluded events (989 KB)',
@@ -201,7 +210,7 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
       await expectCanary();
     });
 
-    it('accepts a strict date-time with an offset and a bounded duration', async () => {
+    it('accepts a strict date-time with an offset and a bounded duration (a window starting before the data too)', async () => {
       const r = await post('/api/runs', {
         kpis: ['error_rate'],
         families: ['ordered_pattern'],
@@ -377,6 +386,25 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
       canary = await snapshot();
     });
 
+    it('leaves out a plan item that cannot be built, says so in the stored plan, and runs the rest (it failed the run)', async () => {
+      const build = jest.spyOn(TEMPLATES.static, 'build').mockImplementation(() => {
+        throw new Error('an item the compiler cannot build');
+      });
+      try {
+        const r = await post('/api/runs', { kpis: ['error_rate'], families: ['static', 'ngram'] });
+        expect(r.status).toBe(202);
+        expect(await waitRun(r.body.id)).toMatchObject({ status: 'succeeded' });
+        const plan = (await get(`/api/runs/${r.body.id}/plan`)).body;
+        expect(plan.notes).toContain('skipped static for error_rate: it could not be built (an item the compiler cannot build)');
+        const leads = (await get(`/api/opportunities?run=${r.body.id}&limit=500`)).body.items as { template: string }[];
+        expect(leads.length).toBeGreaterThan(0);
+        expect(new Set(leads.map((l) => l.template))).toEqual(new Set(['ngram']));
+      } finally {
+        build.mockRestore();
+      }
+      canary = await snapshot();
+    });
+
     it('caps the queue: 429 with Retry-After beyond server.max_queued_runs', async () => {
       await app.close();
       await start({ ...cfg, server: { ...cfg.server, max_concurrent_runs: 1, max_queued_runs: 2 } });
@@ -439,6 +467,43 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
       await expectCanary();
     });
 
+    it('analyzes imported events with hostile names: the leads name them verbatim and their SQL selects the cohort', async () => {
+      const HOSTILE = "x'); DROP TABLE events; --";
+      const others = ['a"b\\c', ' spaced ', '😀 ünï', '{{name}}', 'null'];
+      const rows: string[] = [];
+      for (let i = 0; i < 400; i++) {
+        const names = i % 4 === 0 ? ['open', HOSTILE, 'crash'] : ['open', others[i % others.length]!, 'close'];
+        names.forEach((ev, j) =>
+          rows.push(JSON.stringify({ ts: `2026-10-01 00:${String(i % 60).padStart(2, '0')}:0${j}`, sid: `s${i}`, ev }))
+        );
+      }
+      writeFileSync(join(dir, 'hostile.jsonl'), `${rows.join('\n')}\n`);
+      await importFile(ex, { file: join(dir, 'hostile.jsonl'), table: 'hostile.events', orderBy: 'sid' });
+      const hostile = parseConfig(
+        `store: {embedded: ${JSON.stringify(join(dir, '.store'))}}\ndataset:\n  events: {source: hostile.events, time: ts, group: sid, event: ev}\nkpis:\n  - {name: crashes, failure_events: [crash]}\n`,
+        dir
+      );
+      await app.close();
+      await start({ ...hostile, server: { ...hostile.server, token: TOKEN } });
+      try {
+        const r = await post('/api/runs', { kpis: ['crashes'], families: ['ngram'] });
+        expect(r.status).toBe(202);
+        const done = await waitRun(r.body.id);
+        expect(done.status).toBe('succeeded');
+        const leads = (await get(`/api/opportunities?run=${r.body.id}&limit=500`)).body.items as { id: string; title: string }[];
+        const lead = leads.find((l) => l.title.includes(HOSTILE));
+        expect(lead).toBeDefined();
+        const { evidence } = (await get(`/api/opportunities/${lead!.id}`)).body;
+        const cohort = await ex.query<{ n: string }>(`SELECT count() AS n FROM (${evidence.sql})`);
+        expect(Number(cohort[0]!.n)).toBe(100);
+        expect(Number((await ex.query<{ n: string }>('SELECT count() AS n FROM hostile.events'))[0]!.n)).toBe(1200);
+      } finally {
+        await app.close();
+        await start();
+      }
+      canary = await snapshot();
+    });
+
     it('refuses to start on a results database whose tables were replaced, saying which and what to do', async () => {
       await ex.command('CREATE DATABASE IF NOT EXISTS replaced');
       await ex.command('CREATE TABLE replaced.opportunities (id String) ENGINE = MergeTree ORDER BY id');
@@ -453,5 +518,106 @@ describe('hostile input and faults (embedded store, 100k events)', () => {
   it('stays under 2 GB of memory through all of it, with /api/health answering', async () => {
     expect((await get('/api/health')).status).toBe(200);
     expect(maxRss).toBeLessThan(2 * GB);
+  });
+});
+
+/** `surfacer serve` as its own process on a store of its own (chdb opens one data directory per process). */
+describe('the service process (kill -9, out of memory)', () => {
+  const ROOT = join(__dirname, '..', '..');
+  const CLI = join(ROOT, 'bin', 'surfacer.js');
+  let dir: string;
+  let config: string;
+  const children: ChildProcess[] = [];
+
+  type Served = { child: ChildProcess; base: string; stderr: () => string; exited: Promise<{ code: number | null; signal: string | null }> };
+  const freePort = async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((r) => probe.close(() => r()));
+    return port;
+  };
+  const serve = async (nodeArgs: string[] = []): Promise<Served> => {
+    const port = String(await freePort());
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '-c', config, '--port', port, '--insecure-no-auth'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((res) =>
+      child.on('exit', (code, signal) => res({ code, signal }))
+    );
+    const base = await new Promise<string>((res, rej) => {
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) res(m[1]);
+      });
+      void exited.then(() => rej(new Error(`serve exited before listening: ${err}`)));
+    });
+    return { child, base, stderr: () => err, exited };
+  };
+  const json = async (base: string, url: string, method = 'GET', body?: unknown) => {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: JSON.parse(await res.text()) };
+  };
+  const scratchTables = () => readdirSync(join(dir, '.store', 'metadata', 'surfacer')).filter((f) => f.startsWith('sess_'));
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'surfacer-process-'));
+    execFileSync(process.execPath, [CLI, 'generate', '-n', '20000', '-s', '7', '-o', dir], { stdio: 'pipe' });
+    config = join(dir, 'surfacer.yaml');
+  });
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('marks a run killed with the process (kill -9) failed on restart, keeps leads and triage, drops its scratch tables', async () => {
+    let s = await serve();
+    const first = await json(s.base, '/api/runs', 'POST', { kpis: ['error_rate'], families: ['static'] });
+    let done;
+    do done = (await json(s.base, `/api/runs/${first.body.id}`)).body;
+    while (['queued', 'running'].includes(done.status));
+    expect(done.status).toBe('succeeded');
+    const lead = done.summary.lead_ids[0];
+    expect((await json(s.base, `/api/opportunities/${lead}`, 'PATCH', { status: 'useful', note: 'canary' })).status).toBe(200);
+    const leads = (await json(s.base, '/api/opportunities?limit=500')).body;
+
+    const doomed = await json(s.base, '/api/runs', 'POST', {});
+    expect(doomed.status).toBe(202);
+    while (scratchTables().length === 0) await new Promise((r) => setTimeout(r, 20));
+    s.child.kill('SIGKILL');
+    expect(await s.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(scratchTables().length).toBeGreaterThan(0);
+
+    s = await serve();
+    try {
+      expect((await json(s.base, `/api/runs/${doomed.body.id}`)).body).toMatchObject({
+        status: 'failed',
+        error: 'interrupted by a restart of the service',
+      });
+      expect(scratchTables()).toEqual([]);
+      expect((await json(s.base, '/api/opportunities?limit=500')).body).toEqual(leads);
+      expect((await json(s.base, `/api/opportunities/${lead}`)).body.triage).toMatchObject([{ status: 'useful', note: 'canary' }]);
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.exited;
+    }
+  });
+
+  it('ends at once when its JS heap runs out (chdb\'s SIGABRT handler hung it for minutes)', async () => {
+    // A small heap only makes the test quick; what is tested is that the abort that follows ends the process.
+    const s = await serve(['--max-old-space-size=128', '-r', join(ROOT, 'tests', 'support', 'heap-exhaustion.cjs')]);
+    s.child.kill('SIGUSR2');
+    expect(await s.exited).toEqual({ code: null, signal: 'SIGABRT' });
+    expect(s.stderr()).toMatch(/JavaScript heap out of memory/);
   });
 });

@@ -33,6 +33,19 @@ describe('import and schema errors (embedded ClickHouse)', () => {
     expect((await ex.query<{ n: number }>('SELECT count() AS n FROM ev'))[0]!.n).toBe(3);
   });
 
+  it('keeps the spaces around values in CSV as JSONL does (CSV trimmed them, JSONL kept them)', async () => {
+    writeFileSync(join(dir, 'ws.csv'), 'sid,ev,n\n1, checkout ,2\n2,"  pay",3\n');
+    writeFileSync(join(dir, 'ws.jsonl'), '{"sid":1,"ev":" checkout ","n":2}\n{"sid":2,"ev":"  pay","n":3}\n');
+    await importFile(ex, { file: join(dir, 'ws.csv'), table: 'ws_csv', orderBy: 'sid' });
+    await importFile(ex, { file: join(dir, 'ws.jsonl'), table: 'ws_jsonl', orderBy: 'sid' });
+    const read = (t: string) => ex.query<{ ev: string; n: number }>(`SELECT ev, n FROM ${t} ORDER BY sid`);
+    expect(await read('ws_csv')).toEqual([
+      { ev: ' checkout ', n: 2 },
+      { ev: '  pay', n: 3 },
+    ]);
+    expect(await read('ws_csv')).toEqual(await read('ws_jsonl'));
+  });
+
   it('names an unknown column before any heavy query runs', async () => {
     const cfg = parseConfig(
       `dataset:\n  events: {source: ev.csv, time: ts, group: sid, event: ev, attributes: [contry]}\nkpis:\n  - {name: crashes, failure_events: [crash]}\n`,

@@ -310,11 +310,14 @@ function PanelPage() {
   const { plugin, error } = useAppPlugin();
   const search = new URLSearchParams(useLocation().search);
   const [options, setOptions] = useState<Record<string, unknown> | undefined>(undefined);
+  // The dashboard's last 7 days, ending at ?to= when given: the synthetic data ends at a fixed date, and a window
+  // past it holds no data (the engine answers 400).
+  const end = search.get('to');
   const timeRange: TimeRange = useMemo(() => {
-    const to = dateTime();
+    const to = end ? dateTime(end) : dateTime();
     const from = dateTime(to).subtract(7, 'days');
-    return { from, to, raw: { from: 'now-7d', to: 'now' } };
-  }, []);
+    return end ? { from, to, raw: { from, to } } : { from, to, raw: { from: 'now-7d', to: 'now' } };
+  }, [end]);
   const eventBus = useMemo(() => new EventBusSrv(), []);
   useEffect(() => {
     if (panelPlugin) {
