@@ -70,11 +70,14 @@ export class Memberships {
     }
   }
 
-  /** The table holding these leads' memberships: built with the KPI's top leads the first time it is asked for. */
-  async tableFor(kpiIndex: number, leads: Lead[]): Promise<MembershipTable> {
+  /**
+   * The table holding these leads' memberships: the KPI's current one when it has them all, else one built for
+   * `batch` (these leads and the next ones, so leads rising into the top later need no table of their own).
+   */
+  async tableFor(kpiIndex: number, leads: Lead[], batch: Lead[] = leads): Promise<MembershipTable> {
     const have = this.tables.get(kpiIndex);
-    const wanted = leads.map((l) => memberOf(l));
-    if (have && wanted.every((m) => have.numbers.has(memberToken(m)))) return have;
+    if (have && leads.every((l) => have.numbers.has(memberToken(memberOf(l))))) return have;
+    const wanted = [...leads, ...batch].map((l) => memberOf(l));
     const k = this.d.kpis.find((x) => x.index === kpiIndex)!;
     const table = qualified(this.database, `memb_${this.runTag}_${kpiIndex}_${this.tables.size}`);
     const members = [...new Map(wanted.map((m) => [memberToken(m), m])).values()];
@@ -145,10 +148,7 @@ export async function groupLeads(
       const top = list.slice(0, GROUPING_TOP);
       if (top.length === 0) break;
       // Leads that rose into the top after folds are measured in a batch with the next ones, not a table a round.
-      const have = await m.tableFor(k.index, round === 0 ? measured : []);
-      const mt = top.every((l) => have.numbers.has(memberToken(memberOf(l))))
-        ? have
-        : await m.tableFor(k.index, list.slice(0, MEASURED_TOP));
+      const mt = await m.tableFor(k.index, round === 0 ? measured : top, list.slice(0, MEASURED_TOP));
       const gq = groupingQuery(mt.table, top.map(mt.number));
       const rows = await ex.query<MemberRow>(gq.sql, gq.params, { label: `grouping of ${k.kpi.name} leads`, signal });
       const series = top.map(() => Array.from({ length: dag.buckets.count }, emptyStats));
