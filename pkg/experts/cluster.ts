@@ -18,7 +18,8 @@ function overlaps(n: number, rows: MembershipRow[]): { sizes: number[]; both: Fl
   const sizes = new Array<number>(n).fill(0);
   const both = new Float64Array(n * n);
   for (const r of rows) {
-    const inSet = r.f.map((x, i) => (x ? i : -1)).filter((i) => i >= 0);
+    const inSet: number[] = [];
+    for (let i = 0; i < n; i++) if (r.f[i]) inSet.push(i);
     for (const i of inSet) {
       sizes[i] += r.stats.a;
       for (const j of inSet) both[i * n + j] += r.stats.a;
@@ -49,6 +50,10 @@ export function clusterLeads(top: Lead[], rows: MembershipRow[]): Set<number> {
   const share = (j: number, i: number) => (sizes[j]! > 0 ? inter(i, j) / sizes[j]! : 0); // of j's groups, inside i
   const folded = new Set<number>();
   const kept: number[] = [];
+  // How many kept leads hold each row's groups, kept up to date as leads are kept, replaced or dropped: the shadow
+  // test reads "outside every kept lead" per row without walking the kept list for each row.
+  const cover = new Int32Array(rows.length);
+  const keep = (i: number, by: 1 | -1) => rows.forEach((r, x) => r.f[i] && (cover[x] += by));
   const clusterOf = new Map<number, number[]>();
   const relate = (host: number, j: number) => {
     top[host]!.related.push(top[j]!.finding.obs.hyp.key, ...top[j]!.related);
@@ -79,6 +84,8 @@ export function clusterLeads(top: Lead[], rows: MembershipRow[]): Set<number> {
         clusterOf.delete(host);
         clusterOf.set(j, [j]);
         kept[kept.indexOf(host)] = j;
+        keep(host, -1);
+        keep(j, 1);
         continue;
       }
       const within = refinementWithin(top[j]!, j, host, rows);
@@ -86,12 +93,13 @@ export function clusterLeads(top: Lead[], rows: MembershipRow[]): Set<number> {
       relate(host, j);
       continue;
     }
-    const explainedBy = shadowHost(j, kept, rows, top, inter);
+    const explainedBy = shadowHost(j, kept, rows, (x) => cover[x] === 0, top, inter);
     if (explainedBy !== undefined) {
       relate(explainedBy, j);
       continue;
     }
     kept.push(j);
+    keep(j, 1);
     clusterOf.set(j, [j]);
   }
   // Second look, weakest first: a kept lead with no effect left outside all the other kept leads' groups is a
@@ -99,12 +107,13 @@ export function clusterLeads(top: Lead[], rows: MembershipRow[]): Set<number> {
   for (const j of [...kept].reverse()) {
     const others = kept.filter((i) => i !== j);
     if (others.length < 2) continue;
-    const host = shadowHost(j, others, rows, top, inter);
+    const host = shadowHost(j, others, rows, (x) => cover[x]! - (rows[x]!.f[j] ? 1 : 0) === 0, top, inter);
     if (host === undefined) continue;
     relate(host, j);
     for (const c of clusterOf.get(j)!) if (c !== j) relate(host, c);
     clusterOf.delete(j);
     kept.splice(kept.indexOf(j), 1);
+    keep(j, -1);
   }
   for (const [i, members] of clusterOf) {
     top[i]!.refinements = distinct(top[i]!.refinements, jaccard);
@@ -211,13 +220,15 @@ function remainderWorse(host: number, j: number, rows: MembershipRow[], top: Lea
 }
 
 /**
- * Is lead j's effect gone once the groups of the given (stronger) leads are set aside? Then the one of them
- * holding most of j's groups explains it; a lead that shares no group with them is never folded into them.
+ * Is lead j's effect gone once the groups of the given (stronger) leads are set aside (`outside(x)`: row x is in
+ * none of them)? Then the one of them holding most of j's groups explains it; a lead that shares no group with
+ * them is never folded into them.
  */
 function shadowHost(
   j: number,
   kept: number[],
   rows: MembershipRow[],
+  outside: (x: number) => boolean,
   top: Lead[],
   inter: (i: number, j: number) => number
 ): number | undefined {
@@ -226,10 +237,7 @@ function shadowHost(
   if (!(inter(host, j) > 0)) return undefined;
   const jOnly = emptyStats();
   const neither = emptyStats();
-  for (const r of rows) {
-    if (kept.some((i) => r.f[i])) continue;
-    addStats(r.f[j] ? jOnly : neither, r.stats);
-  }
+  rows.forEach((r, x) => outside(x) && addStats(r.f[j] ? jOnly : neither, r.stats));
   const k = top[j]!.finding.obs.kpi;
   const w = worseThan(jOnly, neither, k.binary, k.kpi.higher_is_better);
   return w.worse && w.p < 0.01 && w.ratio > 1 + COHORT_MIN_RELATIVE_DIFFERENCE / 2 ? undefined : host;

@@ -152,11 +152,15 @@ export async function groupLeads(
       const gq = groupingQuery(mt.table, top.map(mt.number));
       const rows = await ex.query<MemberRow>(gq.sql, gq.params, { label: `grouping of ${k.kpi.name} leads`, signal });
       const series = top.map(() => Array.from({ length: dag.buckets.count }, emptyStats));
-      const members: MembershipRow[] = [];
+      // One row per membership pattern for the clustering (the buckets only matter to the series).
+      const byPattern = new Map<string, MembershipRow>();
       for (const r of rows) {
         const stats: KpiStats = { a: Number(r.n), s: Number(r.s), q: Number(r.q), l: Number(r.l), m: Number(r.m) };
-        const f = membershipFlags(String(r.fm), top.length);
-        members.push({ f, stats });
+        const fm = String(r.fm);
+        const seen = byPattern.get(fm);
+        const f = seen?.f ?? membershipFlags(fm, top.length);
+        if (seen) addStats(seen.stats, stats);
+        else byPattern.set(fm, { f, stats: { ...stats } });
         const b = Number(r.b);
         f.forEach((x, i) => {
           if (x && b >= 0 && b < dag.buckets.count) addStats(series[i]![b]!, stats);
@@ -171,6 +175,7 @@ export async function groupLeads(
           total: totals.byBucket.get(k.index)!,
         };
       });
+      const members = [...byPattern.values()];
       const folded = top.length < 2 || round === GROUPING_ROUNDS ? new Set<number>() : clusterLeads(top, members);
       if (folded.size === 0) {
         const ranked = rankByCoverage(top, members, totals.overall.get(k.index)!, k.binary);
