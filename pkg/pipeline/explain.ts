@@ -4,7 +4,8 @@ import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
 import { inspectDataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
 import { MEMORY_TABLE_SETTINGS } from '../execute/sql';
-import { deterministicPlan, type PlanRequest } from '../planner/deterministic';
+import { deterministicPlan } from '../planner/deterministic';
+import type { PlanRequest } from '../planner/types';
 
 /**
  * The plan, the merged DAG and its SQL, without running the heavy queries (only the inspection scan).

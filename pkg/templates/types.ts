@@ -38,6 +38,13 @@ export interface NodeContext {
   timezone: string;
 }
 
+/** What a dataset offers a family, to say whether it can run (a NodeContext has all of it). */
+export interface Availability {
+  hasUser: boolean;
+  contexts: { name: string }[];
+  attributes: { name: string; col: string }[];
+}
+
 /** Dataset facts the templates use to choose candidates, measured on the sessionized table. */
 export interface Profile {
   groups: number;
@@ -144,7 +151,7 @@ export interface Template<P = unknown> {
   example: string;
   params: z.ZodType<P>;
   /** Why the family can't run on this dataset, or null. */
-  unavailable(ctx: Pick<NodeContext, 'hasUser' | 'contexts' | 'attributes'>): string | null;
+  unavailable(ctx: Availability): string | null;
   build(params: P, ctx: NodeContext): NodeSpec;
   /** One node serves all the KPIs' sequence variants (its spec has `positions`), instead of one node per variant. */
   acrossVariants?: boolean;
