@@ -1,6 +1,6 @@
 /**
  * SQL text helpers. Identifiers are quoted only after they were checked against the real schema
- * (see dataset/schema.ts); values never go through here, they travel as query parameters.
+ * (requireColumn in dataset/source.ts); values never go through here, they travel as query parameters.
  */
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
@@ -22,12 +22,6 @@ export function qualified(database: string, table: string): string {
  * of one or two big blocks kept every later scan on one core.
  */
 export const MEMORY_TABLE_SETTINGS = 'SETTINGS max_block_size = 16384, min_insert_block_size_rows = 16384, min_insert_block_size_bytes = 0';
-
-/** Names we generate ourselves (parameter names, aliases). */
-export function safeName(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a valid name: ${JSON.stringify(name)}`);
-  return name;
-}
 
 /** Collapse the indentation of template literals so printed SQL reads well. */
 export function sql(strings: TemplateStringsArray, ...values: (string | number)[]): string {

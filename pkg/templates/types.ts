@@ -66,7 +66,7 @@ export interface Hypothesis {
   /** Events and columns it is defined by; a KPI whose outcome uses them does not test it. */
   events: string[];
   columns: string[];
-  /** Readable predicate over the `sessions` CTE of the reproducing SQL (see compile/readable.ts). */
+  /** Readable predicate over the `sessions` CTE of the reproducing SQL (readableSessionsCte in compile/sessionize.ts). */
   predicate: string;
   /** Fingerprint-stable key: template + canonical params. */
   key: string;

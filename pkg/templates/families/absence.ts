@@ -45,7 +45,7 @@ export const absence: Template<z.infer<typeof params>> = {
     const W = parseDuration(p.within);
     const cuts = ctx.cutColumns ?? [];
     // Each served variant picks its own pairs and events (never its outcome events); the node tests the union,
-    // and a KPI never tests a pair with its own outcome events (observe.ts).
+    // and a KPI never tests a pair with its own outcome events (pipeline/observe.ts).
     const pairs = unionOverVariants(
       ctx,
       (excluded) => {

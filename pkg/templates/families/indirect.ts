@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quoteIdent } from '../../execute/sql';
 import { nameList, thresholdList } from '../limits';
 import { hypothesisKey, lit, type Template } from '../types';
 
@@ -91,7 +92,7 @@ export const indirect: Template<z.infer<typeof params>> = {
           title: `sessions with ${v.name} ${at} or later`,
           events: [],
           columns: [v.name],
-          predicate: `has(${lit(v.sorted.slice(Number(m[2]) - 1))}, ${'`' + v.name + '`'})`,
+          predicate: `has(${lit(v.sorted.slice(Number(m[2]) - 1))}, ${quoteIdent(v.name)})`,
           key: hypothesisKey('indirect', hp),
         };
       },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quoteIdent } from '../../execute/sql';
 import { nameList, thresholdList } from '../limits';
 import { hypothesisKey, lit, type Template } from '../types';
 
@@ -69,7 +70,7 @@ export const lifecycle: Template<z.infer<typeof params>> = {
           title: `${ph.title} with ${attr.name} = ${value}`,
           events: [],
           columns: [attr.name],
-          predicate: `${ph.pred} AND ${'`' + attr.name + '`'} = ${lit(value)}`,
+          predicate: `${ph.pred} AND ${quoteIdent(attr.name)} = ${lit(value)}`,
           key: hypothesisKey('lifecycle', hp),
           parents: [
             hypothesisKey('lifecycle', ph.hp),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quoteIdent } from '../../execute/sql';
 import { nameList } from '../limits';
 import { hypothesisKey, lit, type Template } from '../types';
 
@@ -110,7 +111,7 @@ export const nonlocal: Template<z.infer<typeof params>> = {
           title: `groups whose ${a.name} is among the ${p.top_n} most common (${a.values.join(', ')})`,
           events: [],
           columns: [a.name],
-          predicate: `has(${lit(a.values)}, \`${a.name}\`)`,
+          predicate: `has(${lit(a.values)}, ${quoteIdent(a.name)})`,
           key: hypothesisKey('nonlocal', { predicate: 'top_values', attribute: a.name, n: p.top_n }),
         };
       },

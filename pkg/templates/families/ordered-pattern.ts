@@ -159,7 +159,7 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
       intKeys: true,
       // The whole sequence, not a variant's: one scan serves every KPI. Positions count every candidate event;
       // each KPI's cut applies afterwards, by position, and a chain with a KPI's own outcome event is not
-      // tested for that KPI (observe.ts).
+      // tested for that KPI (pipeline/observe.ts).
       prelude: `arraySlice(arrayFilter(x -> has({${id}_cand:Array(UInt16)}, x), ev), 1, ${p.max_group_events}) AS ${e}, arraySlice(arrayFilter((y, x) -> has({${id}_cand:Array(UInt16)}, x), tm, ev), 1, ${p.max_group_events}) AS ${t}`,
       keys: firstCompletions(chains, ctx.cutColumns ?? [], id),
       positions: {
