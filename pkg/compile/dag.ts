@@ -92,7 +92,6 @@ export interface Dag {
   skipped: string[];
 }
 
-const SEQUENCE_FAMILIES: Family[] = ['ngram', 'ordered_pattern', 'absence', 'stateful'];
 /** FamilyNode.variant of a node that serves all its KPIs' variants in one scan (Template.acrossVariants). */
 export const ACROSS_VARIANTS = '*';
 
@@ -173,7 +172,8 @@ export function compileDag(
       continue;
     }
     const t = getTemplate(item.template);
-    const groups = !SEQUENCE_FAMILIES.includes(item.template)
+    // Group-level families read no sequence: one node serves every KPI.
+    const groups = t.kind === 'cohort'
       ? new Map([[null as string | null, item.kpis]])
       : t.acrossVariants
         ? new Map([[ACROSS_VARIANTS as string | null, item.kpis]])

@@ -1,20 +1,10 @@
 import type { PlanItem } from '../compile/dag';
 import type { Dataset } from '../dataset/inspect';
-import { FAMILIES, type Family } from '../templates/types';
+import { TEMPLATES } from '../templates/catalog';
+import { FAMILIES } from '../templates/types';
 import { unavailableFamilies } from './availability';
 import { applyFeedback } from './feedback';
 import type { Plan, PlanRequest } from './types';
-
-const FAMILY_WORDS: Record<Family, RegExp> = {
-  ngram: /\b(sequence|n-?gram|steps?|journey|flow|path)s?\b/i,
-  ordered_pattern: /\b(pattern|sequence|then|followed|after|before|journey|funnel)s?\b/i,
-  absence: /\b(missing|absent|absence|never|without|skipped?|drop-?off)\b/i,
-  lifecycle: /\b(returning|first[- ]time|new users?|lifecycle|second|repeat|came back|churn|away)\b/i,
-  indirect: /\b(night|day|hour|weekend|weekday|version|morning|evening|time of day)s?\b/i,
-  static: /\b(country|countries|device|os|platform|version|region|browser|segment)s?\b/i,
-  stateful: /\b(retr(y|ies)|count|many|long|duration|length|buffering|slow|time between)\b/i,
-  nonlocal: /\b(cpu|backend|spike|load|outage|incident|context|infrastructure|server)s?\b/i,
-};
 
 const words = (s: string) => new Set(s.toLowerCase().match(/[a-z0-9_]+/g) ?? []);
 
@@ -82,12 +72,13 @@ export function deterministicPlan(d: Dataset, req: PlanRequest): Plan {
       notes.push(`${f} skipped: ${why}`);
       continue;
     }
-    const mentioned = req.prompt && FAMILY_WORDS[f].test(req.prompt);
+    const asks = TEMPLATES[f].words;
+    const mentioned = req.prompt && asks.test(req.prompt);
     items.push({
       template: f,
       params: req.params?.[f] ?? {},
       kpis,
-      reason: mentioned ? `the prompt asks about ${FAMILY_WORDS[f].exec(req.prompt!)![0]}` : req.families?.length ? 'requested' : 'every family is tested by default',
+      reason: mentioned ? `the prompt asks about ${asks.exec(req.prompt!)![0]}` : req.families?.length ? 'requested' : 'every family is tested by default',
     });
   }
   // Families the prompt mentions go first: same results, but the plan reads in the operator's terms.

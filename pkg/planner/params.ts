@@ -8,7 +8,7 @@ import { parseDuration } from '../config/schema';
 import type { Dataset } from '../dataset/inspect';
 import { TEMPLATES } from '../templates/catalog';
 import { PARAM_LIMITS } from '../templates/limits';
-import type { Family } from '../templates/types';
+import { FAMILIES, type Family, type NameKind } from '../templates/types';
 import { isRecord, norm, oneLine, show } from './text';
 
 /** Lists longer than the templates' cap are cut to it (with a note) before the schema checks them. */
@@ -18,33 +18,8 @@ const MAX_LABEL = 40;
 // ---------------------------------------------------------------------------------------------------------------
 // Names inside template parameters
 
-export type NameKind = 'event' | 'attribute' | 'context' | 'duration' | 'label';
-
-/**
- * Every string inside every template's parameters, by path, and what it must be. Paths: a parameter name, then
- * `[]` (each element of a list; an invalid one is dropped), `[*]` (each element of a tuple; an invalid one drops
- * the tuple), `.key` (a field of an object; an invalid one drops the object), `{k}` / `{v}` (keys / values of a
- * record; an invalid one drops the entry). A test checks that this covers every string in the catalog's schemas.
- */
-export const NAME_FIELDS: Record<Family, Record<string, NameKind>> = {
-  ngram: { 'tokens{k}': 'event', 'tokens{v}': 'label', 'exclude[]': 'event' },
-  ordered_pattern: { within: 'duration', 'events[]': 'event' },
-  absence: { within: 'duration', 'pairs[][*]': 'event' },
-  lifecycle: { 'cross_with[]': 'attribute' },
-  indirect: { 'hour_bands[].name': 'label', 'version_attributes[]': 'attribute' },
-  static: { 'attributes[]': 'attribute' },
-  stateful: {
-    'count_events[]': 'event',
-    'retries[].event': 'event',
-    'retries[].success': 'event',
-    'time_between[].from': 'event',
-    'time_between[].to': 'event',
-  },
-  nonlocal: { 'contexts[]': 'context', 'top_n_attributes[]': 'attribute' },
-};
-
-/** Lists that mean nothing below a size (a pattern needs two events): shorter, the engine's default is used. */
-const MIN_ITEMS: Partial<Record<Family, Record<string, number>>> = { ordered_pattern: { events: 2 } };
+/** Every string inside every template's parameters, by path, and what it must be (Template.nameFields). */
+export const NAME_FIELDS = Object.fromEntries(FAMILIES.map((f) => [f, TEMPLATES[f].nameFields])) as Record<Family, Record<string, NameKind>>;
 
 const DROP = Symbol('drop');
 type Leaf = (s: string) => string | typeof DROP;
@@ -238,7 +213,7 @@ export function repairParams(f: Family, raw: unknown, d: Dataset, where: string,
     if (v === DROP) continue;
     const size = Array.isArray(v) ? v.length : isRecord(v) ? Object.keys(v).length : undefined;
     const givenSize = Array.isArray(value) ? value.length : isRecord(value) ? Object.keys(value).length : 0;
-    const min = MIN_ITEMS[f]?.[key] ?? 1;
+    const min = TEMPLATES[f].minItems?.[key] ?? 1;
     if (size !== undefined && size < min && givenSize > 0) {
       const fromData = shape[key]!.safeParse(undefined).data === undefined ? ' (chosen from the data)' : '';
       notes.push(`${at}: ${size === 0 ? 'nothing valid left' : `only ${size} valid, needs ${min}`}; default used${fromData}`);

@@ -143,8 +143,41 @@ export function cutRankBound(cutColumn: string, cutColumns: string[]): string {
   return cutRank(cutColumn, cutColumns, false);
 }
 
+/**
+ * What a family's cohorts are. `pattern`: events in order in the group's sequence (the enrichment expert tests
+ * them on failure KPIs); `sequence`: another feature of the sequence (counts, durations). Both read each KPI's
+ * sequence variant. `cohort`: group-level (attributes, lifecycle, time, context), one variant serves every KPI.
+ */
+export type FamilyKind = 'pattern' | 'sequence' | 'cohort';
+
+/** What a string inside a template's parameters must be: a name in the data, a duration, or a free label. */
+export type NameKind = 'event' | 'attribute' | 'context' | 'duration' | 'label';
+
+/** A hypothesis parameter as text when it is a string or a number (for regions). */
+export function scalar(p: Record<string, unknown>, k: string): string | undefined {
+  return typeof p[k] === 'string' || typeof p[k] === 'number' ? String(p[k]) : undefined;
+}
+
 export interface Template<P = unknown> {
   name: Family;
+  kind: FamilyKind;
+  /** Words of a prompt that ask about this family: the deterministic planner puts it first and quotes the word. */
+  words: RegExp;
+  /**
+   * Every string inside its parameters, by path, and what it must be (planner/params.ts checks them against the
+   * data). Paths: a parameter name, then `[]` (each element of a list; an invalid one is dropped), `[*]` (each
+   * element of a tuple; an invalid one drops the tuple), `.key` (a field of an object; an invalid one drops the
+   * object), `{k}` / `{v}` (keys / values of a record; an invalid one drops the entry). A test checks that this
+   * covers every string in the catalog's schemas.
+   */
+  nameFields: Record<string, NameKind>;
+  /** Lists that mean nothing below a size (a pattern needs two events): shorter, the engine's default is used. */
+  minItems?: Record<string, number>;
+  /**
+   * The coarse class of a hypothesis's params, the unit of priors from triage (store/leads.ts): its shape (pattern
+   * length, phase, feature…), never its concrete events or values; undefined when the params do not say.
+   */
+  region(params: Record<string, unknown>): string | undefined;
   /** One line: what the family tests. */
   summary: string;
   /** Example of a hypothesis of this family, for the catalog and the LLM. */

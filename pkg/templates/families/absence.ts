@@ -12,6 +12,7 @@ import {
   POSITION_BITS,
   type Template,
   unionOverVariants,
+  scalar,
 } from '../types';
 
 const params = z
@@ -35,6 +36,13 @@ const params = z
  */
 export const absence: Template<z.infer<typeof params>> = {
   name: 'absence',
+  kind: 'pattern',
+  words: /\b(missing|absent|absence|never|without|skipped?|drop-?off)\b/i,
+  nameFields: { within: 'duration', 'pairs[][*]': 'event' },
+  region: (p) => {
+    if (p.missing === undefined) return undefined;
+    return p.after !== undefined ? `kind=not_followed${scalar(p, 'within_s') ? `,within_s=${scalar(p, 'within_s')}` : ''}` : 'kind=never';
+  },
   summary: 'An expected step missing: A not followed by B within T, or a usually present event absent',
   example: 'groups where login is not followed by token_refresh within 30 s',
   params,

@@ -17,6 +17,10 @@ const SEP = '\u001f';
 /** Static attributes of the group: each value, and each pair of values of two attributes. */
 export const staticTemplate: Template<z.infer<typeof params>> = {
   name: 'static',
+  kind: 'cohort',
+  words: /\b(country|countries|device|os|platform|version|region|browser|segment)s?\b/i,
+  nameFields: { 'attributes[]': 'attribute' },
+  region: (p) => (p.attributes && typeof p.attributes === 'object' ? `attributes=${Object.keys(p.attributes).sort().join('+')}` : undefined),
   summary: 'Static attributes: single values and pairs of values (os_version = X and country = Y)',
   example: 'sessions with country = IN and device = tablet',
   params,
