@@ -19,11 +19,11 @@ const KIND_WORDS: Record<string, string[]> = {
 /**
  * KPIs the prompt is about. Each KPI's vocabulary is its name and description (weight 2) and its kind's words
  * (weight 1); a prompt word counts by that weight times how specific it is (log(1 + KPIs / KPIs using it)), so "payment failures" picks the payment KPI,
- * not every KPI with "failure" in it. The best-scoring KPIs win; none matching means every KPI.
+ * not every KPI with "failure" in it. The best-scoring KPIs win; none matching means every KPI (`named` false).
  */
-export function kpisForPrompt(d: Dataset, prompt: string | undefined): { kpis: string[]; why: string } {
+export function kpisForPrompt(d: Dataset, prompt: string | undefined): { kpis: string[]; why: string; named: boolean } {
   const all = d.kpis.map((k) => k.kpi.name);
-  if (!prompt?.trim()) return { kpis: all, why: 'no prompt: every KPI' };
+  if (!prompt?.trim()) return { kpis: all, why: 'no prompt: every KPI', named: false };
   const stem = (w: string) => w.replace(/(sh|ch|ss|x)es$/, '$1').replace(/(ing|ions?|s|ed|ures?)$/, '');
   const pstems = new Set([...words(prompt)].map(stem).filter((w) => w.length >= 3));
   // stem → [word, weight]: the KPI's own words count twice its kind's generic words.
@@ -41,9 +41,9 @@ export function kpisForPrompt(d: Dataset, prompt: string | undefined): { kpis: s
     return { name: k.kpi.name, hits: hits.map((st) => vocab[i]!.get(st)![0]), score };
   });
   const max = Math.max(...scored.map((s) => s.score));
-  if (!(max > 0)) return { kpis: all, why: 'the prompt names no KPI: every KPI' };
+  if (!(max > 0)) return { kpis: all, why: 'the prompt names no KPI: every KPI', named: false };
   const best = scored.filter((s) => s.score >= max * 0.999);
-  return { kpis: best.map((s) => s.name), why: best.map((s) => `${s.name} (prompt mentions ${s.hits.join(', ')})`).join('; ') };
+  return { kpis: best.map((s) => s.name), why: best.map((s) => `${s.name} (prompt mentions ${s.hits.join(', ')})`).join('; '), named: true };
 }
 
 /**
