@@ -14,6 +14,7 @@ import {
   type NodeSpec,
   type Profile,
 } from '../templates/types';
+import { GROUPS, groupsForKpi, kpiColumn, kpiCutColumn, sequenceView, statColumns } from './columns';
 import { NO_CUT } from './sessionize';
 
 /** A hypothesis class chosen by a planner: one template, its parameters, the KPIs it is tested against. */
@@ -99,7 +100,7 @@ export function variantsOf(kpis: KpiInfo[]): Variant[] {
   const byKey = new Map<string, Variant>();
   for (const k of kpis) {
     const excluded = [...new Set(k.outcomeEvents)].sort();
-    const cutColumn = k.kind === 'failure_events' ? `c${k.index}` : null;
+    const cutColumn = k.kind === 'failure_events' ? kpiCutColumn(k.index) : null;
     // KPIs with the same failure events share one cut; each failure-event KPI has its own cut column.
     const key = canonicalJson({
       excluded,
@@ -118,19 +119,20 @@ export function variantsOf(kpis: KpiInfo[]): Variant[] {
  */
 export function statsColumns(kpis: KpiInfo[], when: (k: KpiInfo) => string | null = () => null): string[] {
   return kpis.flatMap((k) => {
-    const i = k.index;
+    const v = kpiColumn(k.index);
+    const out = statColumns(k.index);
     const c = when(k);
     const sum = (x: string) => (c ? `sumIf(${x}, ${c})` : `sum(${x})`);
     const base = [
-      c ? `countIf(k${i} IS NOT NULL AND ${c}) AS a${i}` : `countIf(k${i} IS NOT NULL) AS a${i}`,
-      `${sum(`ifNull(k${i}, 0)`)} AS s${i}`,
+      c ? `countIf(${v} IS NOT NULL AND ${c}) AS ${out.a}` : `countIf(${v} IS NOT NULL) AS ${out.a}`,
+      `${sum(`ifNull(${v}, 0)`)} AS ${out.s}`,
     ];
     if (k.binary) return base;
     return [
       ...base,
-      `${sum(`ifNull(k${i} * k${i}, 0)`)} AS q${i}`,
-      `${sum(`ifNull(log1p(greatest(k${i}, 0)), 0)`)} AS l${i}`,
-      `${sum(`ifNull(pow(log1p(greatest(k${i}, 0)), 2), 0)`)} AS m${i}`,
+      `${sum(`ifNull(${v} * ${v}, 0)`)} AS ${out.q}`,
+      `${sum(`ifNull(log1p(greatest(${v}, 0)), 0)`)} AS ${out.l}`,
+      `${sum(`ifNull(pow(log1p(greatest(${v}, 0)), 2), 0)`)} AS ${out.m}`,
     ];
   });
 }
@@ -277,7 +279,7 @@ export function compileDag(
     positioned: false,
     nodes: [],
     kpis: d.kpis,
-    sql: `SELECT ${BUCKET}, count() AS n,\n  ${statsColumns(d.kpis).join(',\n  ')}\nFROM ${sessTable}\nGROUP BY b`,
+    sql: `SELECT ${BUCKET}, count() AS ${GROUPS},\n  ${statsColumns(d.kpis).join(',\n  ')}\nFROM ${sessTable}\nGROUP BY b`,
     params: {},
   };
   const bk = { bk_from: buckets.from, bk_width: buckets.width };
@@ -285,15 +287,11 @@ export function compileDag(
   return { buckets, variants, nodes: all, queries, totals, skipped };
 }
 
-/** The variant's sequence columns over the session table: s (codes), st (times), sc (cut time). */
+/** The variant's view of the sequence over the session table (columns.ts sequenceView), its codes as a parameter. */
 export function variantSequence(v: Variant, vocab: string[]): { rowCols: string[]; params: Params } {
   return {
     params: { [`${v.id}_x`]: codesOf({ vocab } as NodeContext, v.excluded) },
-    rowCols: [
-      `${v.cutColumn ?? NO_CUT} AS sc`,
-      `arrayFilter((x, t) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, ev, tm) AS s`,
-      `arrayFilter((t, x) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, tm, ev) AS st`,
-    ],
+    rowCols: sequenceView(v.cutColumn ?? NO_CUT, `{${v.id}_x:Array(UInt16)}`),
   };
 }
 
@@ -319,10 +317,10 @@ function aggregateQuery(
   );
   // Integer keys come back as text: they exceed 2^53, and JSON numbers would round them.
   const sql = scanSql(
-    `SELECT ${intKeys ? 'toString(ik) AS key' : 'key'},${byBucket ? ' b,' : ''} count() AS n,\n  ${statsColumns(kpis).join(',\n  ')}`,
+    `SELECT ${intKeys ? 'toString(ik) AS key' : 'key'},${byBucket ? ' b,' : ''} count() AS ${GROUPS},\n  ${statsColumns(kpis).join(',\n  ')}`,
     [...(byBucket ? [BUCKET] : []), ...rowCols, ...preludes, `arrayConcat(\n    ${keys.join(',\n    ')}\n  ) AS keys`],
     sessTable,
-    `ARRAY JOIN keys AS ${intKeys ? 'ik' : 'key'}\n${byBucket ? `GROUP BY ${intKeys ? 'ik' : 'key'}, b` : `GROUP BY ${intKeys ? 'ik' : 'key'}\nHAVING n >= {${id}_min:UInt64}`}`
+    `ARRAY JOIN keys AS ${intKeys ? 'ik' : 'key'}\n${byBucket ? `GROUP BY ${intKeys ? 'ik' : 'key'}, b` : `GROUP BY ${intKeys ? 'ik' : 'key'}\nHAVING ${GROUPS} >= {${id}_min:UInt64}`}`
   );
   // Per-bucket rows carry no support floor: it applies to the key's total, after the rows are summed.
   if (byBucket) delete p[`${id}_min`];
@@ -390,10 +388,10 @@ function positionedQuery(
   }
   const keys = nodes.map((n) => `arrayMap(x -> x + ${nodeKeyBase(n.id)}, ${n.spec.keys})`);
   const ns = kpis.map((k) =>
-    conds.has(k.index) ? `countIf(${conds.get(k.index)}) AS n${k.index}` : `count() AS n${k.index}`
+    conds.has(k.index) ? `countIf(${conds.get(k.index)}) AS ${groupsForKpi(k.index)}` : `count() AS ${groupsForKpi(k.index)}`
   );
-  const support = kpis.length === 1 ? `n${kpis[0]!.index}` : `greatest(${kpis.map((k) => `n${k.index}`).join(', ')})`;
-  const select = `SELECT toString(ik) AS key, count() AS n, ${ns.join(', ')},\n  ${statsColumns(kpis, (k) => conds.get(k.index) ?? null).join(',\n  ')}`;
+  const support = kpis.length === 1 ? groupsForKpi(kpis[0]!.index) : `greatest(${kpis.map((k) => groupsForKpi(k.index)).join(', ')})`;
+  const select = `SELECT toString(ik) AS key, count() AS ${GROUPS}, ${ns.join(', ')},\n  ${statsColumns(kpis, (k) => conds.get(k.index) ?? null).join(',\n  ')}`;
   const perGroup = [
     ...nodes.map((n) => n.spec.prelude).filter((x): x is string => Boolean(x)),
     ...cols,
@@ -404,7 +402,7 @@ function positionedQuery(
   if (!keysTable) return { ...base, sql: scanSql(select, perGroup, sessTable, rest) };
   // Stored: the per-group keys (the costly part) go to a table first; the aggregate reads them back, and so
   // does the leads' membership later (compile/membership.ts), instead of enumerating the chains again.
-  const stored = [...kpis.map((k) => `k${k.index}`), ...cpNames, 'keys'];
+  const stored = [...kpis.map((k) => kpiColumn(k.index)), ...cpNames, 'keys'];
   return {
     ...base,
     store: {
