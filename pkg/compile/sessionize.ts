@@ -1,8 +1,8 @@
 import type { Params } from '../execute/executor';
-import { quoteIdent } from '../execute/sql';
+import { quoteIdent, sql } from '../execute/sql';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import { lit, NO_CUT, type NodeContext, type Profile } from '../templates/types';
-import { attributeColumn, END, EVENTS, funnelLevelColumn, GROUP, START, TIMES, USER, kpiColumn, kpiCutColumn, rawValueColumn, sequenceView } from './columns';
+import { attributeColumn, AWAY_DAYS, DOW, END, EVENTS, funnelLevelColumn, GROUP, HOUR, ORDINAL, START, TIMES, USER, kpiColumn, kpiCutColumn, rawValueColumn, sequenceView } from './columns';
 
 export { NO_CUT };
 
@@ -173,28 +173,33 @@ export function sessionizeSql(d: Dataset, o: SessionizeOptions): { select: strin
     ...kpis.flatMap((k) => k.names),
   ].map((c) => (/^\w+$/.test(c) ? `${INNER}${c} AS ${c}` : c));
   const lifecycle = u
-    ? `row_number() OVER w AS ordinal,
-      if(ordinal = 1, NULL, (t0 - lagInFrame(t1, 1) OVER w) / 86400000) AS away_days`
-    : `toUInt64(0) AS ordinal, CAST(NULL, 'Nullable(Float64)') AS away_days`;
-  const select = `SELECT *
-FROM (
-  SELECT *,
-    ${lifecycle},
-    toHour(toTimeZone(toDateTime(intDiv(t0, 1000)), {sz_tz:String})) AS hour,
-    toDayOfWeek(toTimeZone(toDateTime(intDiv(t0, 1000)), {sz_tz:String})) AS dow
-  FROM (
-    SELECT
-      ${renamed.join(',\n      ')}
+    ? [`row_number() OVER w AS ${ORDINAL}`, `if(${ORDINAL} = 1, NULL, (${START} - lagInFrame(${END}, 1) OVER w) / 86400000) AS ${AWAY_DAYS}`]
+    : [`toUInt64(0) AS ${ORDINAL}`, `CAST(NULL, 'Nullable(Float64)') AS ${AWAY_DAYS}`];
+  const localTime = `toTimeZone(toDateTime(intDiv(${START}, 1000)), {sz_tz:String})`;
+  const window = u ? `\nWINDOW w AS (PARTITION BY ${USER} ORDER BY ${START} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)` : '';
+  const select = sql`
+    SELECT *
     FROM (
-      SELECT
-        ${inner.join(',\n        ')}
-      FROM ${d.events.from}
-      WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}${sampled.sql}
-      GROUP BY ${INNER}${GROUP}
+      -- 3. per group: its rank among the groups of its user, the days since the previous one, its local hour and weekday
+      SELECT *,
+        ${[...lifecycle, `toHour(${localTime}) AS ${HOUR}`, `toDayOfWeek(${localTime}) AS ${DOW}`].join(',\n')}
+      FROM (
+        -- 2. the names of the session table; the (time, code) pairs split into the event codes and their times
+        SELECT
+          ${renamed.join(',\n')}
+        FROM (
+          -- 1. one row per group over the window and the lookback before it: its events as (time, code) pairs in
+          -- time order, attributes and KPIs, under prefixed names (see INNER)
+          SELECT
+            ${inner.join(',\n')}
+          FROM ${d.events.from}
+          WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}${sampled.sql}
+          GROUP BY ${INNER}${GROUP}
+        )
+      )${window}
     )
-  )${u ? '\n  WINDOW w AS (PARTITION BY u ORDER BY t0 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)' : ''}
-)
-WHERE t0 >= {sz_win:Int64}${scopeWhere(d, (_, a) => attributeColumn(a), (_, i) => `{sz_f${i}:Array(String)}`)}`;
+    -- 4. the groups that start in the window (the lookback only feeds step 3), within the scope
+    WHERE ${START} >= {sz_win:Int64}${scopeWhere(d, (_, a) => attributeColumn(a), (_, i) => `{sz_f${i}:Array(String)}`)}`;
   return { select, params };
 }
 
