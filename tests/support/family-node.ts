@@ -3,10 +3,13 @@
  * reads (compile/columns.ts), the node's keys for each group as the merged scan computes them, and the keys read
  * back as hypotheses. The profile the family chooses its candidates from is measured on the same groups.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { attributeColumn, sequenceView } from '../../pkg/compile/columns';
 import { NO_CUT } from '../../pkg/compile/sessionize';
-import type { Executor } from '../../pkg/execute/executor';
-import { lit, POSITION_BITS, type NodeContext, type Profile, type Template } from '../../pkg/templates/types';
+import { Executor } from '../../pkg/execute/executor';
+import { lit, POSITION_BITS, type NodeContext, type NodeSpec, type Profile, type Template } from '../../pkg/templates/types';
 
 export interface Group {
   events: string[];
@@ -87,14 +90,38 @@ function rowsSql(groups: Group[], ctx: NodeContext): string {
     .join('\nUNION ALL\n');
 }
 
-/** The titles of the hypotheses each group is a member of (sorted), from the node's keys. */
+/**
+ * The titles of the hypotheses each group is a member of (sorted), from the node's keys; for a family split in two
+ * (Template.buildAcross), from both of its nodes.
+ */
 export async function titlesOf<P>(ex: Executor, t: Template<P>, params: unknown, ctx: NodeContext, groups: Group[]): Promise<string[][]> {
-  const spec = t.build(t.params.parse(params), ctx);
+  const p = t.params.parse(params);
+  const specs = [t.build(p, ctx), t.buildAcross?.(p, ctx) ?? null].filter((s): s is NodeSpec => s !== null);
+  const each = await Promise.all(specs.map((s) => nodeTitles(ex, t.name, s, ctx, groups)));
+  return groups.map((_, i) => [...new Set(each.flatMap((titles) => titles[i]!))].sort());
+}
+
+async function nodeTitles(ex: Executor, name: string, spec: NodeSpec, ctx: NodeContext, groups: Group[]): Promise<string[][]> {
   const perGroup = [...sequenceView(NO_CUT, "CAST([], 'Array(UInt16)')"), ...(spec.prelude ? [spec.prelude] : [])];
   const q = `WITH ${perGroup.join(',\n')}\nSELECT g, arrayMap(x -> toString(x), ${spec.keys}) AS keys FROM (${rowsSql(groups, ctx)}) ORDER BY g`;
-  const rows = await ex.query<{ g: number; keys: string[] }>(q, spec.params, { label: `${t.name} node` });
+  const rows = await ex.query<{ g: number; keys: string[] }>(q, spec.params, { label: `${name} node` });
   return rows.map((r) => {
     const own = r.keys.map((k) => (spec.positions ? String(BigInt(k) >> BigInt(POSITION_BITS)) : k));
     return [...new Set(own.map((k) => spec.decode(k)?.title).filter((x): x is string => Boolean(x)))].sort();
   });
+}
+
+/** An embedded engine for the tests of a file: opened before them, closed after; call the result to get it. */
+export function useEmbeddedEngine(): () => Executor {
+  let dir = '';
+  let ex: Executor | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'surfacer-family-'));
+    ex = await Executor.open({ embedded: join(dir, '.store') });
+  });
+  afterAll(async () => {
+    await ex?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => ex!;
 }
