@@ -18,7 +18,7 @@ const MAX_LABEL = 40;
 // ---------------------------------------------------------------------------------------------------------------
 // Names inside template parameters
 
-/** Every string inside every template's parameters, by path, and what it must be (Template.nameFields). */
+/** Every string inside the parameters of every family of the catalog, by path, and what it must be (Template.nameFields). */
 export const NAME_FIELDS = Object.fromEntries(FAMILIES.map((f) => [f, TEMPLATES[f].nameFields])) as Record<Family, Record<string, NameKind>>;
 
 const DROP = Symbol('drop');
@@ -122,7 +122,7 @@ function label(s: string): string {
 export function unknownParamNames(f: Family, params: Record<string, unknown>, d: Dataset): { path: (string | number)[]; message: string }[] {
   const known = knownNames(d);
   const out: { path: (string | number)[]; message: string }[] = [];
-  for (const [path, kind] of Object.entries(NAME_FIELDS[f])) {
+  for (const [path, kind] of Object.entries(TEMPLATES[f].nameFields)) {
     if (kind === 'duration' || kind === 'label') continue;
     const { field, steps } = splitPath(path);
     const unknown: string[] = [];
@@ -174,7 +174,7 @@ export function repairParams(f: Family, raw: unknown, d: Dataset, where: string,
       continue;
     }
     let v: unknown = parsed.data;
-    for (const [path, kind] of Object.entries(NAME_FIELDS[f])) {
+    for (const [path, kind] of Object.entries(TEMPLATES[f].nameFields)) {
       const { field, steps } = splitPath(path);
       if (field !== key) continue;
       const leaf: Leaf = (s) => {
