@@ -14,7 +14,7 @@ import { parseDuration } from '../pkg/config/schema';
 import type { Dataset } from '../pkg/dataset/inspect';
 import type { Executor } from '../pkg/execute/executor';
 import { contextWindows, createSessionTable, profileOf } from '../pkg/pipeline/analyze';
-import type { Plan } from '../pkg/planner/deterministic';
+import type { Plan } from '../pkg/planner/types';
 import type { NodeContext } from '../pkg/templates/types';
 
 export interface EngineDag {

@@ -1,6 +1,7 @@
 /**
  * GET /api/scope?prompt=…: what a run with this prompt would analyse (attribute filters, window) and which words
  * it takes for them, so the app shows the scope as chips before the run starts. The same settleScope a run uses.
+ * GET /api/scope/kpis?prompt=…: the KPIs the prompt names, as the planner picks them (kpisForPrompt).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -8,6 +9,7 @@ import { z } from 'zod';
 import type { LoadedConfig } from '../config/load';
 import { inspectDataset, type Dataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
+import { kpisForPrompt } from '../planner/deterministic';
 import { settleScope } from '../planner/scope';
 import * as S from './schemas';
 
@@ -36,6 +38,28 @@ export function registerScopeRoute(app: FastifyInstance, cfg: LoadedConfig, exec
         ...(scope.from !== undefined ? { from: new Date(scope.from).toISOString(), to: new Date(scope.to!).toISOString() } : {}),
         used: scope.used,
       };
+    },
+  );
+  // The KPIs a text names, by the planner's own scoring, so the app preselects what a run would pick.
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/scope/kpis',
+    {
+      schema: {
+        summary: 'The KPIs a prompt (or a dashboard panel title) names, as the planner picks them',
+        tags: ['runs'],
+        querystring: z.object({ prompt: z.string().max(4000).default('') }).strict(),
+        response: {
+          200: z.object({
+            kpis: z.array(z.string()).describe('The KPIs the text names; empty when it names none (a run then analyses every KPI)'),
+            why: z.string().describe('Which words picked them'),
+          }),
+          ...S.errorsOf(400, 401),
+        },
+      },
+    },
+    async (req) => {
+      const r = kpisForPrompt(await inspectAll({}), req.query.prompt);
+      return { kpis: r.named ? r.kpis : [], why: r.why };
     },
   );
 }

@@ -5,6 +5,8 @@ import { loadConfigFile, ConfigError } from '../config/load';
 import { configJsonSchema } from '../config/schema';
 import { Executor, QueryError, CancelledError } from '../execute/executor';
 import { analyze, type Progress } from '../pipeline/analyze';
+import { inspectDataset } from '../dataset/inspect';
+import { makePlan, type PlannerChoice } from '../planner/index';
 import { generateSynthetic } from '../dataset/synthetic';
 import { importFile } from '../dataset/import';
 import { catalog } from '../templates/catalog';
@@ -30,6 +32,7 @@ const fraction = (v: string) => {
   return f;
 };
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+const PLANNERS: PlannerChoice[] = ['auto', 'deterministic', 'llm'];
 
 /** Progress on stderr: one line that updates in a terminal, plain lines otherwise. */
 function progressPrinter(quiet: boolean) {
@@ -69,11 +72,13 @@ export function buildCli(): Command {
     .option('--to <time>', 'window end (ISO, exclusive)', time)
     .option('-f, --format <format>', 'table | json', 'table')
     .option('-o, --out <file>', 'also write the JSON report to this file')
+    .option('--planner <planner>', 'auto (the LLM planner when planner.llm is configured) | deterministic | llm', 'auto')
     .option('--explain', 'print the plan, the DAG and its SQL instead of running it')
     .option('--sample <fraction>', 'approximate mode: analyze this fraction of users (0 < f ≤ 1; overrides analysis.sample)', fraction)
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (o) => {
       if (!['table', 'json'].includes(o.format)) throw new InvalidArgumentError(`--format must be table or json, not ${o.format}`);
+      if (!PLANNERS.includes(o.planner)) throw new InvalidArgumentError(`--planner must be ${PLANNERS.join(', ')}, not ${o.planner}`);
       const families = (o.family ?? []) as string[];
       const bad = families.filter((f) => !(FAMILIES as readonly string[]).includes(f));
       if (bad.length) throw new ConfigError(`unknown family ${bad.join(', ')}; families are: ${FAMILIES.join(', ')}`);
@@ -90,7 +95,13 @@ export function buildCli(): Command {
         const stop = () => ac.abort();
         process.once('SIGINT', stop);
         try {
-          const report = await analyze(ex, cfg, { ...req, signal: ac.signal, onProgress: progressPrinter(Boolean(o.quiet)) });
+          const onProgress = progressPrinter(Boolean(o.quiet));
+          // Planned here, as a run of the service plans, so the CLI uses the LLM planner when it is configured.
+          onProgress({ stage: 'inspect', done: 0, total: 0 });
+          const dataset = await inspectDataset(ex, cfg, { from: o.from, to: o.to });
+          const onAsk = (model: string) => onProgress({ stage: 'plan', done: 0, total: 0, message: `asking ${model}` });
+          const plan = await makePlan(dataset, cfg, req, { choice: o.planner as PlannerChoice, signal: ac.signal, onAsk });
+          const report = await analyze(ex, cfg, { ...req, plan, dataset, signal: ac.signal, onProgress });
           const json = JSON.stringify(report, null, 2);
           if (o.out) writeFileSync(o.out, json);
           process.stdout.write(o.format === 'json' ? `${json}\n` : `${formatTable(report)}\n`);

@@ -1,5 +1,5 @@
 import type { Params } from '../execute/executor';
-import { MEMORY_TABLE_SETTINGS } from '../execute/sql';
+import { MEMORY_TABLE_SETTINGS, sql } from '../execute/sql';
 import { pushTo } from '../util/collections';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import { getTemplate } from '../templates/catalog';
@@ -14,6 +14,7 @@ import {
   type NodeSpec,
   type Profile,
 } from '../templates/types';
+import { GROUPS, groupsForKpi, kpiColumn, kpiCutColumn, sequenceView, statColumns } from './columns';
 import { NO_CUT } from './sessionize';
 
 /** A hypothesis class chosen by a planner: one template, its parameters, the KPIs it is tested against. */
@@ -92,7 +93,6 @@ export interface Dag {
   skipped: string[];
 }
 
-const SEQUENCE_FAMILIES: Family[] = ['ngram', 'ordered_pattern', 'absence', 'stateful'];
 /** FamilyNode.variant of a node that serves all its KPIs' variants in one scan (Template.acrossVariants). */
 export const ACROSS_VARIANTS = '*';
 
@@ -100,7 +100,7 @@ export function variantsOf(kpis: KpiInfo[]): Variant[] {
   const byKey = new Map<string, Variant>();
   for (const k of kpis) {
     const excluded = [...new Set(k.outcomeEvents)].sort();
-    const cutColumn = k.kind === 'failure_events' ? `c${k.index}` : null;
+    const cutColumn = k.kind === 'failure_events' ? kpiCutColumn(k.index) : null;
     // KPIs with the same failure events share one cut; each failure-event KPI has its own cut column.
     const key = canonicalJson({
       excluded,
@@ -119,19 +119,20 @@ export function variantsOf(kpis: KpiInfo[]): Variant[] {
  */
 export function statsColumns(kpis: KpiInfo[], when: (k: KpiInfo) => string | null = () => null): string[] {
   return kpis.flatMap((k) => {
-    const i = k.index;
+    const v = kpiColumn(k.index);
+    const out = statColumns(k.index);
     const c = when(k);
     const sum = (x: string) => (c ? `sumIf(${x}, ${c})` : `sum(${x})`);
     const base = [
-      c ? `countIf(k${i} IS NOT NULL AND ${c}) AS a${i}` : `countIf(k${i} IS NOT NULL) AS a${i}`,
-      `${sum(`ifNull(k${i}, 0)`)} AS s${i}`,
+      c ? `countIf(${v} IS NOT NULL AND ${c}) AS ${out.a}` : `countIf(${v} IS NOT NULL) AS ${out.a}`,
+      `${sum(`ifNull(${v}, 0)`)} AS ${out.s}`,
     ];
     if (k.binary) return base;
     return [
       ...base,
-      `${sum(`ifNull(k${i} * k${i}, 0)`)} AS q${i}`,
-      `${sum(`ifNull(log1p(greatest(k${i}, 0)), 0)`)} AS l${i}`,
-      `${sum(`ifNull(pow(log1p(greatest(k${i}, 0)), 2), 0)`)} AS m${i}`,
+      `${sum(`ifNull(${v} * ${v}, 0)`)} AS ${out.q}`,
+      `${sum(`ifNull(log1p(greatest(${v}, 0)), 0)`)} AS ${out.l}`,
+      `${sum(`ifNull(pow(log1p(greatest(${v}, 0)), 2), 0)`)} AS ${out.m}`,
     ];
   });
 }
@@ -173,7 +174,8 @@ export function compileDag(
       continue;
     }
     const t = getTemplate(item.template);
-    const groups = !SEQUENCE_FAMILIES.includes(item.template)
+    // Group-level families read no sequence: one node serves every KPI.
+    const groups = t.kind === 'cohort'
       ? new Map([[null as string | null, item.kpis]])
       : t.acrossVariants
         ? new Map([[ACROSS_VARIANTS as string | null, item.kpis]])
@@ -277,7 +279,12 @@ export function compileDag(
     positioned: false,
     nodes: [],
     kpis: d.kpis,
-    sql: `SELECT ${BUCKET}, count() AS n,\n  ${statsColumns(d.kpis).join(',\n  ')}\nFROM ${sessTable}\nGROUP BY b`,
+    sql: sql`
+      -- every group of the window, per time bucket: the base every cohort is compared with
+      SELECT ${BUCKET}, count() AS ${GROUPS},
+        ${statsColumns(d.kpis).join(',\n')}
+      FROM ${sessTable}
+      GROUP BY b`,
     params: {},
   };
   const bk = { bk_from: buckets.from, bk_width: buckets.width };
@@ -285,15 +292,11 @@ export function compileDag(
   return { buckets, variants, nodes: all, queries, totals, skipped };
 }
 
-/** The variant's sequence columns over the session table: s (codes), st (times), sc (cut time). */
+/** The variant's view of the sequence over the session table (columns.ts sequenceView), its codes as a parameter. */
 export function variantSequence(v: Variant, vocab: string[]): { rowCols: string[]; params: Params } {
   return {
     params: { [`${v.id}_x`]: codesOf({ vocab } as NodeContext, v.excluded) },
-    rowCols: [
-      `${v.cutColumn ?? NO_CUT} AS sc`,
-      `arrayFilter((x, t) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, ev, tm) AS s`,
-      `arrayFilter((t, x) -> NOT has({${v.id}_x:Array(UInt16)}, x) AND t < sc, tm, ev) AS st`,
-    ],
+    rowCols: sequenceView(v.cutColumn ?? NO_CUT, `{${v.id}_x:Array(UInt16)}`),
   };
 }
 
@@ -309,24 +312,53 @@ function aggregateQuery(
 ): AggregateQuery {
   const p: Params = { ...params, [`${id}_min`]: minSupport };
   nodes.forEach((n) => Object.assign(p, n.spec.params));
-  const preludes = nodes.map((n) => n.spec.prelude).filter((x): x is string => Boolean(x));
   // All-integer scans group by a UInt64 (the node's number in the high bits); otherwise by 'node|key' strings.
   const intKeys = nodes.every((n) => n.spec.intKeys);
+  const key = intKeys ? 'ik' : 'key';
+  const perGroup: Step[] = [
+    { why: 'the time bucket of the group', exprs: byBucket ? [BUCKET] : [] },
+    { why: 'the sequence variant these nodes read: events and times before the cut, outcome events removed', exprs: rowCols },
+    { why: 'what the nodes compute once per group before their keys', exprs: preludes(nodes) },
+    { why: 'every key of every node the group has', exprs: [keysOfNodes(nodes, intKeys)] },
+  ];
+  // Integer keys come back as text: they exceed 2^53, and JSON numbers would round them.
+  const select = sql`
+    -- one row per key${byBucket ? ' and bucket' : ''}: the groups with it, and each KPI over them
+    SELECT ${intKeys ? 'toString(ik) AS key' : 'key'},${byBucket ? ' b,' : ''} count() AS ${GROUPS},
+      ${statsColumns(kpis).join(',\n')}`;
+  // Per-bucket rows carry no support floor: it applies to the key's total, after the rows are summed.
+  const groupBy = byBucket ? [`GROUP BY ${key}, b`] : [`GROUP BY ${key}`, `HAVING ${GROUPS} >= {${id}_min:UInt64}`];
+  if (byBucket) delete p[`${id}_min`];
+  const text = scanSql(perGroup, select, sessTable, [`ARRAY JOIN keys AS ${key}`, ...groupBy]);
+  return { id, intKeys, byBucket, positioned: false, nodes: nodes.map((n) => n.id), kpis, sql: text, params: p };
+}
+
+/** Aliases computed per group row before the keys, each run of them after a comment saying what it is. */
+interface Step {
+  why: string;
+  exprs: string[];
+}
+
+function preludes(nodes: FamilyNode[]): string[] {
+  return nodes.map((n) => n.spec.prelude).filter((x): x is string => Boolean(x));
+}
+
+/** Each node's keys of the row, as one array: the node's number above KEY_BITS (integer keys), else a 'node|' prefix. */
+function keysOfNodes(nodes: FamilyNode[], intKeys: boolean): string {
   const keys = nodes.map((n) =>
     intKeys
       ? `arrayMap(x -> x + ${nodeKeyBase(n.id)}, ${n.spec.keys})`
       : `arrayMap(x -> concat('${n.id}|', ${n.spec.intKeys ? 'toString(x)' : 'x'}), ${n.spec.keys})`
   );
-  // Integer keys come back as text: they exceed 2^53, and JSON numbers would round them.
-  const sql = scanSql(
-    `SELECT ${intKeys ? 'toString(ik) AS key' : 'key'},${byBucket ? ' b,' : ''} count() AS n,\n  ${statsColumns(kpis).join(',\n  ')}`,
-    [...(byBucket ? [BUCKET] : []), ...rowCols, ...preludes, `arrayConcat(\n    ${keys.join(',\n    ')}\n  ) AS keys`],
-    sessTable,
-    `ARRAY JOIN keys AS ${intKeys ? 'ik' : 'key'}\n${byBucket ? `GROUP BY ${intKeys ? 'ik' : 'key'}, b` : `GROUP BY ${intKeys ? 'ik' : 'key'}\nHAVING n >= {${id}_min:UInt64}`}`
-  );
-  // Per-bucket rows carry no support floor: it applies to the key's total, after the rows are summed.
-  if (byBucket) delete p[`${id}_min`];
-  return { id, intKeys, byBucket, positioned: false, nodes: nodes.map((n) => n.id), kpis, sql, params: p };
+  return sql`
+    arrayConcat(
+      ${keys.join(',\n')}
+    ) AS keys`;
+}
+
+function withList(steps: Step[]): string {
+  const kept = steps.filter((s) => s.exprs.length);
+  return kept.map((s, i) => `-- ${s.why}\n${s.exprs.join(',\n')}${i < kept.length - 1 ? ',' : ''}`).join('\n');
 }
 
 /**
@@ -336,9 +368,14 @@ function aggregateQuery(
  * the initiator. prefer_column_name_to_alias: outputs such as a0 (a KPI's count) must not shadow the session
  * columns of the same name (a0, an attribute) that the per-group expressions read.
  */
-function scanSql(select: string, perGroup: string[], sessTable: string, rest: string, settings = 'SETTINGS'): string {
-  const tail = [rest, `${settings} prefer_column_name_to_alias = 1`].filter(Boolean).join('\n');
-  return `WITH\n  ${perGroup.join(',\n  ')}\n${select}\nFROM ${sessTable}\n${tail}`;
+function scanSql(perGroup: Step[], select: string, sessTable: string, rest: string[], settings = 'SETTINGS'): string {
+  const tail = [...rest, `${settings} prefer_column_name_to_alias = 1`].join('\n');
+  return sql`
+    WITH
+      ${withList(perGroup)}
+    ${select}
+    FROM ${sessTable}
+    ${tail}`;
 }
 
 /** The session-table column of a positioned node's cut position for a KPI (cutPosition), when it has a cut. */
@@ -388,31 +425,40 @@ function positionedQuery(
         : `multiIf(${per.map((x) => `bitShiftRight(kp, ${KEY_BITS}) = ${Number(x.n.id.slice(1))}, ${limit(x)}`).join(', ')}, 0)`;
     conds.set(k.index, `bitAnd(kp, ${MAX_POSITION}) <= ${bound}`);
   }
-  const keys = nodes.map((n) => `arrayMap(x -> x + ${nodeKeyBase(n.id)}, ${n.spec.keys})`);
   const ns = kpis.map((k) =>
-    conds.has(k.index) ? `countIf(${conds.get(k.index)}) AS n${k.index}` : `count() AS n${k.index}`
+    conds.has(k.index) ? `countIf(${conds.get(k.index)}) AS ${groupsForKpi(k.index)}` : `count() AS ${groupsForKpi(k.index)}`
   );
-  const support = kpis.length === 1 ? `n${kpis[0]!.index}` : `greatest(${kpis.map((k) => `n${k.index}`).join(', ')})`;
-  const select = `SELECT toString(ik) AS key, count() AS n, ${ns.join(', ')},\n  ${statsColumns(kpis, (k) => conds.get(k.index) ?? null).join(',\n  ')}`;
-  const perGroup = [
-    ...nodes.map((n) => n.spec.prelude).filter((x): x is string => Boolean(x)),
-    ...cols,
-    `arrayConcat(\n    ${keys.join(',\n    ')}\n  ) AS keys`,
+  const support = kpis.length === 1 ? groupsForKpi(kpis[0]!.index) : `greatest(${kpis.map((k) => groupsForKpi(k.index)).join(', ')})`;
+  const select = sql`
+    -- one row per key (its position masked off): the groups with it, those where it is complete before each
+    -- KPI cut, and each KPI over the latter
+    SELECT toString(ik) AS key, count() AS ${GROUPS}, ${ns.join(', ')},
+      ${statsColumns(kpis, (k) => conds.get(k.index) ?? null).join(',\n')}`;
+  const perGroup: Step[] = [
+    { why: 'what the nodes compute once per group before their keys', exprs: preludes(nodes) },
+    { why: 'how far into the group each KPI cut falls, per node (a key counts for a KPI up to it)', exprs: cols },
+    { why: 'every key of every node the group has, its position in the low bits', exprs: [keysOfNodes(nodes, true)] },
   ];
-  const rest = `ARRAY JOIN keys AS kp\nGROUP BY bitAnd(kp, bitNot(toUInt64(${MAX_POSITION}))) AS ik\nHAVING ${support} >= {${id}_min:UInt64}`;
+  const rest = [
+    'ARRAY JOIN keys AS kp',
+    `GROUP BY bitAnd(kp, bitNot(toUInt64(${MAX_POSITION}))) AS ik`,
+    `HAVING ${support} >= {${id}_min:UInt64}`,
+  ];
   const base = { id, intKeys: true, byBucket: false, positioned: true, nodes: nodes.map((n) => n.id), kpis, params: p };
-  if (!keysTable) return { ...base, sql: scanSql(select, perGroup, sessTable, rest) };
+  if (!keysTable) return { ...base, sql: scanSql(perGroup, select, sessTable, rest) };
   // Stored: the per-group keys (the costly part) go to a table first; the aggregate reads them back, and so
   // does the leads' membership later (compile/membership.ts), instead of enumerating the chains again.
-  const stored = [...kpis.map((k) => `k${k.index}`), ...cpNames, 'keys'];
+  const stored = [...kpis.map((k) => kpiColumn(k.index)), ...cpNames, 'keys'];
   return {
     ...base,
     store: {
       table: keysTable,
       // Memory, in many blocks (scans run a thread per block); MergeTree's compression cost more than the scan.
-      sql: `CREATE TABLE ${keysTable} ENGINE = Memory AS\n${scanSql(`SELECT g, ${stored.join(', ')}`, perGroup, sessTable, '', `${MEMORY_TABLE_SETTINGS}, max_insert_threads = 2,`)}`,
+      sql: sql`
+        CREATE TABLE ${keysTable} ENGINE = Memory AS
+        ${scanSql(perGroup, `SELECT g, ${stored.join(', ')}`, sessTable, [], `${MEMORY_TABLE_SETTINGS}, max_insert_threads = 2,`)}`,
     },
-    sql: `${select}\nFROM ${keysTable}\n${rest}`,
+    sql: [select, `FROM ${keysTable}`, ...rest].join('\n'),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Params } from '../execute/executor';
 import { MEMORY_TABLE_SETTINGS } from '../execute/sql';
 import type { KpiInfo } from '../dataset/inspect';
 import { KEY_BITS, MAX_POSITION, POSITION_BITS } from '../templates/types';
+import { attributeColumn } from './columns';
 import {
   BUCKET,
   cutPosition,
@@ -160,7 +161,7 @@ export function membershipTableSql(
     const t = n.spec.intKeys ? 'Array(UInt64)' : 'Array(String)';
     return `arrayMap(x -> {${n.id}_mi:Array(UInt16)}[indexOf({${n.id}_mb:${t}}, x)], arrayIntersect(${n.id}_keys, {${n.id}_mb:${t}}))`;
   });
-  const attrs = Array.from({ length: opts.attributes }, (_, i) => `a${i}`);
+  const attrs = Array.from({ length: opts.attributes }, (_, i) => attributeColumn(i));
   // Positioned keys (nodes serving every variant): those complete before this KPI's cut, without the position.
   // Nodes whose members all sit in a chains table read them there (joined by group) instead of computing keys.
   const chainsOf = (n: FamilyNode) =>

@@ -1,7 +1,8 @@
 import type { Params } from '../execute/executor';
-import { quoteIdent } from '../execute/sql';
+import { quoteIdent, sql } from '../execute/sql';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import { lit, NO_CUT, type NodeContext, type Profile } from '../templates/types';
+import { attributeColumn, AWAY_DAYS, DOW, END, EVENTS, funnelLevelColumn, GROUP, HOUR, ORDINAL, START, TIMES, USER, kpiColumn, kpiCutColumn, rawValueColumn, sequenceView } from './columns';
 
 export { NO_CUT };
 
@@ -14,8 +15,8 @@ function kpiColumns(
 ): { select: string[]; names: string[]; params: Params } {
   const i = k.index;
   // Output columns are named `${prefix}name` (the engine's grouping step prefixes its aliases; see INNER).
-  const [lvl, kk, c, kv] = ['lvl', 'k', 'c', 'kv'].map((x) => `${prefix}${x}${i}`);
-  const named = (select: string[], names: string[]) => ({ select, names: names.map((x) => `${x}${i}`), params });
+  const [lvl, kk, c, kv] = [funnelLevelColumn, kpiColumn, kpiCutColumn, rawValueColumn].map((col) => `${prefix}${col(i)}`);
+  const named = (select: string[], names: ((i: number) => string)[]) => ({ select, names: names.map((col) => col(i)), params });
   const ev = `toString(${quoteIdent(d.spec.event)})`;
   const ms = d.timeMs;
   const p = (name: string, type: string, value: unknown, params: Params) => {
@@ -32,7 +33,7 @@ function kpiColumns(
       // Not entered (no step 1) → NULL: the funnel KPI says nothing about that group.
       return named(
         [`${level} AS ${lvl}`, `if(${lvl} >= 1, toFloat64(${lvl} < ${steps.length}), NULL) AS ${kk}`],
-        ['lvl', 'k']
+        [funnelLevelColumn, kpiColumn]
       );
     }
     case 'failure_events': {
@@ -43,15 +44,15 @@ function kpiColumns(
           // When the group failed, its sequence is cut at the first failure: what came after is consequence.
           `if(${kk} = 1, minIf(${ms}, has(${evs}, ${ev})), ${NO_CUT}) AS ${c}`,
         ],
-        ['k', 'c']
+        [kpiColumn, kpiCutColumn]
       );
     }
     case 'failure_when':
-      return named([`toFloat64(coalesce((${k.expression!.text}), 0) != 0) AS ${kk}`], ['k']);
+      return named([`toFloat64(coalesce((${k.expression!.text}), 0) != 0) AS ${kk}`], [kpiColumn]);
     case 'numeric':
       return named(
         [`toFloat64(${k.expression!.text}) AS ${kv}`, `if(isFinite(${kv}), ${kv}, NULL) AS ${kk}`],
-        ['kv', 'k']
+        [rawValueColumn, kpiColumn]
       );
   }
 }
@@ -105,7 +106,7 @@ function scopeWhere(d: Dataset, col: (attribute: string, i: number) => string, v
 
 /** Session-table columns every family can read. */
 export function attributeColumns(d: Dataset): { name: string; col: string }[] {
-  return d.spec.attributes.map((name, i) => ({ name, col: `a${i}` }));
+  return d.spec.attributes.map((name, i) => ({ name, col: attributeColumn(i) }));
 }
 
 /** What every family node sees of the dataset, besides its own id and excluded events. */
@@ -127,12 +128,7 @@ export function nodeContextBase(
 
 /** The KPI's view of a sequence: its outcome events removed, cut at its failure for failure-event KPIs. */
 function kpiSequence(k: KpiInfo, events: string, times: string): string[] {
-  const excl = lit(k.outcomeEvents);
-  return [
-    `${k.kind === 'failure_events' ? `c${k.index}` : NO_CUT} AS sc`,
-    `arrayFilter((x, t) -> NOT has(${excl}, x) AND t < sc, ${events}, ${times}) AS s`,
-    `arrayFilter((t, x) -> NOT has(${excl}, x) AND t < sc, ${times}, ${events}) AS st`,
-  ];
+  return sequenceView(k.kind === 'failure_events' ? kpiCutColumn(k.index) : NO_CUT, lit(k.outcomeEvents), events, times);
 }
 
 /**
@@ -160,45 +156,50 @@ export function sessionizeSql(d: Dataset, o: SessionizeOptions): { select: strin
   kpis.forEach((k) => Object.assign(params, k.params));
   const code = `toUInt16(transform(toString(${quoteIdent(d.spec.event)}), {sz_vocab:Array(String)}, {sz_codes:Array(UInt16)}, 0))`;
   const inner = [
-    `${g} AS ${INNER}g`,
-    u ? `any(${u}) AS ${INNER}u` : null,
+    `${g} AS ${INNER}${GROUP}`,
+    u ? `any(${u}) AS ${INNER}${USER}` : null,
     `arraySort(groupArray((${d.timeMs}, ${code}))) AS ${INNER}pairs`,
     ...attrs.map((a) => `toString(any(${quoteIdent(a.name)})) AS ${INNER}${a.col}`),
     ...kpis.flatMap((k) => k.select),
   ].filter(Boolean);
   const renamed = [
-    'g',
-    ...(u ? ['u'] : []),
-    `arrayMap(x -> x.1, ${INNER}pairs) AS tm`,
-    `arrayMap(x -> x.2, ${INNER}pairs) AS ev`,
-    'tm[1] AS t0',
-    'tm[-1] AS t1',
+    GROUP,
+    ...(u ? [USER] : []),
+    `arrayMap(x -> x.1, ${INNER}pairs) AS ${TIMES}`,
+    `arrayMap(x -> x.2, ${INNER}pairs) AS ${EVENTS}`,
+    `${TIMES}[1] AS ${START}`,
+    `${TIMES}[-1] AS ${END}`,
     ...attrs.map((a) => a.col),
     ...kpis.flatMap((k) => k.names),
   ].map((c) => (/^\w+$/.test(c) ? `${INNER}${c} AS ${c}` : c));
   const lifecycle = u
-    ? `row_number() OVER w AS ordinal,
-      if(ordinal = 1, NULL, (t0 - lagInFrame(t1, 1) OVER w) / 86400000) AS away_days`
-    : `toUInt64(0) AS ordinal, CAST(NULL, 'Nullable(Float64)') AS away_days`;
-  const select = `SELECT *
-FROM (
-  SELECT *,
-    ${lifecycle},
-    toHour(toTimeZone(toDateTime(intDiv(t0, 1000)), {sz_tz:String})) AS hour,
-    toDayOfWeek(toTimeZone(toDateTime(intDiv(t0, 1000)), {sz_tz:String})) AS dow
-  FROM (
-    SELECT
-      ${renamed.join(',\n      ')}
+    ? [`row_number() OVER w AS ${ORDINAL}`, `if(${ORDINAL} = 1, NULL, (${START} - lagInFrame(${END}, 1) OVER w) / 86400000) AS ${AWAY_DAYS}`]
+    : [`toUInt64(0) AS ${ORDINAL}`, `CAST(NULL, 'Nullable(Float64)') AS ${AWAY_DAYS}`];
+  const localTime = `toTimeZone(toDateTime(intDiv(${START}, 1000)), {sz_tz:String})`;
+  const window = u ? `\nWINDOW w AS (PARTITION BY ${USER} ORDER BY ${START} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)` : '';
+  const select = sql`
+    SELECT *
     FROM (
-      SELECT
-        ${inner.join(',\n        ')}
-      FROM ${d.events.from}
-      WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}${sampled.sql}
-      GROUP BY ${INNER}g
+      -- 3. per group: its rank among the groups of its user, the days since the previous one, its local hour and weekday
+      SELECT *,
+        ${[...lifecycle, `toHour(${localTime}) AS ${HOUR}`, `toDayOfWeek(${localTime}) AS ${DOW}`].join(',\n')}
+      FROM (
+        -- 2. the names of the session table; the (time, code) pairs split into the event codes and their times
+        SELECT
+          ${renamed.join(',\n')}
+        FROM (
+          -- 1. one row per group over the window and the lookback before it: its events as (time, code) pairs in
+          -- time order, attributes and KPIs, under prefixed names (see INNER)
+          SELECT
+            ${inner.join(',\n')}
+          FROM ${d.events.from}
+          WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}${sampled.sql}
+          GROUP BY ${INNER}${GROUP}
+        )
+      )${window}
     )
-  )${u ? '\n  WINDOW w AS (PARTITION BY u ORDER BY t0 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)' : ''}
-)
-WHERE t0 >= {sz_win:Int64}${scopeWhere(d, (_, a) => `a${a}`, (_, i) => `{sz_f${i}:Array(String)}`)}`;
+    -- 4. the groups that start in the window (the lookback only feeds step 3), within the scope
+    WHERE ${START} >= {sz_win:Int64}${scopeWhere(d, (_, a) => attributeColumn(a), (_, i) => `{sz_f${i}:Array(String)}`)}`;
   return { select, params };
 }
 
@@ -221,7 +222,7 @@ export function readableSessionsCte(
     `${g} AS ${INNER}g`,
     u ? `any(${u}) AS ${INNER}u` : null,
     `arraySort(groupArray((${d.timeMs}, toString(${quoteIdent(d.spec.event)})))) AS ${INNER}pairs`,
-    ...d.spec.attributes.map((a, i) => `toString(any(${quoteIdent(a)})) AS ${INNER}a${i}`),
+    ...d.spec.attributes.map((a, i) => `toString(any(${quoteIdent(a)})) AS ${INNER}${attributeColumn(i)}`),
     ...kc.select,
   ].filter(Boolean);
   const renamed = [
@@ -231,7 +232,7 @@ export function readableSessionsCte(
     `arrayMap(x -> x.2, ${INNER}pairs) AS events`,
     `times[1] AS t0`,
     `times[-1] AS t1`,
-    ...d.spec.attributes.map((a, i) => `${INNER}a${i} AS ${quoteIdent(a)}`),
+    ...d.spec.attributes.map((a, i) => `${INNER}${attributeColumn(i)} AS ${quoteIdent(a)}`),
     ...kc.names.map((n) => `${INNER}${n} AS ${n}`),
   ].filter(Boolean);
   const lifecycle = u

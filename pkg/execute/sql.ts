@@ -1,6 +1,6 @@
 /**
  * SQL text helpers. Identifiers are quoted only after they were checked against the real schema
- * (see dataset/schema.ts); values never go through here, they travel as query parameters.
+ * (requireColumn in dataset/source.ts); values never go through here, they travel as query parameters.
  */
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
@@ -23,19 +23,20 @@ export function qualified(database: string, table: string): string {
  */
 export const MEMORY_TABLE_SETTINGS = 'SETTINGS max_block_size = 16384, min_insert_block_size_rows = 16384, min_insert_block_size_bytes = 0';
 
-/** Names we generate ourselves (parameter names, aliases). */
-export function safeName(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a valid name: ${JSON.stringify(name)}`);
-  return name;
-}
-
-/** Collapse the indentation of template literals so printed SQL reads well. */
+/**
+ * SQL text from a template literal, for reading: the template's common indentation is removed, and a value of
+ * several lines is indented like the line it is placed on, so a piece built by a helper reads as nested.
+ */
 export function sql(strings: TemplateStringsArray, ...values: (string | number)[]): string {
   let out = '';
   strings.forEach((s, i) => {
-    out += s + (i < values.length ? String(values[i]) : '');
+    out += s;
+    if (i < values.length) {
+      const lineIndent = /^ */.exec(/[^\n]*$/.exec(out)![0])![0];
+      out += String(values[i]).replace(/\n/g, `\n${lineIndent}`);
+    }
   });
   const lines = out.replace(/^\n/, '').replace(/\s+$/, '').split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
-  return lines.map((l) => l.slice(indent)).join('\n');
+  return lines.map((l) => (l.trim() ? l.slice(indent) : '')).join('\n');
 }

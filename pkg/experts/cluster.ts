@@ -1,5 +1,5 @@
 import { COHORT_MIN_RELATIVE_DIFFERENCE } from './cohort';
-import { worseThan, type Lead } from './ensemble';
+import { worseThan, type Lead, type Refinement } from './ensemble';
 import { addStats, emptyStats, type KpiStats } from './types';
 
 /** Groups of one KPI with the same membership in the leads under study: f[i] = 1 when in lead i's cohort. */
@@ -183,16 +183,6 @@ function distinct(list: Refinement[] | undefined, jaccard: (i: number, j: number
 }
 
 /** A refinement of a lead: a narrower cohort inside it, worse than the rest of it. */
-export interface Refinement {
-  lead: Lead;
-  /** Its place in the leads being grouped (for its overlaps with the others). */
-  index: number;
-  /** The KPI in the refinement's groups inside the host, and in the host's other groups. */
-  kpiWithin: number;
-  kpiRestOfHost: number;
-  groupsWithin: number;
-}
-
 /** Is lead j (inside the host) worse than the host's other groups? Its numbers there when it is. */
 function refinementWithin(
   lead: Lead,

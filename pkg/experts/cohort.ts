@@ -1,5 +1,5 @@
 import { ratioOfMeansCI, riskRatio, sampleVariance, twoByTwoGreater, welchT } from './stats';
-import { PATTERN_FAMILIES, type Expert, type Finding, type Observation } from './types';
+import { isPatternFamily, type Expert, type Finding, type Observation } from './types';
 
 export const COHORT_MIN_RELATIVE_DIFFERENCE = 0.25;
 
@@ -10,7 +10,7 @@ export const COHORT_MIN_RELATIVE_DIFFERENCE = 0.25;
  */
 export const cohortExpert: Expert = {
   name: 'cohort',
-  applies: (o) => !(o.kpi.binary && PATTERN_FAMILIES.has(o.hyp.template)),
+  applies: (o) => !(o.kpi.binary && isPatternFamily(o.hyp.template)),
   assess(o: Observation): Finding | null {
     const n1 = o.cohort.a;
     const n0 = o.total.a - n1;

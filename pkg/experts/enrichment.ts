@@ -1,5 +1,5 @@
 import { prevalenceRatio, twoByTwoGreater } from './stats';
-import { PATTERN_FAMILIES, type Expert, type Observation } from './types';
+import { isPatternFamily, type Expert, type Observation } from './types';
 
 /**
  * The gate for patterns in failed groups: much more common among failures than among the rest. The seed also asked
@@ -15,7 +15,7 @@ export const ENRICHMENT_MIN_RATIO = 2;
  */
 export const enrichmentExpert: Expert = {
   name: 'enrichment',
-  applies: (o) => o.kpi.binary && PATTERN_FAMILIES.has(o.hyp.template),
+  applies: (o) => o.kpi.binary && isPatternFamily(o.hyp.template),
   assess(o: Observation) {
     const F = o.total.s;
     const A = o.total.a;

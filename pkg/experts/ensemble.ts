@@ -4,7 +4,6 @@ import { cohortExpert, COHORT_MIN_RELATIVE_DIFFERENCE } from './cohort';
 import { enrichmentExpert } from './enrichment';
 import { trendExpert } from './trend';
 import type { Expert, Finding, KpiStats, Observation } from './types';
-import type { Refinement } from './cluster';
 
 export const EXPERTS: Expert[] = [enrichmentExpert, cohortExpert, trendExpert];
 
@@ -24,6 +23,17 @@ export interface Lead {
   /** Share of the KPI's failed groups (numeric KPIs: of its total) in this cohort, and not in the leads above it. */
   coverage?: number;
   incrementalCoverage?: number;
+}
+
+/** A narrower cohort inside a lead (its host), worse than the host's other groups (experts/cluster.ts). */
+export interface Refinement {
+  lead: Lead;
+  /** Its place in the leads being grouped (for its overlaps with the others). */
+  index: number;
+  /** The KPI in the refinement's groups inside the host, and in the host's other groups. */
+  kpiWithin: number;
+  kpiRestOfHost: number;
+  groupsWithin: number;
 }
 
 export interface EnsembleResult {

@@ -1,5 +1,6 @@
 import type { KpiInfo } from '../dataset/inspect';
-import type { Hypothesis } from '../templates/types';
+import { TEMPLATES } from '../templates/catalog';
+import { FAMILIES, type Family, type Hypothesis } from '../templates/types';
 
 /** Aggregates of one KPI over a set of groups, as ClickHouse returns them. */
 export interface KpiStats {
@@ -56,8 +57,8 @@ export interface Effect {
   ci_high: number;
 }
 
-/** Families whose cohorts are patterns in the sequence: the enrichment expert's, for failure KPIs. */
-export const PATTERN_FAMILIES = new Set<string>(['ngram', 'ordered_pattern', 'absence']);
+/** Whether a family's cohorts are patterns in the sequence (Template.kind): the enrichment expert's, for failure KPIs. */
+export const isPatternFamily = (template: string) => (FAMILIES as readonly string[]).includes(template) && TEMPLATES[template as Family].kind === 'pattern';
 
 export type ExpertName = 'enrichment' | 'cohort' | 'trend';
 

@@ -27,7 +27,8 @@ import { Executor, type Params } from '../execute/executor';
 import { MEMORY_TABLE_SETTINGS, qualified, quoteIdent } from '../execute/sql';
 import { runEnsemble, type Lead } from '../experts/ensemble';
 import type { KpiStats, Observation } from '../experts/types';
-import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
+import { deterministicPlan } from '../planner/deterministic';
+import type { Plan, PlanRequest } from '../planner/types';
 import { lit, unpackCodes, type NodeContext, type Profile } from '../templates/types';
 
 export interface Progress {

@@ -3,8 +3,9 @@ import { bucketsFor, compileDag } from '../compile/dag';
 import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
 import { inspectDataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
-import { MEMORY_TABLE_SETTINGS } from '../execute/sql';
-import { deterministicPlan, type PlanRequest } from '../planner/deterministic';
+import { MEMORY_TABLE_SETTINGS, quoteIdent } from '../execute/sql';
+import { deterministicPlan } from '../planner/deterministic';
+import type { PlanRequest } from '../planner/types';
 
 /**
  * The plan, the merged DAG and its SQL, without running the heavy queries (only the inspection scan).
@@ -13,7 +14,8 @@ import { deterministicPlan, type PlanRequest } from '../planner/deterministic';
 export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: PlanRequest & { from?: number; to?: number }): Promise<string> {
   const d = await inspectDataset(ex, cfg, { from: req.from, to: req.to });
   const plan = deterministicPlan(d, req);
-  const sess = '`' + cfg.store.results_database + '`.`sess_<run>`';
+  // The run's table is named when it runs: `sess_<run>` is a placeholder quoteIdent would refuse.
+  const sess = `${quoteIdent(cfg.store.results_database)}.\`sess_<run>\``;
   const vocab = d.vocab.map((v) => v.name);
   const dag = compileDag(
     plan.items,

@@ -1,3 +1,4 @@
+import { groupsForKpi, statColumns } from '../compile/columns';
 import { splitKey, type Dag } from '../compile/dag';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
@@ -9,7 +10,8 @@ type Row = Record<string, unknown>;
 
 export function statsOf(row: Row, i: number): KpiStats {
   const n = (k: string) => (row[k] === null || row[k] === undefined ? undefined : Number(row[k]));
-  return { a: n(`a${i}`) ?? 0, s: n(`s${i}`) ?? 0, q: n(`q${i}`), l: n(`l${i}`), m: n(`m${i}`) };
+  const c = statColumns(i);
+  return { a: n(c.a) ?? 0, s: n(c.s) ?? 0, q: n(c.q), l: n(c.l), m: n(c.m) };
 }
 
 export interface Totals {
@@ -114,7 +116,7 @@ export async function observe(
         )
           continue;
         // Positioned scans count each KPI's groups after its own cut; each KPI passes the floor on its own.
-        const groups = query.positioned ? Number(keyRows[0]![`n${k.index}`]) : n;
+        const groups = query.positioned ? Number(keyRows[0]![groupsForKpi(k.index)]) : n;
         if (query.positioned && !(groups >= groupPrefilter(k, totals, minSupport))) continue;
         const cohort = emptyStats();
         let series: Observation['series'];

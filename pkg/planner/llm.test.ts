@@ -5,8 +5,12 @@ import type { Dataset } from '../dataset/inspect';
 import { catalog, TEMPLATES } from '../templates/catalog';
 import { canonicalJson, FAMILIES, type Family } from '../templates/types';
 import { deadPort, startOllamaStandin, type OllamaStandin } from '../../tests/support/ollama-standin';
-import { deterministicPlan, type Plan } from './deterministic';
-import { buildMessages, llmPlan, NAME_FIELDS, responseFormat, validateAnswer, type FeedbackSummary } from './llm';
+import { validateAnswer } from './answer';
+import { deterministicPlan } from './deterministic';
+import { llmPlan } from './llm';
+import { NAME_FIELDS } from './params';
+import { buildMessages, responseFormat } from './prompt';
+import type { FeedbackSummary, Plan } from './types';
 
 const MODEL = 'qwen2.5:7b-instruct';
 

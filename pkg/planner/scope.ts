@@ -6,7 +6,7 @@
 import type { Dataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
-import type { PlanScope } from './deterministic';
+import type { PlanScope } from './types';
 
 export interface ScopeFilter {
   attribute: string;

@@ -11,8 +11,8 @@ import { inspectDataset } from '../dataset/inspect';
 import { CancelledError, QueryError, type Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
 import { analyze, type Progress } from '../pipeline/analyze';
-import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
-import { llmPlan, type FeedbackSummary } from '../planner/llm';
+import { makePlan } from '../planner/index';
+import type { FeedbackSummary, PlanRequest } from '../planner/types';
 import { planScope, settleScope } from '../planner/scope';
 import type { LeadInput, ResultStore } from '../store/store';
 import type { LeadEvidence, OpportunityWithSeries, RunProgress, RunRecord, RunRequest, RunStatus } from '../store/types';
@@ -307,14 +307,8 @@ export class RunManager {
       this.setProgress(l, { stage: 'plan', done: 0, total: 0 });
       const feedback = await store.feedbackSummary();
       const planReq: PlanRequest = { prompt: req.prompt, kpis: req.kpis, families: req.families, params: req.params };
-      const useLlm = req.planner === 'llm' || (req.planner !== 'deterministic' && Boolean(cfg.planner.llm));
-      let plan: Plan;
-      if (useLlm && cfg.planner.llm) {
-        this.setProgress(l, { stage: 'plan', done: 0, total: 0, message: `asking ${cfg.planner.llm.model}` });
-        plan = await llmPlan(d, planReq, { host: cfg.planner.llm.host, model: cfg.planner.llm.model, timeoutMs: cfg.planner.llm.timeout_s * 1000, feedback, signal });
-      } else {
-        plan = deterministicPlan(d, { ...planReq, feedback });
-      }
+      const onAsk = (model: string) => this.setProgress(l, { stage: 'plan', done: 0, total: 0, message: `asking ${model}` });
+      const plan = await makePlan(d, cfg, planReq, { choice: req.planner, feedback, signal, onAsk });
       checkAbort();
       plan.scope = planScope(scope, d, req.prompt, plan);
       run.planner = plan.planner;

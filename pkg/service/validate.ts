@@ -1,7 +1,7 @@
 /** Checks of a run request against the config and the template catalog, each problem with its field path. */
 import type { LoadedConfig } from '../config/load';
 import type { Dataset } from '../dataset/inspect';
-import { unknownParamNames } from '../planner/llm';
+import { unknownParamNames } from '../planner/params';
 import { TEMPLATES } from '../templates/catalog';
 import { FAMILIES, type Family } from '../templates/types';
 import type { RunRequest } from '../store/types';

@@ -2,7 +2,7 @@
  * The feedback loop: what operators said about earlier leads (useful / dismissed) and how strong earlier leads
  * were, per family and parameter region, as the planners' `FeedbackSummary`.
  */
-import type { FeedbackSummary } from '../planner/llm';
+import type { FeedbackSummary } from '../planner/types';
 
 /** Earlier leads of one family and parameter region: triage counts and their mean relative effect. */
 export interface FeedbackRow {

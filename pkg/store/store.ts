@@ -6,8 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryError, type Executor, type Params } from '../execute/executor';
 import { qualified } from '../execute/sql';
-import type { Plan } from '../planner/deterministic';
-import type { FeedbackSummary } from '../planner/llm';
+import type { FeedbackSummary, Plan } from '../planner/types';
 import { buildFeedback, type FeedbackRow } from './feedback';
 import { opportunityId, paramRegion, relativeEffect } from './leads';
 import { databaseSql, leadsViewSql, linkBase, MIGRATIONS, SCHEMA_VERSION } from './schema';

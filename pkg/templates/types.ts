@@ -38,6 +38,13 @@ export interface NodeContext {
   timezone: string;
 }
 
+/** What a dataset offers a family, to say whether it can run (a NodeContext has all of it). */
+export interface Availability {
+  hasUser: boolean;
+  contexts: { name: string }[];
+  attributes: { name: string; col: string }[];
+}
+
 /** Dataset facts the templates use to choose candidates, measured on the sessionized table. */
 export interface Profile {
   groups: number;
@@ -59,7 +66,7 @@ export interface Hypothesis {
   /** Events and columns it is defined by; a KPI whose outcome uses them does not test it. */
   events: string[];
   columns: string[];
-  /** Readable predicate over the `sessions` CTE of the reproducing SQL (see compile/readable.ts). */
+  /** Readable predicate over the `sessions` CTE of the reproducing SQL (readableSessionsCte in compile/sessionize.ts). */
   predicate: string;
   /** Fingerprint-stable key: template + canonical params. */
   key: string;
@@ -136,15 +143,48 @@ export function cutRankBound(cutColumn: string, cutColumns: string[]): string {
   return cutRank(cutColumn, cutColumns, false);
 }
 
+/**
+ * What a family's cohorts are. `pattern`: events in order in the group's sequence (the enrichment expert tests
+ * them on failure KPIs); `sequence`: another feature of the sequence (counts, durations). Both read each KPI's
+ * sequence variant. `cohort`: group-level (attributes, lifecycle, time, context), one variant serves every KPI.
+ */
+export type FamilyKind = 'pattern' | 'sequence' | 'cohort';
+
+/** What a string inside a template's parameters must be: a name in the data, a duration, or a free label. */
+export type NameKind = 'event' | 'attribute' | 'context' | 'duration' | 'label';
+
+/** A hypothesis parameter as text when it is a string or a number (for regions). */
+export function scalar(p: Record<string, unknown>, k: string): string | undefined {
+  return typeof p[k] === 'string' || typeof p[k] === 'number' ? String(p[k]) : undefined;
+}
+
 export interface Template<P = unknown> {
   name: Family;
+  kind: FamilyKind;
+  /** Words of a prompt that ask about this family: the deterministic planner puts it first and quotes the word. */
+  words: RegExp;
+  /**
+   * Every string inside its parameters, by path, and what it must be (planner/params.ts checks them against the
+   * data). Paths: a parameter name, then `[]` (each element of a list; an invalid one is dropped), `[*]` (each
+   * element of a tuple; an invalid one drops the tuple), `.key` (a field of an object; an invalid one drops the
+   * object), `{k}` / `{v}` (keys / values of a record; an invalid one drops the entry). A test checks that this
+   * covers every string in the catalog's schemas.
+   */
+  nameFields: Record<string, NameKind>;
+  /** Lists that mean nothing below a size (a pattern needs two events): shorter, the engine's default is used. */
+  minItems?: Record<string, number>;
+  /**
+   * The coarse class of a hypothesis's params, the unit of priors from triage (store/leads.ts): its shape (pattern
+   * length, phase, feature…), never its concrete events or values; undefined when the params do not say.
+   */
+  region(params: Record<string, unknown>): string | undefined;
   /** One line: what the family tests. */
   summary: string;
   /** Example of a hypothesis of this family, for the catalog and the LLM. */
   example: string;
   params: z.ZodType<P>;
   /** Why the family can't run on this dataset, or null. */
-  unavailable(ctx: Pick<NodeContext, 'hasUser' | 'contexts' | 'attributes'>): string | null;
+  unavailable(ctx: Availability): string | null;
   build(params: P, ctx: NodeContext): NodeSpec;
   /** One node serves all the KPIs' sequence variants (its spec has `positions`), instead of one node per variant. */
   acrossVariants?: boolean;

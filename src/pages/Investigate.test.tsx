@@ -43,6 +43,11 @@ const base: Record<string, Handler> = {
   'GET /api/templates': fx.templates,
   'GET /api/dataset': fx.dataset,
   'GET /api/runs': fx.page([fx.run('r0', 'succeeded')], 1, 10),
+  // The engine's pick for a panel title (pkg/planner kpisForPrompt; tests/pkg/scope-run.test.ts checks the route).
+  'GET /api/scope/kpis': (req: { params?: { prompt?: string } }) =>
+    /login/i.test(req.params?.prompt ?? '')
+      ? { kpis: ['login_failure'], why: 'login_failure (prompt mentions login)' }
+      : { kpis: [], why: '' },
 };
 
 describe('Investigate', () => {

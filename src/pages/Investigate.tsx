@@ -46,7 +46,6 @@ import {
   promptFromPanel,
   type ParamsText,
 } from '../services/investigate';
-import { matchKpis } from '../services/kpiMatch';
 import type { Family, Lead, Template } from '../types/api';
 import { ROUTES } from '../constants';
 import { prefixRoute } from '../utils/utils.routing';
@@ -98,10 +97,12 @@ function Investigate() {
   const [prompt, setPrompt] = useState(prefill.prompt ?? promptFromPanel(prefill.panelTitle) ?? '');
   // null until the user picks: then the URL's KPIs, or those a panel title names.
   const [kpiChoice, setKpiChoice] = useState<string[] | null>(prefill.kpis ?? null);
-  const selectedKpis = useMemo(
-    () => kpiChoice ?? (prefill.panelTitle && kpis.value ? matchKpis(prefill.panelTitle, kpis.value) : []),
-    [kpiChoice, prefill.panelTitle, kpis.value]
+  // The KPIs a panel title names, as the engine's planner picks them (the same scoring a run's prompt gets).
+  const panelKpis = useAsync(
+    () => (prefill.panelTitle ? engine.promptKpis(prefill.panelTitle) : Promise.resolve({ kpis: [], why: '' })),
+    [prefill.panelTitle]
   );
+  const selectedKpis = useMemo(() => kpiChoice ?? panelKpis.value?.kpis ?? [], [kpiChoice, panelKpis.value]);
   const [range, setRange] = useState<TimeRange>(() => rangeOf(prefill.from, prefill.to));
   // The prompt's scope, previewed by the engine while the user types (settled for 400 ms): chips they can remove.
   const [settledPrompt, setSettledPrompt] = useState(prompt.trim());

@@ -17,6 +17,7 @@ import type {
   Plan,
   Run,
   RunRequest,
+  PromptKpis,
   ScopePreview,
   Template,
   TriageRequest,
@@ -140,6 +141,8 @@ export const engine = {
   health: () => call<Health>('Engine health', 'GET', '/api/health'),
   dataset: () => call<DatasetInfo>('Dataset', 'GET', '/api/dataset'),
   kpis: () => call<Kpi[]>('KPIs', 'GET', '/api/kpis'),
+  /** The KPIs a text (a prompt, a panel title) names, as the engine's planner picks them; empty when none. */
+  promptKpis: (prompt: string) => call<PromptKpis>('KPIs of the prompt', 'GET', '/api/scope/kpis', { params: { prompt } }),
   templates: () => call<Template[]>('Templates', 'GET', '/api/templates'),
   startRun: (req: RunRequest) => call<Run>('Start investigation', 'POST', '/api/runs', { data: req }),
   run: (id: string) => call<Run>(`Run ${id}`, 'GET', `/api/runs/${encodeURIComponent(id)}`),

@@ -37,6 +37,7 @@ export type Series = NonNullable<LeadDetail['evidence']['series']>;
 export type Half = NonNullable<LeadDetail['evidence']['halves']>[number];
 export type TriageRequest = Req<'/api/opportunities/{id}', 'patch'>;
 export type ScopePreview = Res<'/api/scope', 'get', 200>;
+export type PromptKpis = Res<'/api/scope/kpis', 'get', 200>;
 export type ScopeFilter = NonNullable<RunRequest['filters']>[number];
 
 /** A page of a list endpoint (runs, leads): the items and where they are in the whole. */

@@ -2748,6 +2748,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scope/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The KPIs a prompt (or a dashboard panel title) names, as the planner picks them */
+        get: {
+            parameters: {
+                query?: {
+                    prompt?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The KPIs the text names; empty when it names none (a run then analyses every KPI) */
+                            kpis: string[];
+                            /** @description Which words picked them */
+                            why: string;
+                        };
+                    };
+                };
+                /** @description An error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description An error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/templates": {
         parameters: {
             query?: never;

@@ -212,6 +212,7 @@ describe('HTTP API on an embedded store', () => {
       ['get', '/api/runs/{id}'],
       ['get', '/api/runs/{id}/plan'],
       ['get', '/api/scope'],
+      ['get', '/api/scope/kpis'],
       ['post', '/api/runs/{id}/cancel'],
       ['get', '/api/opportunities'],
       ['get', '/api/opportunities/{id}'],

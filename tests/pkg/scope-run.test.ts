@@ -65,6 +65,17 @@ describe('scope from the prompt, through the API', () => {
     expect((await call('GET', '/api/scope?prompt=slow%20pages')).body).toEqual({ filters: [], used: [] });
   });
 
+  it('names the KPIs a panel title is about, as the planner of a run picks them, and none for a title that names none', async () => {
+    const pick = async (prompt: string) => (await call('GET', `/api/scope/kpis?prompt=${encodeURIComponent(prompt)}`)).body;
+    expect((await pick('Payment failures by country')).kpis).toEqual(['payment_conversion']);
+    expect((await pick('Page load time p95')).kpis).toEqual(['page_load_ms']);
+    const none = await pick('Memory per host');
+    expect(none).toEqual({ kpis: [], why: 'the prompt names no KPI: every KPI' });
+    // The same pick a run makes from the same words.
+    const run = await finished((await call('POST', '/api/runs', { prompt: 'Payment failures by country', families: ['static'] })).body.id);
+    expect(run.plan.kpis).toEqual(['payment_conversion']);
+  });
+
   it('runs over the scope and the plan says what it used and ignored', async () => {
     const scoped = await finished((await call('POST', '/api/runs', { prompt: `${PROMPT}, wobbly` })).body.id);
     expect(scoped.status).toBe('succeeded');

@@ -1,7 +1,8 @@
 /** Lead identity, parameter regions, the feedback summary, and how the deterministic planner uses it. */
 import type { Dataset } from '../../pkg/dataset/inspect';
-import { applyFeedback, deterministicPlan, familyFeedback } from '../../pkg/planner/deterministic';
-import type { FeedbackSummary } from '../../pkg/planner/llm';
+import { deterministicPlan } from '../../pkg/planner/deterministic';
+import { applyFeedback, familyFeedback } from '../../pkg/planner/feedback';
+import type { FeedbackSummary } from '../../pkg/planner/types';
 import { buildFeedback } from '../../pkg/store/feedback';
 import { opportunityId, paramRegion, relativeEffect } from '../../pkg/store/leads';
 import type { PlanItem } from '../../pkg/compile/dag';

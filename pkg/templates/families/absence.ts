@@ -12,6 +12,7 @@ import {
   POSITION_BITS,
   type Template,
   unionOverVariants,
+  scalar,
 } from '../types';
 
 const params = z
@@ -35,6 +36,13 @@ const params = z
  */
 export const absence: Template<z.infer<typeof params>> = {
   name: 'absence',
+  kind: 'pattern',
+  words: /\b(missing|absent|absence|never|without|skipped?|drop-?off)\b/i,
+  nameFields: { within: 'duration', 'pairs[][*]': 'event' },
+  region: (p) => {
+    if (p.missing === undefined) return undefined;
+    return p.after !== undefined ? `kind=not_followed${scalar(p, 'within_s') ? `,within_s=${scalar(p, 'within_s')}` : ''}` : 'kind=never';
+  },
   summary: 'An expected step missing: A not followed by B within T, or a usually present event absent',
   example: 'groups where login is not followed by token_refresh within 30 s',
   params,
@@ -45,7 +53,7 @@ export const absence: Template<z.infer<typeof params>> = {
     const W = parseDuration(p.within);
     const cuts = ctx.cutColumns ?? [];
     // Each served variant picks its own pairs and events (never its outcome events); the node tests the union,
-    // and a KPI never tests a pair with its own outcome events (observe.ts).
+    // and a KPI never tests a pair with its own outcome events (pipeline/observe.ts).
     const pairs = unionOverVariants(
       ctx,
       (excluded) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { quoteIdent } from '../../execute/sql';
 import { nameList, thresholdList } from '../limits';
-import { hypothesisKey, lit, type Template } from '../types';
+import { hypothesisKey, lit, type Template, scalar } from '../types';
 
 const band = z.object({ name: z.string(), from_hour: z.number().int().min(0).max(23), to_hour: z.number().int().min(1).max(24) }).strict();
 const params = z
@@ -34,6 +35,10 @@ export function compareVersions(a: string, b: string): number {
 /** Indirect predicates on columns: time-of-day bands and weekends (in the dataset's time zone), version ≥ X. */
 export const indirect: Template<z.infer<typeof params>> = {
   name: 'indirect',
+  kind: 'cohort',
+  words: /\b(night|day|hour|weekend|weekday|version|morning|evening|time of day)s?\b/i,
+  nameFields: { 'hour_bands[].name': 'label', 'version_attributes[]': 'attribute' },
+  region: (p) => (scalar(p, 'predicate') ? `predicate=${scalar(p, 'predicate')}` : undefined),
   summary: 'Indirect predicates on columns: hour-of-day bands (night), weekend, version at least X',
   example: 'sessions that start at night (00:00–06:00)',
   params,
@@ -91,7 +96,7 @@ export const indirect: Template<z.infer<typeof params>> = {
           title: `sessions with ${v.name} ${at} or later`,
           events: [],
           columns: [v.name],
-          predicate: `has(${lit(v.sorted.slice(Number(m[2]) - 1))}, ${'`' + v.name + '`'})`,
+          predicate: `has(${lit(v.sorted.slice(Number(m[2]) - 1))}, ${quoteIdent(v.name)})`,
           key: hypothesisKey('indirect', hp),
         };
       },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { quoteIdent } from '../../execute/sql';
 import { nameList, thresholdList } from '../limits';
-import { hypothesisKey, lit, type Template } from '../types';
+import { hypothesisKey, lit, type Template, scalar } from '../types';
 
 const params = z
   .object({
@@ -19,6 +20,10 @@ const params = z
  */
 export const lifecycle: Template<z.infer<typeof params>> = {
   name: 'lifecycle',
+  kind: 'cohort',
+  words: /\b(returning|first[- ]time|new users?|lifecycle|second|repeat|came back|churn|away)\b/i,
+  nameFields: { 'cross_with[]': 'attribute' },
+  region: (p) => (scalar(p, 'phase') ? `phase=${scalar(p, 'phase')}` : undefined),
   summary: "The user's lifecycle phase: first vs later sessions, first session after days away, crossed with an attribute",
   example: 'second-or-later sessions on os_version android_14',
   params,
@@ -69,7 +74,7 @@ export const lifecycle: Template<z.infer<typeof params>> = {
           title: `${ph.title} with ${attr.name} = ${value}`,
           events: [],
           columns: [attr.name],
-          predicate: `${ph.pred} AND ${'`' + attr.name + '`'} = ${lit(value)}`,
+          predicate: `${ph.pred} AND ${quoteIdent(attr.name)} = ${lit(value)}`,
           key: hypothesisKey('lifecycle', hp),
           parents: [
             hypothesisKey('lifecycle', ph.hp),

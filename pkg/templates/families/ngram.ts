@@ -20,6 +20,10 @@ const params = z
 /** Contiguous event sequences of length n, after the token map and the filter (the seed's expert-1 input). */
 export const ngram: Template<z.infer<typeof params>> = {
   name: 'ngram',
+  kind: 'pattern',
+  words: /\b(sequence|n-?gram|steps?|journey|flow|path)s?\b/i,
+  nameFields: { 'tokens{k}': 'event', 'tokens{v}': 'label', 'exclude[]': 'event' },
+  region: (p) => (Array.isArray(p.ngram) ? `length=${p.ngram.length}` : undefined),
   summary: 'Contiguous event sequences (n-grams) in the group, after an optional token map and filter',
   example: 'groups where search, apply_filter, sort_price occur back to back',
   params,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { quoteIdent } from '../../execute/sql';
 import { nameList } from '../limits';
-import { hypothesisKey, lit, type Template } from '../types';
+import { hypothesisKey, lit, type Template, scalar } from '../types';
 
 const params = z
   .object({
@@ -56,6 +57,10 @@ export function overlapsSql(t0: string, t1: string, s: string, m: string): strin
  */
 export const nonlocal: Template<z.infer<typeof params>> = {
   name: 'nonlocal',
+  kind: 'cohort',
+  words: /\b(cpu|backend|spike|load|outage|incident|context|infrastructure|server)s?\b/i,
+  nameFields: { 'contexts[]': 'context', 'top_n_attributes[]': 'attribute' },
+  region: (p) => (scalar(p, 'context') ? `context=${scalar(p, 'context')}` : scalar(p, 'predicate') ? `predicate=${scalar(p, 'predicate')}` : undefined),
   summary: 'Non-local context: the group overlapped an abnormal window of a context metric; membership in global top-N values',
   example: 'sessions that overlapped a backend_cpu spike (above its p95)',
   params,
@@ -110,7 +115,7 @@ export const nonlocal: Template<z.infer<typeof params>> = {
           title: `groups whose ${a.name} is among the ${p.top_n} most common (${a.values.join(', ')})`,
           events: [],
           columns: [a.name],
-          predicate: `has(${lit(a.values)}, \`${a.name}\`)`,
+          predicate: `has(${lit(a.values)}, ${quoteIdent(a.name)})`,
           key: hypothesisKey('nonlocal', { predicate: 'top_values', attribute: a.name, n: p.top_n }),
         };
       },

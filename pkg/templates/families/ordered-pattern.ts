@@ -13,6 +13,7 @@ import {
   type NodeContext,
   type Template,
   unionOverVariants,
+  scalar,
 } from '../types';
 
 const params = z
@@ -140,6 +141,11 @@ export function firstCompletions(chains: string, cutColumns: string[] | 'always'
  */
 export const orderedPattern: Template<z.infer<typeof params>> = {
   name: 'ordered_pattern',
+  kind: 'pattern',
+  words: /\b(pattern|sequence|then|followed|after|before|journey|funnel)s?\b/i,
+  nameFields: { within: 'duration', 'events[]': 'event' },
+  minItems: { events: 2 },
+  region: (p) => (Array.isArray(p.pattern) ? `length=${p.pattern.length}${scalar(p, 'within_s') ? `,within_s=${scalar(p, 'within_s')}` : ''}` : undefined),
   summary: 'Ordered event patterns with gaps inside a time window (A, then B, then C within T)',
   example: 'groups where buy_plan is followed by web_cors_error and then timeout_error within 30 s',
   params,
@@ -159,7 +165,7 @@ export const orderedPattern: Template<z.infer<typeof params>> = {
       intKeys: true,
       // The whole sequence, not a variant's: one scan serves every KPI. Positions count every candidate event;
       // each KPI's cut applies afterwards, by position, and a chain with a KPI's own outcome event is not
-      // tested for that KPI (observe.ts).
+      // tested for that KPI (pipeline/observe.ts).
       prelude: `arraySlice(arrayFilter(x -> has({${id}_cand:Array(UInt16)}, x), ev), 1, ${p.max_group_events}) AS ${e}, arraySlice(arrayFilter((y, x) -> has({${id}_cand:Array(UInt16)}, x), tm, ev), 1, ${p.max_group_events}) AS ${t}`,
       keys: firstCompletions(chains, ctx.cutColumns ?? [], id),
       positions: {

@@ -12,6 +12,7 @@ import {
   type NodeContext,
   type NodeSpec,
   type Template,
+  scalar,
 } from '../types';
 import { patternCandidates } from './ordered-pattern';
 
@@ -141,6 +142,16 @@ function decoder(p: P, ctx: NodeContext): NodeSpec['decode'] {
  */
 export const stateful: Template<P> = {
   name: 'stateful',
+  kind: 'sequence',
+  words: /\b(retr(y|ies)|count|many|long|duration|length|buffering|slow|time between)\b/i,
+  nameFields: {
+    'count_events[]': 'event',
+    'retries[].event': 'event',
+    'retries[].success': 'event',
+    'time_between[].from': 'event',
+    'time_between[].to': 'event',
+  },
+  region: (p) => (scalar(p, 'feature') ? `feature=${scalar(p, 'feature')}` : undefined),
   summary:
     'Per-group numeric state bucketed: event counts, duration, length, retries before success, time between events',
   example: 'groups with at least 3 api_retry events',

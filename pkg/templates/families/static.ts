@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quoteIdent } from '../../execute/sql';
 import { nameList } from '../limits';
 import { hypothesisKey, lit, type Template } from '../types';
 
@@ -16,6 +17,10 @@ const SEP = '\u001f';
 /** Static attributes of the group: each value, and each pair of values of two attributes. */
 export const staticTemplate: Template<z.infer<typeof params>> = {
   name: 'static',
+  kind: 'cohort',
+  words: /\b(country|countries|device|os|platform|version|region|browser|segment)s?\b/i,
+  nameFields: { 'attributes[]': 'attribute' },
+  region: (p) => (p.attributes && typeof p.attributes === 'object' ? `attributes=${Object.keys(p.attributes).sort().join('+')}` : undefined),
   summary: 'Static attributes: single values and pairs of values (os_version = X and country = Y)',
   example: 'sessions with country = IN and device = tablet',
   params,
@@ -39,7 +44,7 @@ export const staticTemplate: Template<z.infer<typeof params>> = {
           const a = one(parts[0]!);
           if (!a) return null;
           const hp = { attributes: { [a.name]: parts[1]! } };
-          return { template: 'static', params: hp, title: `groups with ${a.name} = ${parts[1]}`, events: [], columns: [a.name], predicate: `\`${a.name}\` = ${lit(parts[1])}`, key: hypothesisKey('static', hp) };
+          return { template: 'static', params: hp, title: `groups with ${a.name} = ${parts[1]}`, events: [], columns: [a.name], predicate: `${quoteIdent(a.name)} = ${lit(parts[1])}`, key: hypothesisKey('static', hp) };
         }
         if (parts.length === 4) {
           const a = one(parts[0]!);
@@ -52,7 +57,7 @@ export const staticTemplate: Template<z.infer<typeof params>> = {
             title: `groups with ${a.name} = ${parts[2]} and ${b.name} = ${parts[3]}`,
             events: [],
             columns: [a.name, b.name],
-            predicate: `\`${a.name}\` = ${lit(parts[2])} AND \`${b.name}\` = ${lit(parts[3])}`,
+            predicate: `${quoteIdent(a.name)} = ${lit(parts[2])} AND ${quoteIdent(b.name)} = ${lit(parts[3])}`,
             key: hypothesisKey('static', hp),
             parents: [hypothesisKey('static', { attributes: { [a.name]: parts[2]! } }), hypothesisKey('static', { attributes: { [b.name]: parts[3]! } })],
           };

@@ -29,6 +29,7 @@ import { TriageActions } from '../TriageActions/TriageActions';
 import { NewKnownBadge, StatusBadge } from './LeadBadges';
 import { useMediaQuery } from '../../hooks/useMediaQuery';
 import { dataTableCss } from '../styles';
+import { useFamilyOrder } from '../../hooks/useFamilyOrder';
 
 export interface LeadsTableProps {
   leads: Lead[];
@@ -75,6 +76,7 @@ export function LeadsTable({
 }: LeadsTableProps) {
   const s = useStyles2(getStyles);
   const wide = useMediaQuery('(min-width: 1440px)');
+  const families = useFamilyOrder();
   if (!leads.length) {
     return (
       <div data-testid={testIds.leads.empty}>
@@ -158,7 +160,7 @@ export function LeadsTable({
                       {withNoun(l.title, noun)}
                     </a>
                     <div className={s.meta}>
-                      <Tag name={l.template} colorIndex={familyColor(l.template)} className={s.tag} />
+                      <Tag name={l.template} colorIndex={familyColor(l.template, families)} className={s.tag} />
                       {/* Under the title when there is no Status column (compact, or below 1280 px). */}
                       {!full && (
                         <span className={s.badges}>
@@ -235,10 +237,9 @@ export function LeadsTable({
   );
 }
 
-const FAMILY_ORDER = ['ngram', 'ordered_pattern', 'absence', 'lifecycle', 'indirect', 'static', 'stateful', 'nonlocal'];
-/** A stable tag colour per family. */
-function familyColor(template: string): number {
-  const i = FAMILY_ORDER.indexOf(template);
+/** A stable tag colour per family: its place in the engine's catalog (display order). */
+function familyColor(template: string, order: string[]): number {
+  const i = order.indexOf(template);
   return (i < 0 ? template.length : i) * 3;
 }
 
