@@ -202,6 +202,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       unit: unitOf(r.progress),
       ...(r.progress.message ? { message: r.progress.message } : {}),
       updated_at: iso(r.progress.updated_at),
+      ...(r.progress.kpi_leads && r.status === 'running' ? { kpi_leads: r.progress.kpi_leads } : {}),
     },
     planner: r.planner || null,
     error: r.error || null,

@@ -60,6 +60,34 @@ export const Progress = z.object({
   unit: z.string().describe('What done/total count: queries (aggregate), leads (evidence, store), stages (the analysis stages), or empty'),
   message: z.string().optional(),
   updated_at: isoTime,
+  kpi_leads: z
+    .array(
+      z.object({
+        kpi: z.string(),
+        leads: z.number().describe('How many leads this KPI has'),
+        top: z
+          .array(
+            z.object({
+              id: z.string().describe('The id the lead will have once stored (GET /api/opportunities/{id} after the run)'),
+              kpi: z.string(),
+              template: z.string(),
+              title: z.string(),
+              cohort: z.string(),
+              rank: z.number(),
+              cohort_size: z.number(),
+              kpi_cohort: z.number(),
+              kpi_rest: z.number(),
+              effect: z.object({ measure: z.string(), value: z.number(), ci_low: z.number(), ci_high: z.number() }),
+              q_value: z.number(),
+              impact: z.number(),
+              coverage: z.number().nullable(),
+            })
+          )
+          .describe('Its top leads (at most 5), ranked'),
+      })
+    )
+    .optional()
+    .describe('While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends'),
 });
 
 export const Scope = z.object({

@@ -10,7 +10,7 @@ import { importFile } from '../dataset/import';
 import { catalog } from '../templates/catalog';
 import { SchemaError } from '../dataset/source';
 import { FAMILIES, type Family } from '../templates/types';
-import { formatTable } from './format';
+import { formatKpiLeads, formatTable } from './format';
 import { explainAnalysis } from '../pipeline/explain';
 import { buildApp } from '../api/app';
 
@@ -90,7 +90,14 @@ export function buildCli(): Command {
         const stop = () => ac.abort();
         process.once('SIGINT', stop);
         try {
-          const report = await analyze(ex, cfg, { ...req, signal: ac.signal, onProgress: progressPrinter(Boolean(o.quiet)) });
+          const kinds = new Map(cfg.kpis.map((k) => [k.name, k.numeric ? 'numeric' : 'rate']));
+          const report = await analyze(ex, cfg, {
+            ...req,
+            signal: ac.signal,
+            onProgress: progressPrinter(Boolean(o.quiet)),
+            // Each KPI's leads as soon as they are final, before the next KPI's are grouped (stderr, like progress).
+            onKpiLeads: o.quiet ? undefined : (kpi, leads) => process.stderr.write(`\n${formatKpiLeads(kpi, kinds.get(kpi) ?? 'rate', leads)}\n`),
+          });
           const json = JSON.stringify(report, null, 2);
           if (o.out) writeFileSync(o.out, json);
           process.stdout.write(o.format === 'json' ? `${json}\n` : `${formatTable(report)}\n`);

@@ -28,6 +28,8 @@ export const testIds = {
     scopeChip: (key: string) => `data-testid investigate-scope-${key}`,
     planScope: 'data-testid investigate-plan-scope',
     results: 'data-testid investigate-results',
+    streamed: 'data-testid investigate-streamed',
+    streamedKpi: (kpi: string) => `data-testid investigate-streamed-${kpi}`,
     recentRuns: 'data-testid investigate-recent-runs',
   },
   leads: {

@@ -33,6 +33,7 @@ import { LeadsTable } from '../components/LeadsTable/LeadsTable';
 import { RecentRuns } from '../components/RunProgress/RecentRuns';
 import { PlanSummary } from '../components/RunProgress/PlanSummary';
 import { RunProgress } from '../components/RunProgress/RunProgress';
+import { StreamedLeads } from '../components/RunProgress/StreamedLeads';
 import { testIds } from '../components/testIds';
 import { useAsync } from '../hooks/useAsync';
 import { useLeadTriage } from '../hooks/useLeadTriage';
@@ -452,6 +453,9 @@ function Investigate() {
                 <Alert severity="warning" title="Lost contact with the engine; still trying">
                   {pollError instanceof Error ? pollError.message : String(pollError)}
                 </Alert>
+              )}
+              {run.status === 'running' && run.progress.kpi_leads && (
+                <StreamedLeads kpiLeads={run.progress.kpi_leads} vocabulary={vocabulary} />
               )}
               {run.status === 'succeeded' && (
                 <section className={s.card} data-testid={testIds.investigate.results} aria-label="Leads of this run">

@@ -846,6 +846,34 @@ export interface paths {
                             planner: string | null;
                             progress: {
                                 done: number;
+                                /** @description While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends */
+                                kpi_leads?: {
+                                    kpi: string;
+                                    /** @description How many leads this KPI has */
+                                    leads: number;
+                                    /** @description Its top leads (at most 5), ranked */
+                                    top: {
+                                        cohort: string;
+                                        cohort_size: number;
+                                        coverage: number | null;
+                                        effect: {
+                                            ci_high: number;
+                                            ci_low: number;
+                                            measure: string;
+                                            value: number;
+                                        };
+                                        /** @description The id the lead will have once stored (GET /api/opportunities/{id} after the run) */
+                                        id: string;
+                                        impact: number;
+                                        kpi: string;
+                                        kpi_cohort: number;
+                                        kpi_rest: number;
+                                        q_value: number;
+                                        rank: number;
+                                        template: string;
+                                        title: string;
+                                    }[];
+                                }[];
                                 message?: string;
                                 /** @description queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in */
                                 stage: string;
@@ -1767,6 +1795,34 @@ export interface paths {
                                 planner: string | null;
                                 progress: {
                                     done: number;
+                                    /** @description While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends */
+                                    kpi_leads?: {
+                                        kpi: string;
+                                        /** @description How many leads this KPI has */
+                                        leads: number;
+                                        /** @description Its top leads (at most 5), ranked */
+                                        top: {
+                                            cohort: string;
+                                            cohort_size: number;
+                                            coverage: number | null;
+                                            effect: {
+                                                ci_high: number;
+                                                ci_low: number;
+                                                measure: string;
+                                                value: number;
+                                            };
+                                            /** @description The id the lead will have once stored (GET /api/opportunities/{id} after the run) */
+                                            id: string;
+                                            impact: number;
+                                            kpi: string;
+                                            kpi_cohort: number;
+                                            kpi_rest: number;
+                                            q_value: number;
+                                            rank: number;
+                                            template: string;
+                                            title: string;
+                                        }[];
+                                    }[];
                                     message?: string;
                                     /** @description queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in */
                                     stage: string;
@@ -1963,6 +2019,34 @@ export interface paths {
                             planner: string | null;
                             progress: {
                                 done: number;
+                                /** @description While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends */
+                                kpi_leads?: {
+                                    kpi: string;
+                                    /** @description How many leads this KPI has */
+                                    leads: number;
+                                    /** @description Its top leads (at most 5), ranked */
+                                    top: {
+                                        cohort: string;
+                                        cohort_size: number;
+                                        coverage: number | null;
+                                        effect: {
+                                            ci_high: number;
+                                            ci_low: number;
+                                            measure: string;
+                                            value: number;
+                                        };
+                                        /** @description The id the lead will have once stored (GET /api/opportunities/{id} after the run) */
+                                        id: string;
+                                        impact: number;
+                                        kpi: string;
+                                        kpi_cohort: number;
+                                        kpi_rest: number;
+                                        q_value: number;
+                                        rank: number;
+                                        template: string;
+                                        title: string;
+                                    }[];
+                                }[];
                                 message?: string;
                                 /** @description queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in */
                                 stage: string;
@@ -2195,6 +2279,34 @@ export interface paths {
                             planner: string | null;
                             progress: {
                                 done: number;
+                                /** @description While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends */
+                                kpi_leads?: {
+                                    kpi: string;
+                                    /** @description How many leads this KPI has */
+                                    leads: number;
+                                    /** @description Its top leads (at most 5), ranked */
+                                    top: {
+                                        cohort: string;
+                                        cohort_size: number;
+                                        coverage: number | null;
+                                        effect: {
+                                            ci_high: number;
+                                            ci_low: number;
+                                            measure: string;
+                                            value: number;
+                                        };
+                                        /** @description The id the lead will have once stored (GET /api/opportunities/{id} after the run) */
+                                        id: string;
+                                        impact: number;
+                                        kpi: string;
+                                        kpi_cohort: number;
+                                        kpi_rest: number;
+                                        q_value: number;
+                                        rank: number;
+                                        template: string;
+                                        title: string;
+                                    }[];
+                                }[];
                                 message?: string;
                                 /** @description queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in */
                                 stage: string;
@@ -2393,6 +2505,34 @@ export interface paths {
                             planner: string | null;
                             progress: {
                                 done: number;
+                                /** @description While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends */
+                                kpi_leads?: {
+                                    kpi: string;
+                                    /** @description How many leads this KPI has */
+                                    leads: number;
+                                    /** @description Its top leads (at most 5), ranked */
+                                    top: {
+                                        cohort: string;
+                                        cohort_size: number;
+                                        coverage: number | null;
+                                        effect: {
+                                            ci_high: number;
+                                            ci_low: number;
+                                            measure: string;
+                                            value: number;
+                                        };
+                                        /** @description The id the lead will have once stored (GET /api/opportunities/{id} after the run) */
+                                        id: string;
+                                        impact: number;
+                                        kpi: string;
+                                        kpi_cohort: number;
+                                        kpi_rest: number;
+                                        q_value: number;
+                                        rank: number;
+                                        template: string;
+                                        title: string;
+                                    }[];
+                                }[];
                                 message?: string;
                                 /** @description queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in */
                                 stage: string;
