@@ -316,6 +316,16 @@ export const LeadDetail = Lead.extend({
   history: z.array(LeadRun).describe('Each run that found it, newest first'),
 });
 
+export const ContextSeriesBody = z.object({
+  context: z.string().describe('The context metric (dataset.context name) the lead’s cohort overlapped'),
+  threshold: z.number().describe('The threshold the lead’s hypothesis used (the configured one, else the p95 of the run’s window)'),
+  from: isoTime,
+  to: isoTime,
+  bucket_ms: z.number().describe('Width of each point’s bucket'),
+  points: z.array(z.object({ time: isoTime, value: z.number() })).describe('Each bucket’s start and the highest sample in it (at most 240 buckets; empty buckets left out)'),
+  windows: z.array(z.object({ from: isoTime, to: isoTime })).describe('Where the metric was above the threshold, each sample covering one sampling step'),
+});
+
 export const LeadDetailQuery = z.object({ run: z.string().optional().describe('Evidence as of this run (default: the last run that found it)') }).strict();
 
 export const TriageBody = z

@@ -70,6 +70,9 @@ export const testIds = {
     exampleLink: 'data-testid lead-example-link',
     sql: 'data-testid lead-sql',
     explore: 'data-testid lead-explore',
+    exploreTrend: 'data-testid lead-explore-trend',
+    cohortBar: 'data-testid lead-cohort-bar',
+    context: 'data-testid lead-context',
     history: 'data-testid lead-history',
   },
   templates: {

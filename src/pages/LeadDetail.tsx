@@ -20,13 +20,16 @@ import { useLeadTriage } from '../hooks/useLeadTriage';
 import { engine } from '../services/engine';
 import { editBlockedReason } from '../services/roles';
 import { useOrgRole } from '../hooks/useOrgRole';
-import { exploreUrl, leadRange } from '../services/explore';
+import { cohortVsRestSql, exploreUrl, leadRange } from '../services/explore';
+import { cohortCounts } from '../services/cohortCounts';
+import { CohortBar } from '../components/LeadChart/CohortBar';
 import {
   compare,
   effectWords,
   EXPLAIN,
   impactText,
   kpiKindOf,
+  kpiUnit,
   plural,
   vocabularyOf,
   withNoun,
@@ -63,6 +66,12 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
   const lead = useAsync(() => engine.lead(id, run), [id, run]);
   const kpis = useAsync(() => engine.kpis(), []);
   const dataset = useAsync(() => engine.dataset(), []);
+  const template = lead.value?.template;
+  // Non-local leads: the context metric their cohort overlapped, drawn over the chart (a failure here leaves it out).
+  const context = useAsync(
+    () => (template === 'nonlocal' ? engine.leadContext(id, run).catch(() => undefined) : Promise.resolve(undefined)),
+    [id, run, template]
+  );
   const triageBlocked = editBlockedReason(useOrgRole().role);
   const [allRefinements, setAllRefinements] = useState(false);
   const [allRelated, setAllRelated] = useState(false);
@@ -113,11 +122,22 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
   const sql = l.evidence.sql || o.sql;
   const range = leadRange(series, l.last_seen);
   const explore = dsUid && sql ? exploreUrl({ datasourceUid: dsUid, sql, from: range.from, to: range.to }) : undefined;
+  // The short query: the KPI per time bucket, cohort vs rest, from the same SQL.
+  const trendSql = sql ? cohortVsRestSql(sql) : undefined;
+  const exploreTrend =
+    dsUid && trendSql
+      ? exploreUrl({ datasourceUid: dsUid, sql: trendSql, from: range.from, to: range.to, as: 'timeseries' })
+      : undefined;
   const kv = (v: number | null | undefined) => formatKpiValue(kind, v ?? null);
   const { noun } = vocabularyOf(kpis.value, dataset.value?.events.group);
   const statement = compare({ kpi: l.kpi, kpi_cohort: o.kpi_cohort, kpi_rest: o.kpi_rest }, kpiKindOf(kind));
   const impact = impactText({ kpi: l.kpi, impact: o.impact ?? l.impact }, kpiKindOf(kind), noun);
   const refinements = topN(o.refinements ?? [], 3, allRefinements);
+  const counts = cohortCounts(
+    { cohort_size: o.cohort_size ?? l.cohort_size, kpi_cohort: o.kpi_cohort, kpi_rest: o.kpi_rest },
+    series,
+    kind !== 'numeric'
+  );
   const related = topN(o.related ?? [], 3, allRelated);
   // Each example group opens Explore on its own events (when the events are a table the data source can read).
   const groupExplore = (id: string) => {
@@ -207,12 +227,16 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
           </Alert>
         ) : null}
 
-        <section className={s.card} aria-label="Over time">
+        <section className={s.card} aria-label="Cohort vs rest">
           <Text element="h3" variant="h5">
-            {l.kpi} over time: cohort vs rest
+            {l.kpi}: cohort vs rest
+          </Text>
+          {counts && <CohortBar counts={counts} noun={noun} unit={kind === 'numeric' ? kpiUnit(l.kpi) : ''} />}
+          <Text color="secondary" variant="bodySmall">
+            Over time
           </Text>
           {series ? (
-            <LeadChart series={series} kind={kind} kpiName={l.kpi} />
+            <LeadChart series={series} kind={kind} kpiName={l.kpi} noun={noun} context={context.value} />
           ) : (
             <Text color="secondary" data-testid={testIds.lead.chart}>
               This lead has no time series (the engine keeps one per lead found with buckets).
@@ -397,9 +421,24 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                 Copy SQL
               </ClipboardButton>
               {explore ? (
-                <LinkButton size="sm" icon="compass" href={explore} target="_blank" data-testid={testIds.lead.explore}>
-                  Open in Explore
-                </LinkButton>
+                <>
+                  {exploreTrend && (
+                    <LinkButton
+                      size="sm"
+                      variant="secondary"
+                      icon="chart-line"
+                      href={exploreTrend}
+                      target="_blank"
+                      tooltip="A short query: the KPI per time bucket for the cohort and for the rest, as two series"
+                      data-testid={testIds.lead.exploreTrend}
+                    >
+                      Cohort vs rest over time in Explore
+                    </LinkButton>
+                  )}
+                  <LinkButton size="sm" icon="compass" href={explore} target="_blank" data-testid={testIds.lead.explore}>
+                    Open in Explore
+                  </LinkButton>
+                </>
               ) : (
                 <Tooltip content="Set the ClickHouse data source on the app's configuration page (Administration → Plugins → Surfacer) to open this query in Explore.">
                   <span>

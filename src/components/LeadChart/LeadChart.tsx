@@ -7,9 +7,9 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import { formatKpiValue } from '../../services/format';
-import { kpiUnit } from '../../services/leadStatement';
+import { kpiUnit, plural } from '../../services/leadStatement';
 import { bandPath, coarsen, formatTick, linePath, niceTicks, timeTicks, toChartSeries, yExtent } from '../../services/series';
-import type { Series } from '../../types/api';
+import type { ContextSeries, Series } from '../../types/api';
 import { testIds } from '../testIds';
 
 export interface LeadChartProps {
@@ -18,12 +18,17 @@ export interface LeadChartProps {
   kind: string;
   kpiName?: string;
   height?: number;
+  /** The dataset's group noun (session, trace…), for the legend. */
+  noun?: string;
+  /** Non-local leads: the context metric over the same range, its threshold and the windows above it (right axis). */
+  context?: ContextSeries;
 }
 
 const W = 800;
 const M = { top: 12, right: 16, bottom: 28, left: 56 };
+const M_CONTEXT_RIGHT = 56;
 
-export function LeadChart({ series, kind, kpiName, height = 260 }: LeadChartProps) {
+export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group', context }: LeadChartProps) {
   const theme = useTheme2();
   const s = useStyles2(getStyles);
   // Buckets wide enough to hold ~20 cohort groups each: fewer, steadier points than one per day for small cohorts.
@@ -42,7 +47,11 @@ export function LeadChart({ series, kind, kpiName, height = 260 }: LeadChartProp
   const yTicks = niceTicks(lo, hi, 4);
   const yMax = Math.max(hi, yTicks[yTicks.length - 1]!);
   const yMin = Math.min(lo, yTicks[0]!);
-  const x = (t: number) => M.left + ((t - chart.start) / (chart.end - chart.start)) * (W - M.left - M.right);
+  const right = context ? M_CONTEXT_RIGHT : M.right;
+  const x = (t: number) =>
+    M.left + ((Math.min(Math.max(t, chart.start), chart.end) - chart.start) / (chart.end - chart.start)) * (W - M.left - right);
+  const ctxColor = theme.visualization.getColorByName('orange');
+  const cx = context ? contextScale(context, H) : undefined;
   const y = (v: number) => M.top + (1 - (v - yMin) / (yMax - yMin || 1)) * (H - M.top - M.bottom);
   const xTicks = timeTicks(chart.start, chart.end, chart.widthMs);
   const unit = kpiUnit(kpiName ?? '');
@@ -65,7 +74,7 @@ export function LeadChart({ series, kind, kpiName, height = 260 }: LeadChartProp
       >
         {yTicks.map((v) => (
           <g key={`y${v}`}>
-            <line x1={M.left} x2={W - M.right} y1={y(v)} y2={y(v)} stroke={theme.colors.border.weak} />
+            <line x1={M.left} x2={W - right} y1={y(v)} y2={y(v)} stroke={theme.colors.border.weak} />
             <text x={M.left - 6} y={y(v)} textAnchor="end" dominantBaseline="middle" className={s.tick}>
               {yLabel(v)}
             </text>
@@ -79,7 +88,47 @@ export function LeadChart({ series, kind, kpiName, height = 260 }: LeadChartProp
             </text>
           </g>
         ))}
-        <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke={theme.colors.border.medium} />
+        <line x1={M.left} x2={W - right} y1={H - M.bottom} y2={H - M.bottom} stroke={theme.colors.border.medium} />
+        {context && cx && (
+          <g data-testid="context-overlay">
+            {context.windows.map((w) => (
+              <rect
+                key={`w${w.from}`}
+                data-testid="context-window"
+                x={x(Date.parse(w.from))}
+                width={Math.max(1, x(Date.parse(w.to)) - x(Date.parse(w.from)))}
+                y={M.top}
+                height={H - M.top - M.bottom}
+                fill={ctxColor}
+                fillOpacity={0.12}
+              />
+            ))}
+            <line
+              data-testid="context-threshold"
+              x1={M.left}
+              x2={W - right}
+              y1={cx.y(context.threshold)}
+              y2={cx.y(context.threshold)}
+              stroke={ctxColor}
+              strokeDasharray="6 4"
+            />
+            <path
+              data-testid="context-line"
+              d={context.points
+                .map((p, i) => `${i ? 'L' : 'M'}${x(Date.parse(p.time) + context.bucket_ms / 2).toFixed(1)},${cx.y(p.value).toFixed(1)}`)
+                .join('')}
+              fill="none"
+              stroke={ctxColor}
+              strokeWidth={1.5}
+              strokeOpacity={0.9}
+            />
+            {cx.ticks.map((v) => (
+              <text key={`cy${v}`} x={W - right + 6} y={cx.y(v)} dominantBaseline="middle" className={s.tick} fill={ctxColor}>
+                {formatKpiValue('numeric', v)}
+              </text>
+            ))}
+          </g>
+        )}
         {chart.rate && (
           <>
             <path
@@ -111,16 +160,33 @@ export function LeadChart({ series, kind, kpiName, height = 260 }: LeadChartProp
           <span className={s.swatch} style={{ background: cohortColor }} /> Cohort
         </span>
         <span className={s.legend}>
-          <span className={s.swatch} style={{ background: restColor }} /> Rest of the groups
+          <span className={s.swatch} style={{ background: restColor }} /> Rest of the {plural(noun)}
         </span>
+        {context && (
+          <span className={s.legend} data-testid={testIds.lead.context}>
+            <span className={s.swatch} style={{ background: ctxColor }} /> {context.context} (right axis, highest per
+            bucket), dashed: threshold {formatKpiValue('numeric', context.threshold)}, shaded: {context.windows.length}{' '}
+            {context.windows.length === 1 ? 'window' : 'windows'} above it
+          </span>
+        )}
         <span>
           {chart.rate
-            ? `${kpiName ?? 'KPI'} failure rate per ${bucket} bucket (sized to hold about 20 cohort groups). Shaded: 95% Wilson interval (n = groups in the bucket).`
+            ? `${kpiName ?? 'KPI'} failure rate per ${bucket} bucket (sized to hold about 20 cohort ${plural(noun)}). Band: 95% Wilson interval (n = ${plural(noun)} in the bucket).`
             : `${kpiName ?? 'KPI'} mean per ${bucket} bucket${unit ? `, in ${unit}` : ''}. No uncertainty band: for numeric KPIs the engine reports only the mean per bucket, not its spread.`}
         </span>
       </figcaption>
     </figure>
   );
+}
+
+/** The context metric's own y scale (right axis): from 0 (or its lowest value) to above its threshold and peak. */
+function contextScale(c: ContextSeries, H: number): { y: (v: number) => number; ticks: number[] } {
+  const values = [...c.points.map((p) => p.value), c.threshold];
+  const lo = Math.min(0, ...values);
+  const ticks = niceTicks(lo, Math.max(...values), 4);
+  const top = Math.max(ticks[ticks.length - 1]!, ...values);
+  const bottom = Math.min(ticks[0]!, lo);
+  return { y: (v: number) => M.top + (1 - (v - bottom) / (top - bottom || 1)) * (H - M.top - M.bottom), ticks };
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
