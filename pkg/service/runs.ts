@@ -72,7 +72,8 @@ export class QueueFull extends Error {
 /** A run's error as users see it: ClickHouse's text (SQL, settings, file paths) stays in the log. */
 export function publicError(e: Error, runId: string): string {
   if (e instanceof QueryError) return `${e.summary}; details in the service log under run ${runId}`;
-  const m = e.message || String(e);
+  // Node's own errors (ENOENT, EACCES…) name server paths: only the file's name is for users.
+  const m = (e.message || String(e)).replace(/(^|[\s'"(=:])((?:\/[^\s'"(),:/]+){2,})/g, (_w, pre: string, path: string) => `${pre}${path.split('/').pop()}`);
   return m.length > 500 ? `${m.slice(0, 500)}…` : m;
 }
 

@@ -42,6 +42,12 @@ export const testIds = {
     knownBadge: 'data-testid lead-known',
     status: 'data-testid lead-status',
     empty: 'data-testid leads-empty',
+    select: 'data-testid lead-select',
+    selectKpi: (kpi: string) => `data-testid leads-select-${kpi}`,
+    bulkBar: 'data-testid leads-bulk',
+    bulkAcknowledge: 'data-testid leads-bulk-acknowledge',
+    bulkDismiss: 'data-testid leads-bulk-dismiss',
+    sortBy: (key: string) => `data-testid leads-sort-${key}`,
   },
   triage: {
     acknowledge: 'data-testid triage-acknowledge',

@@ -27,6 +27,7 @@ import {
   compare,
   effectWords,
   EXPLAIN,
+  familyLabel,
   impactText,
   kpiKindOf,
   kpiUnit,
@@ -43,6 +44,7 @@ import {
   formatKpiValue,
   formatP,
   formatShare,
+  formatTime,
   timeAgo,
 } from '../services/format';
 import type * as api from '../types/api';
@@ -152,7 +154,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
       subTitle={
         <Stack gap={1} alignItems="center" wrap="wrap">
           <code>{l.kpi}</code>
-          <Tag name={l.template} />
+          <Tag name={familyLabel(l.template)} title={`Family: ${l.template}`} />
           <StatusBadge status={l.status} />
           <NewKnownBadge lead={l} />
           {run && <Badge color="blue" text={`Evidence as of run ${run}`} />}
@@ -272,7 +274,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                   {halves.map((h, i) => (
                     <tr key={i}>
                       <td>
-                        {h.from.slice(0, 10)} – {h.to.slice(0, 10)}
+                        {formatTime(h.from, 'date')} – {formatTime(h.to, 'date')}
                       </td>
                       <td className={s.num}>{formatCount(h.cohort_groups)}</td>
                       <td className={s.num}>{kv(h.kpi_cohort)}</td>
@@ -295,7 +297,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                   {trend.onset ? (
                     <>
                       <dt>Getting worse since</dt>
-                      <dd>{trend.onset.slice(0, 10)}</dd>
+                      <dd>{formatTime(trend.onset, 'date')}</dd>
                     </>
                   ) : null}
                   {typeof trend.slope_per_day === 'number' ? (
@@ -309,7 +311,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                   {trend.change_point ? (
                     <>
                       <dt>Change point</dt>
-                      <dd>{trend.change_point.slice(0, 16).replace('T', ' ')}</dd>
+                      <dd>{formatTime(trend.change_point)}</dd>
                     </>
                   ) : null}
                   {typeof trend.trend_p === 'number' ? (
@@ -484,7 +486,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                         {h.run_id === l.evidence.run_id && <Badge color="blue" text="shown" />}
                       </td>
                       <td>
-                        <Tooltip content={h.seen_at}>
+                        <Tooltip content={formatTime(h.seen_at)}>
                           <span>{timeAgo(h.seen_at)}</span>
                         </Tooltip>
                       </td>
@@ -511,9 +513,11 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                 {l.triage.map((t, i) => (
                   <li key={`${t.at}-${i}`}>
                     <Stack gap={1} alignItems="center" wrap="wrap">
-                      <Text color="secondary" variant="bodySmall">
-                        {timeAgo(t.at)}
-                      </Text>
+                      <Tooltip content={formatTime(t.at)}>
+                        <Text color="secondary" variant="bodySmall">
+                          {timeAgo(t.at)}
+                        </Text>
+                      </Tooltip>
                       <strong>{t.by}</strong>
                       {t.status !== t.previous_status ? (
                         <span>
