@@ -71,10 +71,14 @@ export class QueueFull extends Error {
 
 /** A run's error as users see it: ClickHouse's text (SQL, settings, file paths) stays in the log. */
 export function publicError(e: Error, runId: string): string {
-  if (e instanceof QueryError) return `${e.summary}; details in the service log under run ${runId}`;
-  // Node's own errors (ENOENT, EACCES…) name server paths: only the file's name is for users.
-  const m = (e.message || String(e)).replace(/(^|[\s'"(=:])((?:\/[^\s'"(),:/]+){2,})/g, (_w, pre: string, path: string) => `${pre}${path.split('/').pop()}`);
+  if (e instanceof QueryError) return `${withoutPaths(e.summary)}; details in the service log under run ${runId}`;
+  const m = withoutPaths(e.message || String(e));
   return m.length > 500 ? `${m.slice(0, 500)}…` : m;
+}
+
+/** Server paths in a message (ClickHouse's "File /srv/… doesn't exist", Node's ENOENT) become the file's name. */
+export function withoutPaths(m: string): string {
+  return m.replace(/(^|[\s'"(=:])((?:\/[^\s'"(),:/]+){2,})/g, (_w, pre: string, path: string) => `${pre}${path.split('/').pop()}`);
 }
 
 export interface RunManagerOptions {
