@@ -26,7 +26,8 @@ export interface LeadChartProps {
 
 const W = 800;
 const M = { top: 12, right: 16, bottom: 28, left: 56 };
-const M_CONTEXT_RIGHT = 56;
+/** Height of the context lane under the KPI's plot (non-local leads), sharing its time axis. */
+const LANE = 84;
 
 export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group', context }: LeadChartProps) {
   const theme = useTheme2();
@@ -47,11 +48,12 @@ export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group',
   const yTicks = niceTicks(lo, hi, 4);
   const yMax = Math.max(hi, yTicks[yTicks.length - 1]!);
   const yMin = Math.min(lo, yTicks[0]!);
-  const right = context ? M_CONTEXT_RIGHT : M.right;
+  const right = M.right;
+  const H_ALL = context ? height + LANE : height;
   const x = (t: number) =>
     M.left + ((Math.min(Math.max(t, chart.start), chart.end) - chart.start) / (chart.end - chart.start)) * (W - M.left - right);
   const ctxColor = theme.visualization.getColorByName('orange');
-  const cx = context ? contextScale(context, H) : undefined;
+  const cx = context ? contextScale(context, H - M.bottom + 24, H_ALL - M.bottom - 6) : undefined;
   const y = (v: number) => M.top + (1 - (v - yMin) / (yMax - yMin || 1)) * (H - M.top - M.bottom);
   const xTicks = timeTicks(chart.start, chart.end, chart.widthMs);
   const unit = kpiUnit(kpiName ?? '');
@@ -66,11 +68,12 @@ export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group',
   return (
     <figure className={s.figure} data-testid={testIds.lead.chart}>
       <svg
-        viewBox={`0 0 ${W} ${H}`}
+        viewBox={`0 0 ${W} ${H_ALL}`}
         width="100%"
         role="img"
         aria-label={`${kpiName ?? 'KPI'} ${what} over time: cohort vs rest`}
         className={s.svg}
+        style={context ? { maxHeight: 320 + LANE } : undefined}
       >
         {yTicks.map((v) => (
           <g key={`y${v}`}>
@@ -83,7 +86,7 @@ export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group',
         {xTicks.map((t) => (
           <g key={`x${t}`}>
             <line x1={x(t)} x2={x(t)} y1={H - M.bottom} y2={H - M.bottom + 4} stroke={theme.colors.border.medium} />
-            <text x={x(t)} y={H - M.bottom + 16} textAnchor="middle" className={s.tick}>
+            <text x={x(t)} y={(context ? H_ALL : H) - M.bottom + 16} textAnchor="middle" className={s.tick}>
               {formatTick(t, chart.widthMs)}
             </text>
           </g>
@@ -91,16 +94,19 @@ export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group',
         <line x1={M.left} x2={W - right} y1={H - M.bottom} y2={H - M.bottom} stroke={theme.colors.border.medium} />
         {context && cx && (
           <g data-testid="context-overlay">
+            <text x={M.left} y={cx.top - 4} className={s.tick} fill={ctxColor}>
+              {context.context}
+            </text>
             {context.windows.map((w) => (
               <rect
                 key={`w${w.from}`}
                 data-testid="context-window"
                 x={x(Date.parse(w.from))}
                 width={Math.max(1, x(Date.parse(w.to)) - x(Date.parse(w.from)))}
-                y={M.top}
-                height={H - M.top - M.bottom}
+                y={cx.top}
+                height={cx.bottom - cx.top}
                 fill={ctxColor}
-                fillOpacity={0.12}
+                fillOpacity={0.25}
               />
             ))}
             <line
@@ -123,7 +129,7 @@ export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group',
               strokeOpacity={0.9}
             />
             {cx.ticks.map((v) => (
-              <text key={`cy${v}`} x={W - right + 6} y={cx.y(v)} dominantBaseline="middle" className={s.tick} fill={ctxColor}>
+              <text key={`cy${v}`} x={M.left - 6} y={cx.y(v)} textAnchor="end" dominantBaseline="middle" className={s.tick} fill={ctxColor}>
                 {formatKpiValue('numeric', v)}
               </text>
             ))}
@@ -164,8 +170,8 @@ export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group',
         </span>
         {context && (
           <span className={s.legend} data-testid={testIds.lead.context}>
-            <span className={s.swatch} style={{ background: ctxColor }} /> {context.context} (right axis, highest per
-            bucket), dashed: threshold {formatKpiValue('numeric', context.threshold)}, shaded: {context.windows.length}{' '}
+            <span className={s.swatch} style={{ background: ctxColor }} /> {context.context} below (highest per bucket),
+            dashed: threshold {formatKpiValue('numeric', context.threshold)}, shaded: {context.windows.length}{' '}
             {context.windows.length === 1 ? 'window' : 'windows'} above it
           </span>
         )}
@@ -179,14 +185,13 @@ export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group',
   );
 }
 
-/** The context metric's own y scale (right axis): from 0 (or its lowest value) to above its threshold and peak. */
-function contextScale(c: ContextSeries, H: number): { y: (v: number) => number; ticks: number[] } {
+/** The context lane's y scale, between `top` and `bottom`: from 0 (or the lowest value) to the peak, two ticks. */
+function contextScale(c: ContextSeries, top: number, bottom: number) {
   const values = [...c.points.map((p) => p.value), c.threshold];
   const lo = Math.min(0, ...values);
-  const ticks = niceTicks(lo, Math.max(...values), 4);
-  const top = Math.max(ticks[ticks.length - 1]!, ...values);
-  const bottom = Math.min(ticks[0]!, lo);
-  return { y: (v: number) => M.top + (1 - (v - bottom) / (top - bottom || 1)) * (H - M.top - M.bottom), ticks };
+  const hi = Math.max(...values);
+  const y = (v: number) => top + (1 - (v - lo) / (hi - lo || 1)) * (bottom - top);
+  return { y, top, bottom, ticks: [lo, hi] };
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

@@ -301,23 +301,23 @@ export function LeadsTable({
                         <NewKnownBadge lead={l} />
                       </span>
                       {!full && (
-                        <Tooltip content={`First seen ${formatTime(l.first_seen)}, last seen ${formatTime(l.last_seen)}`}>
-                          <span className={s.muted}>
-                            {l.runs_seen} {l.runs_seen === 1 ? 'run' : 'runs'}
-                          </span>
-                        </Tooltip>
+                        <span
+                          className={s.muted}
+                          title={`First seen ${formatTime(l.first_seen)}, last seen ${formatTime(l.last_seen)}`}
+                        >
+                          {l.runs_seen} {l.runs_seen === 1 ? 'run' : 'runs'}
+                        </span>
                       )}
                     </div>
                     {l.note && <div className={s.note}>“{l.note}”</div>}
                   </td>
                   <td className={s.num} data-testid={testIds.leads.compare}>
                     <div className={s.strong}>{cmp ? cmp.values : '–'}</div>
-                    <Tooltip content={`${effectWords(l.effect.measure)} (${l.effect.measure})`}>
-                      <div className={s.sub}>
-                        {cmp ? `${cmp.label} · ` : ''}
-                        {formatEffect(l.effect)}
-                      </div>
-                    </Tooltip>
+                    {/* Native titles in rows: a Tooltip would add a tab stop per cell. */}
+                    <div className={s.sub} title={`${effectWords(l.effect.measure)} (${l.effect.measure})`}>
+                      {cmp ? `${cmp.label} · ` : ''}
+                      {formatEffect(l.effect)}
+                    </div>
                   </td>
                   <td className={s.num}>
                     {l.coverage === null || l.coverage === undefined ? '–' : formatShare(l.coverage)}
@@ -330,21 +330,17 @@ export function LeadsTable({
                   {full && <td className={s.num}>{formatCount(l.cohort_size)}</td>}
                   {full && (
                     <td>
-                      <Tooltip content={`Last seen ${formatTime(l.last_seen)}`}>
-                        <div className={s.seen}>
-                          <span>{timeAgo(l.last_seen)}</span>
-                          <span className={s.muted}>
-                            {l.runs_seen} {l.runs_seen === 1 ? 'run' : 'runs'}
-                          </span>
-                        </div>
-                      </Tooltip>
+                      <div className={s.seen} title={`Last seen ${formatTime(l.last_seen)}`}>
+                        <span>{timeAgo(l.last_seen)}</span>
+                        <span className={s.muted}>
+                          {l.runs_seen} {l.runs_seen === 1 ? 'run' : 'runs'}
+                        </span>
+                      </div>
                     </td>
                   )}
                   {full && (
                     <td>
-                      <Tooltip content={`First seen ${formatTime(l.first_seen)}`}>
-                        <span>{timeAgo(l.first_seen)}</span>
-                      </Tooltip>
+                      <span title={`First seen ${formatTime(l.first_seen)}`}>{timeAgo(l.first_seen)}</span>
                     </td>
                   )}
                   {onTriage && (

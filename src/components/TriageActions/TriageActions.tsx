@@ -91,7 +91,8 @@ export function TriageActions({ lead, onTriage, busy, compact, disabledReason }:
                 size="sm"
                 variant={active ? 'primary' : 'secondary'}
                 fill={active ? 'solid' : 'outline'}
-                tooltip={title}
+                // A native title, not a Tooltip: Grafana's Tooltip makes its child a tab stop of its own.
+                title={title}
                 aria-pressed={active}
                 data-testid={a.testId}
                 disabled={off}
