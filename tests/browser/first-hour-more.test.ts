@@ -177,13 +177,15 @@ describe('An SRE’s first hour: leads as they come, the lead page, triage', () 
     const qTh = table.locator('th', { has: page.locator(tid(testIds.leads.sortBy('q_value'))) });
     await expect(qTh.getAttribute('aria-sort')).resolves.toBe('ascending');
     await expect(impactTh.getAttribute('aria-sort')).resolves.toBe('none');
-    const byQ = (await h.engine('GET', '/api/opportunities?sort=q_value&limit=100')).body.items as Array<{ id: string; kpi: string }>;
+    const byQ = (await h.engine('GET', '/api/opportunities?sort=q_value&limit=100')).body.items as Array<{ id: string; kpi: string; q_value: number }>;
     await page.waitForFunction((id) => !!document.querySelector(`[data-testid="data-testid lead-row-${id}"]`), byQ[0]!.id);
     const shown = await table.locator('tbody tr[data-testid^="data-testid lead-row-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')!.replace('data-testid lead-row-', '')));
-    // Grouped by KPI, each KPI's rows in the engine's q order.
+    // Grouped by KPI, each KPI's rows by q, smallest first (BH ties q values, so ties may come in any order).
+    const qOf = new Map(byQ.map((l) => [l.id, l.q_value]));
+    expect(new Set(shown)).toEqual(new Set(byQ.map((l) => l.id)));
     for (const kpi of new Set(byQ.map((l) => l.kpi))) {
-      const engineOrder = byQ.filter((l) => l.kpi === kpi).map((l) => l.id);
-      expect(shown.filter((id) => engineOrder.includes(id))).toEqual(engineOrder);
+      const qs = shown.filter((id) => byQ.find((l) => l.id === id)!.kpi === kpi).map((id) => qOf.get(id)!);
+      expect(qs).toEqual([...qs].sort((a, b) => a - b));
     }
     for (const key of ['last_seen', 'first_seen']) await expect(page.locator(tid(testIds.leads.sortBy(key))).count()).resolves.toBe(1);
 

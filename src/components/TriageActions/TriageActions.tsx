@@ -91,8 +91,10 @@ export function TriageActions({ lead, onTriage, busy, compact, disabledReason }:
                 size="sm"
                 variant={active ? 'primary' : 'secondary'}
                 fill={active ? 'solid' : 'outline'}
-                // A native title, not a Tooltip: Grafana's Tooltip makes its child a tab stop of its own.
-                title={title}
+                // A native title, not a Tooltip (it makes each button a tab stop of its own); a Viewer's disabled
+                // buttons keep Grafana's tooltip, the only way a disabled button says why on hover.
+                title={disabledReason ? undefined : title}
+                tooltip={disabledReason}
                 aria-pressed={active}
                 data-testid={a.testId}
                 disabled={off}
