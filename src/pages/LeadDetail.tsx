@@ -263,7 +263,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                 <thead>
                   <tr>
                     <th>Half</th>
-                    <th className={s.num}>Groups</th>
+                    <th className={s.num}>Cohort {plural(noun)}</th>
                     <th className={s.num}>Cohort</th>
                     <th className={s.num}>Rest</th>
                     <th className={s.num}>p</th>
@@ -325,12 +325,12 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
             )}
           </section>
 
-          <section className={s.card} data-testid={testIds.lead.examples} aria-label="Example groups">
+          <section className={s.card} data-testid={testIds.lead.examples} aria-label={`Example ${plural(noun)}`}>
             <Text element="h3" variant="h5">
-              Example groups <Text color="secondary">({l.evidence.group_column})</Text>
+              Example {plural(noun)} <Text color="secondary">({l.evidence.group_column})</Text>
             </Text>
             {l.evidence.example_error && (
-              <Alert severity="warning" title="Could not list example groups">
+              <Alert severity="warning" title={`Could not list example ${plural(noun)}`}>
                 {l.evidence.example_error}
               </Alert>
             )}
@@ -370,7 +370,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                 </div>
               </>
             ) : (
-              !l.evidence.example_error && <Text color="secondary">No example groups recorded.</Text>
+              !l.evidence.example_error && <Text color="secondary">No example {plural(noun)} recorded.</Text>
             )}
           </section>
         </div>

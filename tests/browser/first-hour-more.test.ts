@@ -149,6 +149,17 @@ describe('An SRE’s first hour: leads as they come, the lead page, triage', () 
     await page.setViewportSize({ width: 1024, height: 768 });
     await screenshot(page, 'first-hour-lead-nonlocal-1024.png');
     await page.setViewportSize({ width: 1440, height: 900 });
+
+    // The light theme (the user's preference in Grafana's boot data): the same page, drawn from the theme's colours.
+    await visit(`${APP}/opportunities/${nl!.id}?run=${runId}&theme=light`);
+    await page.locator('[data-testid="context-overlay"]').waitFor({ timeout: 30_000 });
+    const canvas = await page.evaluate(() => getComputedStyle(document.querySelector('#reactRoot > div') ?? document.body).backgroundColor);
+    const [r, g, b] = (canvas.match(/\d+/g) ?? []).map(Number);
+    expect((r! + g! + b!) / 3).toBeGreaterThan(200);
+    await screenshot(page, 'first-hour-lead-nonlocal-light-1440.png');
+    await visit(`${APP}/investigate?run=${runId}&theme=light`);
+    await page.locator(`${tid(testIds.leads.table)} tbody tr`).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'first-hour-run-light-1440.png');
     expectNoErrors();
   });
 

@@ -121,7 +121,7 @@ function sendFile(res: ServerResponse, file: string): void {
   res.end(readFileSync(file));
 }
 
-function indexHtml(o: { role: Role; pluginJson: any; settings: PluginSettings; hasCss: boolean }): string {
+function indexHtml(o: { role: Role; pluginJson: any; settings: PluginSettings; hasCss: boolean; theme: 'dark' | 'light' }): string {
   // What Grafana's index.html puts in window.grafanaBootData before any plugin code runs (the subset read here).
   const bootData = {
     user: {
@@ -135,7 +135,7 @@ function indexHtml(o: { role: Role; pluginJson: any; settings: PluginSettings; h
       orgId: 1,
       orgName: 'Main Org.',
       orgRole: o.role,
-      theme: 'dark',
+      theme: o.theme,
       timezone: 'browser',
       weekStart: 'browser',
       locale: 'en-US',
@@ -179,7 +179,7 @@ html, body { margin: 0; padding: 0; height: 100%; }
 </style>
 ${o.hasCss ? '<link rel="stylesheet" href="/harness/harness.css" />' : ''}
 </head>
-<body class="theme-dark">
+<body class="theme-${o.theme}">
 <div id="reactRoot"></div>
 <script type="module" src="/harness/harness.js"></script>
 </body>
@@ -314,7 +314,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
           progress(`re-bundled in ${b.ms} ms${b.missing.length ? `; missing: ${b.missing.join(', ')}` : ''}`);
         }
         res.setHeader('Content-Type', MIME['.html']);
-        return res.end(indexHtml({ role, pluginJson, settings, hasCss }));
+        // ?theme=light: the user's theme preference, as Grafana's boot data carries it.
+        const theme = new URL(req.url ?? '/', 'http://harness').searchParams.get('theme') === 'light' ? 'light' : 'dark';
+        return res.end(indexHtml({ role, pluginJson, settings, hasCss, theme }));
       } catch (e) {
         res.statusCode = 500;
         res.end(String(e));
