@@ -448,7 +448,12 @@ function Investigate() {
           {runId && !!pollError && !run ? <ErrorState title={`Could not load run ${runId}`} error={pollError} /> : null}
           {run && (
             <>
-              <RunProgress run={run} onCancel={blocked ? undefined : cancel} cancelling={cancelling} noun={vocabulary.noun} />
+              <RunProgress
+                run={run}
+                onCancel={blocked ? undefined : cancel}
+                cancelling={cancelling}
+                noun={vocabulary.noun}
+              />
               {!!cancelError && <ErrorState title="Could not cancel the run" error={cancelError} />}
               {!!pollError && (
                 <Alert severity="warning" title="Lost contact with the engine; still trying">

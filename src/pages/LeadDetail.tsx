@@ -416,7 +416,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
         <section className={s.card} aria-label="SQL">
           <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
             <Text element="h3" variant="h5">
-              The cohort’s groups in SQL
+              The cohort’s {plural(noun)} in SQL
             </Text>
             <Stack gap={1}>
               <ClipboardButton size="sm" variant="secondary" icon="copy" getText={() => sql}>

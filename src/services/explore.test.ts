@@ -69,8 +69,8 @@ describe('explore', () => {
     expect(leadRange(undefined)).toEqual({ from: 'now-30d', to: 'now' });
   });
 
-  test('cohortVsRestSql: the lead\'s sessions and predicate, the KPI per time bucket for the cohort and the rest', () => {
-    const cte = "WITH sessions AS (\n  SELECT *\n  FROM (SELECT 1)\n  WHERE t0 >= 1\n)";
+  test("cohortVsRestSql: the lead's sessions and predicate, the KPI per time bucket for the cohort and the rest", () => {
+    const cte = 'WITH sessions AS (\n  SELECT *\n  FROM (SELECT 1)\n  WHERE t0 >= 1\n)';
     const lead = `${cte}\nSELECT g AS \`session id\`\nFROM sessions\nWHERE k2 IS NOT NULL AND (has(events, 'a') AND\n (x = 'b)'))`;
     expect(cohortVsRestSql(lead)).toBe(`WITH sessions AS (
   SELECT *

@@ -110,8 +110,11 @@ export function formatTime(iso: string | number, what: 'datetime' | 'date' = 'da
  * itself, may name one): each absolute path becomes its file name, which is what a user can act on.
  */
 export function withoutPaths(message: string): string {
-  return message.replace(/(^|[\s'"(=:])((?:[A-Za-z]:)?(?:[\\/][^\s'"(),:\\/]+){2,})/g, (_m, pre: string, path: string) => {
-    const name = path.split(/[\\/]/).pop() ?? '';
-    return `${pre}${name}`;
-  });
+  return message.replace(
+    /(^|[\s'"(=:])((?:[A-Za-z]:)?(?:[\\/][^\s'"(),:\\/]+){2,})/g,
+    (_m, pre: string, path: string) => {
+      const name = path.split(/[\\/]/).pop() ?? '';
+      return `${pre}${name}`;
+    }
+  );
 }

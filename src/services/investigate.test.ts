@@ -117,6 +117,8 @@ describe('progressMessage', () => {
     expect(progressMessage('agg_v0')).toBe('scanning event sequences');
     expect(progressMessage('agg_ordered_pattern')).toBe('scanning ordered event patterns');
     expect(progressMessage('agg_groups')).toBe('scanning whole-group cohorts');
-    expect(progressMessage('scanning attribute values for error_rate')).toBe('scanning attribute values for error_rate');
+    expect(progressMessage('scanning attribute values for error_rate')).toBe(
+      'scanning attribute values for error_rate'
+    );
   });
 });

@@ -174,5 +174,7 @@ export function progressMessage(message: string): string {
   if (!m) {
     return message;
   }
-  return /^v\d+$/.test(m[1]!) ? 'scanning event sequences' : `scanning ${SCAN_WORDS[m[1]!] ?? m[1]!.replace(/_/g, ' ')}`;
+  return /^v\d+$/.test(m[1]!)
+    ? 'scanning event sequences'
+    : `scanning ${SCAN_WORDS[m[1]!] ?? m[1]!.replace(/_/g, ' ')}`;
 }

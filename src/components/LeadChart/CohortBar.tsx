@@ -18,7 +18,12 @@ export function CohortBar({ counts, noun, unit }: { counts: CohortCounts; noun: 
   const max = Math.max(counts.cohort.value, counts.rest.value) || 1;
   const rows = [
     { key: 'cohort', label: 'Cohort', c: counts.cohort, color: theme.visualization.getColorByName('red') },
-    { key: 'rest', label: `Rest of the ${plural(noun)}`, c: counts.rest, color: theme.visualization.getColorByName('blue') },
+    {
+      key: 'rest',
+      label: `Rest of the ${plural(noun)}`,
+      c: counts.rest,
+      color: theme.visualization.getColorByName('blue'),
+    },
   ];
   return (
     <div className={s.wrap} data-testid={testIds.lead.cohortBar} role="table" aria-label="Cohort vs rest">
@@ -56,5 +61,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
   track: css({ height: 14, background: theme.colors.background.canvas, borderRadius: 2, overflow: 'hidden' }),
   bar: css({ display: 'block', height: '100%' }),
   value: css({ fontWeight: theme.typography.fontWeightMedium, textAlign: 'right', fontVariantNumeric: 'tabular-nums' }),
-  counts: css({ color: theme.colors.text.secondary, fontVariantNumeric: 'tabular-nums', fontSize: theme.typography.bodySmall.fontSize }),
+  counts: css({
+    color: theme.colors.text.secondary,
+    fontVariantNumeric: 'tabular-nums',
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
 });

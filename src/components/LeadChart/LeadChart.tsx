@@ -130,7 +130,7 @@ export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group',
             />
             {cx.ticks.map((v) => (
               <text key={`cy${v}`} x={M.left - 6} y={cx.y(v)} textAnchor="end" dominantBaseline="middle" className={s.tick} fill={ctxColor}>
-                {formatKpiValue('numeric', v)}
+                {contextNumber(v)}
               </text>
             ))}
           </g>
@@ -171,7 +171,7 @@ export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group',
         {context && (
           <span className={s.legend} data-testid={testIds.lead.context}>
             <span className={s.swatch} style={{ background: ctxColor }} /> {context.context} below (highest per bucket),
-            dashed: threshold {formatKpiValue('numeric', context.threshold)}, shaded: {context.windows.length}{' '}
+            dashed: threshold {contextNumber(context.threshold)}, shaded: {context.windows.length}{' '}
             {context.windows.length === 1 ? 'window' : 'windows'} above it
           </span>
         )}
@@ -184,6 +184,9 @@ export function LeadChart({ series, kind, kpiName, height = 260, noun = 'group',
     </figure>
   );
 }
+
+/** A context metric's value in three significant digits at most ("98", "87.5", "0"). */
+const contextNumber = (v: number) => new Intl.NumberFormat('en', { maximumSignificantDigits: 3 }).format(v);
 
 /** The context lane's y scale, between `top` and `bottom`: from 0 (or the lowest value) to the peak, two ticks. */
 function contextScale(c: ContextSeries, top: number, bottom: number) {

@@ -91,7 +91,10 @@ function SortableTh({
         title={`Sort by ${by.replace('_value', '').replace('_', ' ')} (${SORT_DIRECTION[by] === 'descending' ? 'highest or newest first' : 'lowest first'})`}
       >
         {children}
-        <Icon name={active ? (SORT_DIRECTION[by] === 'descending' ? 'arrow-down' : 'arrow-up') : 'sort-amount-down'} size="xs" />
+        <Icon
+          name={active ? (SORT_DIRECTION[by] === 'descending' ? 'arrow-down' : 'arrow-up') : 'sort-amount-down'}
+          size="xs"
+        />
       </button>
     </th>
   );
@@ -155,7 +158,12 @@ export function LeadsTable({
   const full = !compact && wide;
   const columns = 4 + (full ? 4 : 0) + (onTriage ? 1 : 0);
   const bulkBar = selectable && (
-    <div className={s.bulkBar} data-testid={testIds.leads.bulkBar} role="toolbar" aria-label="Triage the selected leads">
+    <div
+      className={s.bulkBar}
+      data-testid={testIds.leads.bulkBar}
+      role="toolbar"
+      aria-label="Triage the selected leads"
+    >
       <span className={s.muted}>
         {selected.length ? `${selected.length} selected` : 'Select leads to triage them together'}
       </span>
@@ -257,7 +265,12 @@ export function LeadsTable({
                         el.indeterminate = n > 0 && n < g.leads.length;
                       }
                     }}
-                    onChange={(e) => toggle(g.leads.map((l) => l.id), e.currentTarget.checked)}
+                    onChange={(e) =>
+                      toggle(
+                        g.leads.map((l) => l.id),
+                        e.currentTarget.checked
+                      )
+                    }
                   />
                 )}
                 <code className={s.code}>{g.kpi}</code>
@@ -294,7 +307,12 @@ export function LeadsTable({
                       {withNoun(l.title, noun)}
                     </a>
                     <div className={s.meta}>
-                      <Tag name={familyLabel(l.template)} colorIndex={familyColor(l.template)} className={s.tag} title={`Family: ${l.template}`} />
+                      <Tag
+                        name={familyLabel(l.template)}
+                        colorIndex={familyColor(l.template)}
+                        className={s.tag}
+                        title={`Family: ${l.template}`}
+                      />
                       {/* Status and New/Known under the title: the columns go to the numbers. */}
                       <span className={s.badges}>
                         <StatusBadge status={l.status} />

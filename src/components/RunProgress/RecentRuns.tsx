@@ -62,7 +62,9 @@ export function RecentRuns({ runs, currentId, onOpen, onRefresh }: RecentRunsPro
                     {isTerminal(r.status)
                       ? r.status === 'succeeded' && r.summary
                         ? `${r.summary.leads} leads (${r.summary.new_leads} new)`
-                        : (r.error ? withoutPaths(r.error) : r.status)
+                        : r.error
+                          ? withoutPaths(r.error)
+                          : r.status
                       : `${stageLabel(r.progress.stage)}${frac !== null ? ` · ${Math.round(frac * 100)}%` : ''}`}
                   </span>
                 </button>

@@ -102,8 +102,8 @@ export function RunProgress({ run, onCancel, cancelling, noun = 'group' }: RunPr
         <Text color="secondary" variant="bodySmall">
           {run.summary.hypotheses_tested} hypotheses tested over {run.summary.groups.toLocaleString('en')}{' '}
           {plural(noun, run.summary.groups)} ({formatTime(run.summary.window.from, 'date')} –{' '}
-          {formatTime(run.summary.window.to, 'date')}): {run.summary.leads} leads,{' '}
-          {run.summary.new_leads} new, {run.summary.known_leads} known.
+          {formatTime(run.summary.window.to, 'date')}): {run.summary.leads} leads, {run.summary.new_leads} new,{' '}
+          {run.summary.known_leads} known.
         </Text>
       )}
     </div>

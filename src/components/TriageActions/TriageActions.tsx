@@ -61,7 +61,12 @@ export function TriageActions({ lead, onTriage, busy, compact, disabledReason }:
   const note = draft ?? lead.note ?? '';
   const [editing, setEditing] = useState(!compact);
   // The one button of the row's group reached by Tab: the active status, else the first.
-  const [focusIndex, setFocusIndex] = useState(() => Math.max(0, ACTIONS.findIndex((a) => a.status === lead.status)));
+  const [focusIndex, setFocusIndex] = useState(() =>
+    Math.max(
+      0,
+      ACTIONS.findIndex((a) => a.status === lead.status)
+    )
+  );
 
   const set = (status: TriageStatus) => onTriage({ status: lead.status === status ? 'new' : status });
   const saveNote = () => {
