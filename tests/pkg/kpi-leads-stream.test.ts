@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile, type LoadedConfig } from '../../pkg/config/load';
@@ -16,6 +17,7 @@ describe('each KPI’s leads reported as soon as they are final (embedded engine
   let ex: Executor;
   let cfg: LoadedConfig;
   let report: Report;
+  let configPath: string;
   const KPIS = ['payment_conversion', 'error_rate', 'page_load_ms'];
   // What happened, in order: a KPI's leads arriving, and the experts' progress messages.
   const events: Array<{ kind: 'leads'; kpi: string; leads: Opportunity[] } | { kind: 'progress'; stage: string; message: string }> = [];
@@ -25,7 +27,8 @@ describe('each KPI’s leads reported as soon as they are final (embedded engine
     dir = mkdtempSync(join(tmpdir(), 'surfacer-stream-'));
     ex = await Executor.open({ embedded: join(dir, '.store') });
     const g = await generateSynthetic(ex, { events: 60_000, seed: 11, outDir: dir });
-    cfg = loadConfigFile(g.files.config);
+    configPath = g.files.config;
+    cfg = loadConfigFile(configPath);
     // The query labels, in order, to see when each KPI's grouping runs relative to the callbacks.
     const query = ex.query.bind(ex);
     ex.query = (async (sql: string, params?: any, opts?: any) => {
@@ -108,4 +111,30 @@ describe('each KPI’s leads reported as soon as they are final (embedded engine
     }
     expect(queries.length).toBeGreaterThan(0);
   });
+
+  // Last: the CLI opens the same embedded store, which one process holds at a time.
+  it('the CLI prints each KPI’s top leads on stderr as soon as they are final, before the report', async () => {
+    await ex.close();
+    ex = undefined as unknown as Executor;
+    const out = join(dir, 'cli-report.json');
+    const r = spawnSync(
+      process.execPath,
+      [join(__dirname, '../../bin/surfacer.js'), 'analyze', '--config', configPath, ...KPIS.flatMap((k) => ['--kpi', k]), '--format', 'json', '--out', out],
+      { encoding: 'utf8', timeout: 240_000, env: { ...process.env, SURFACER_LOG_LEVEL: 'silent' } }
+    );
+    expect(r.status).toBe(0);
+    const cli = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    const kpis = [...new Set(cli.opportunities.map((o) => o.kpi))];
+    const lines = r.stderr.split('\n');
+    for (const kpi of kpis) {
+      const head = lines.findIndex((l) => l.startsWith(`■ ${kpi}: `));
+      expect(head).toBeGreaterThanOrEqual(0);
+      const top = cli.opportunities.find((o) => o.kpi === kpi && o.rank === 1)!;
+      expect(lines[head + 1]).toContain(`1. ${top.cohort}: `);
+      // Printed when final: before the progress line of the next KPI's grouping, and before the run's end.
+      const next = kpis[kpis.indexOf(kpi) + 1];
+      if (next) expect(head).toBeLessThan(lines.findIndex((l) => l.includes(`grouping and checking the leads of ${next}`)));
+      expect(head).toBeLessThan(lines.findIndex((l) => /^\[[\d.]+s\] done\b/.test(l)));
+    }
+  }, 300_000);
 });
