@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { ConfigError, type LoadedConfig } from '../config/load';
 import { kpiKind, parseDuration } from '../config/schema';
 import { inspectDataset, type Dataset } from '../dataset/inspect';
+import { contextSeries } from '../pipeline/context';
 import type { Executor } from '../execute/executor';
 import { Scheduler } from '../service/scheduler';
 import { RESTART_REASON, RunManager, type Logger } from '../service/runs';
@@ -202,6 +203,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       unit: unitOf(r.progress),
       ...(r.progress.message ? { message: r.progress.message } : {}),
       updated_at: iso(r.progress.updated_at),
+      ...(r.progress.kpi_leads && r.status === 'running' ? { kpi_leads: r.progress.kpi_leads } : {}),
     },
     planner: r.planner || null,
     error: r.error || null,
@@ -502,6 +504,44 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
         },
         triage: (await store.triageLog(id)).map((t) => ({ at: iso(t.at), status: t.status, previous_status: t.previous_status, note: t.note, by: t.actor })),
         history: (await store.leadHistory(id)).map((h) => ({ ...h, seen_at: iso(h.seen_at) })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/opportunities/:id/context',
+    {
+      schema: {
+        ...doc('For a non-local lead: its context metric over the lead’s range, the threshold its hypothesis used and the windows above it'),
+        tags: ['opportunities'],
+        params: leadIdParam,
+        querystring: S.LeadDetailQuery,
+        response: { 200: S.ContextSeriesBody, ...S.errorsOf(400, 401, 404) },
+      },
+    },
+    async (req): Promise<z.infer<typeof S.ContextSeriesBody>> => {
+      const id = req.params.id;
+      const l = req.query.run ? await store.leadInRun(id, req.query.run) : await store.getLead(id);
+      if (!l) throw notFound(req.query.run ? `opportunity ${id} was not found by run ${req.query.run}` : `no opportunity with id ${id}`);
+      const params = (l.opportunity.params ?? {}) as Record<string, unknown>;
+      const name = typeof params.context === 'string' ? params.context : undefined;
+      const threshold = Number(params.threshold);
+      if (!name || !Number.isFinite(threshold)) throw notFound(`opportunity ${id} is not about a context metric (template ${String(l.opportunity.template)})`);
+      const d = await dataset();
+      const c = d.contexts.find((x) => x.spec.name === name);
+      if (!c) throw notFound(`context ${name} of opportunity ${id} is not in the dataset any more; contexts are: ${d.contexts.map((x) => x.spec.name).join(', ') || 'none'}`);
+      const series = (l.evidence.series ?? l.opportunity.series) as { from: string | number; width_ms: number; cohort: unknown[] } | undefined | null;
+      const start = series ? (typeof series.from === 'number' ? series.from : Date.parse(series.from)) : NaN;
+      const range = Number.isFinite(start) && series!.width_ms > 0 ? { from: start, to: start + series!.width_ms * series!.cohort.length } : d.range;
+      const cs = await contextSeries(executor.onControl(), c, { ...range, threshold });
+      return {
+        context: cs.context,
+        threshold: cs.threshold,
+        from: iso(cs.from),
+        to: iso(cs.to),
+        bucket_ms: cs.bucket_ms,
+        points: cs.points.map((p) => ({ time: iso(p.time), value: p.value })),
+        windows: cs.windows.map((w) => ({ from: iso(w.from), to: iso(w.to) })),
       };
     },
   );

@@ -60,6 +60,34 @@ export const Progress = z.object({
   unit: z.string().describe('What done/total count: queries (aggregate), leads (evidence, store), stages (the analysis stages), or empty'),
   message: z.string().optional(),
   updated_at: isoTime,
+  kpi_leads: z
+    .array(
+      z.object({
+        kpi: z.string(),
+        leads: z.number().describe('How many leads this KPI has'),
+        top: z
+          .array(
+            z.object({
+              id: z.string().describe('The id the lead will have once stored (GET /api/opportunities/{id} after the run)'),
+              kpi: z.string(),
+              template: z.string(),
+              title: z.string(),
+              cohort: z.string(),
+              rank: z.number(),
+              cohort_size: z.number(),
+              kpi_cohort: z.number(),
+              kpi_rest: z.number(),
+              effect: z.object({ measure: z.string(), value: z.number(), ci_low: z.number(), ci_high: z.number() }),
+              q_value: z.number(),
+              impact: z.number(),
+              coverage: z.number().nullable(),
+            })
+          )
+          .describe('Its top leads (at most 5), ranked'),
+      })
+    )
+    .optional()
+    .describe('While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends'),
 });
 
 export const Scope = z.object({
@@ -286,6 +314,16 @@ export const LeadDetail = Lead.extend({
   evidence: Evidence,
   triage: z.array(TriageEntry),
   history: z.array(LeadRun).describe('Each run that found it, newest first'),
+});
+
+export const ContextSeriesBody = z.object({
+  context: z.string().describe('The context metric (dataset.context name) the lead’s cohort overlapped'),
+  threshold: z.number().describe('The threshold the lead’s hypothesis used (the configured one, else the p95 of the run’s window)'),
+  from: isoTime,
+  to: isoTime,
+  bucket_ms: z.number().describe('Width of each point’s bucket'),
+  points: z.array(z.object({ time: isoTime, value: z.number() })).describe('Each bucket’s start and the highest sample in it (at most 240 buckets; empty buckets left out)'),
+  windows: z.array(z.object({ from: isoTime, to: isoTime })).describe('Where the metric was above the threshold, each sample covering one sampling step'),
 });
 
 export const LeadDetailQuery = z.object({ run: z.string().optional().describe('Evidence as of this run (default: the last run that found it)') }).strict();

@@ -1,4 +1,4 @@
-import type { Report } from '../pipeline/analyze';
+import type { Opportunity, Report } from '../pipeline/analyze';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -42,4 +42,19 @@ export function formatTable(r: Report, maxPerKpi = 5): string {
   lines.push('');
   lines.push('Leads are associations, not causes. impact = excess failures (or excess KPI total) in the cohort vs the rest.');
   return lines.join('\n');
+}
+
+/**
+ * One KPI's leads as soon as they are final (during the run, on stderr): how many, and the top few as
+ * "cohort: KPI in cohort vs rest, impact". `kind` is the KPI's kind (numeric: means, else failure rates).
+ */
+export function formatKpiLeads(kpi: string, kind: string, leads: Opportunity[], top = 3): string {
+  const head = `■ ${kpi}: ${leads.length ? `${leads.length} lead${leads.length > 1 ? 's' : ''}` : 'no lead'} (final; more KPIs to come)`;
+  const what = kind === 'numeric' ? 'mean' : 'failure rate';
+  const rows = leads.slice(0, top).map(
+    (o) =>
+      `  ${o.rank}. ${o.cohort}: ${what} ${fmtValue(kind, o.kpi_cohort)} vs ${fmtValue(kind, o.kpi_rest)}, impact ${fmtNum(o.impact)}, q ${o.q_value.toExponential(1)}`,
+  );
+  if (leads.length > top) rows.push(`  … ${leads.length - top} more in the report`);
+  return [head, ...rows].join('\n');
 }

@@ -12,7 +12,7 @@ import { importFile } from '../dataset/import';
 import { catalog } from '../templates/catalog';
 import { SchemaError } from '../dataset/source';
 import { FAMILIES, type Family } from '../templates/types';
-import { formatTable } from './format';
+import { formatKpiLeads, formatTable } from './format';
 import { explainAnalysis } from '../pipeline/explain';
 import { buildApp } from '../api/app';
 
@@ -101,7 +101,16 @@ export function buildCli(): Command {
           const dataset = await inspectDataset(ex, cfg, { from: o.from, to: o.to });
           const onAsk = (model: string) => onProgress({ stage: 'plan', done: 0, total: 0, message: `asking ${model}` });
           const plan = await makePlan(dataset, cfg, req, { choice: o.planner as PlannerChoice, signal: ac.signal, onAsk });
-          const report = await analyze(ex, cfg, { ...req, plan, dataset, signal: ac.signal, onProgress });
+          const kinds = new Map(cfg.kpis.map((k) => [k.name, k.numeric ? 'numeric' : 'rate']));
+          const report = await analyze(ex, cfg, {
+            ...req,
+            plan,
+            dataset,
+            signal: ac.signal,
+            onProgress,
+            // Each KPI's leads as soon as they are final, before the next KPI's are grouped (stderr, like progress).
+            onKpiLeads: o.quiet ? undefined : (kpi, leads) => process.stderr.write(`\n${formatKpiLeads(kpi, kinds.get(kpi) ?? 'rate', leads)}\n`),
+          });
           const json = JSON.stringify(report, null, 2);
           if (o.out) writeFileSync(o.out, json);
           process.stdout.write(o.format === 'json' ? `${json}\n` : `${formatTable(report)}\n`);

@@ -49,6 +49,12 @@ export interface AnalyzeOptions extends PlanRequest {
   dataset?: Dataset;
   /** Every test the false discovery rate was controlled over (KPI, p), for audits such as bench:quality's floor. */
   onTested?: (tests: { kpi: string; p: number }[]) => void;
+  /**
+   * One KPI's leads are final (grouped, ranked, cluster-robust, confounder hints), before the next KPI's evidence
+   * work starts: its opportunities as the report will list them, in rank order. Only the follow-up trend (tested
+   * over the whole run's leads at the end, so its false discovery rate spans them all) is not in them yet.
+   */
+  onKpiLeads?: (kpi: string, opportunities: Opportunity[]) => void;
 }
 
 export interface Opportunity {
@@ -126,8 +132,8 @@ const STAGES = ['inspect', 'sessionize', 'profile', 'compile', 'aggregate', 'exp
 /** The whole pipeline on one executor: plan → one merged computation in ClickHouse → experts → ranked leads. */
 export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOptions = {}): Promise<Report> {
   const timings: Record<string, number> = {};
-  const t = async <T>(stage: string, fn: () => Promise<T>, done?: number, total?: number): Promise<T> => {
-    opts.onProgress?.({ stage, done: done ?? STAGES.indexOf(stage), total: total ?? STAGES.length });
+  const t = async <T>(stage: string, fn: () => Promise<T>, done?: number, total?: number, message?: string): Promise<T> => {
+    opts.onProgress?.({ stage, done: done ?? STAGES.indexOf(stage), total: total ?? STAGES.length, ...(message ? { message } : {}) });
     const s = performance.now();
     try {
       return await fn();
@@ -148,15 +154,35 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
     memberships = new Memberships(ex, dag, d, sess, db, runTag, vocab, q.signal);
     const m = memberships;
     await t('experts', () => m.prepare(ens.leads));
-    const coverage = await t('experts', () => groupLeads(ex, m, dag, d, ens.leads, totals, q.signal));
-    const droppedByRobustness = await t('experts', () => robustLeads(ex, m, d, ens.leads, q.signal));
-    followUpTrends(ens.leads);
-    const hints = new Map<Lead, ConfounderHint[]>();
-    for (const l of ens.leads) hints.set(l, await confounderHints(ex, m, d, l, q.signal));
     const source = d.events.isFile ? `file(${lit(d.events.label)})` : d.events.from;
+    const opportunityOf = (l: Lead) => toOpportunity(l, d, source, lookbackMs, hints.get(l) ?? [], sample);
+    // KPI by KPI, so each KPI's leads are final (and reported) before the next KPI's grouping starts. Each step
+    // reads and changes only that KPI's leads and membership table, so the order gives the same results.
+    const coverage = new Map<number, number>();
+    const hints = new Map<Lead, ConfounderHint[]>();
+    let droppedByRobustness = 0;
+    const withLeads = d.kpis.filter((k) => ens.leads.some((l) => l.finding.obs.kpi.index === k.index));
+    for (const [i, k] of withLeads.entries()) {
+      const only = [k];
+      const mine = await t(
+        'experts',
+        async () => {
+          for (const [ki, c] of await groupLeads(ex, m, dag, d, ens.leads, totals, q.signal, only)) coverage.set(ki, c);
+          droppedByRobustness += await robustLeads(ex, m, d, ens.leads, q.signal, only);
+          const list = ens.leads.filter((l) => l.finding.obs.kpi.index === k.index).sort((a, b) => a.rank - b.rank);
+          for (const l of list) hints.set(l, await confounderHints(ex, m, d, l, q.signal));
+          return list;
+        },
+        undefined,
+        undefined,
+        `grouping and checking the leads of ${k.kpi.name} (${i + 1} of ${withLeads.length} KPIs)`
+      );
+      opts.onKpiLeads?.(k.kpi.name, mine.map(opportunityOf));
+    }
+    followUpTrends(ens.leads);
     const opportunities = ens.leads
       .sort((a, b) => kpiOrder(d, a) - kpiOrder(d, b) || a.rank - b.rank)
-      .map((l) => toOpportunity(l, d, source, lookbackMs, hints.get(l) ?? [], sample));
+      .map(opportunityOf);
     opts.onProgress?.({ stage: 'done', done: STAGES.length, total: STAGES.length });
     return {
       hypotheses_tested: ens.tested,
@@ -297,7 +323,7 @@ export async function observeFastPath(
       observe(ex, dag, d, totals, cfg.analysis.min_support, {
         signal: q.signal,
         onQuery: (done, total) =>
-          opts.onProgress?.({ stage: 'aggregate', done, total, message: `${dag.queries[done]!.id}` }),
+          opts.onProgress?.({ stage: 'aggregate', done, total, message: scanWords(dag, dag.queries[done]!) }),
       })
     );
     return { d, plan, sess, dag, totals, observations, vocab, lookbackMs, runTag, drop };
@@ -305,6 +331,25 @@ export async function observeFastPath(
     await drop();
     throw e;
   }
+}
+
+/** What the hypothesis families look at, in a user's words (progress messages). */
+const FAMILY_WORDS: Record<string, string> = {
+  ngram: 'event sequences',
+  ordered_pattern: 'ordered event patterns',
+  absence: 'missing follow-up events',
+  lifecycle: 'where users are in their lifecycle',
+  indirect: 'time of day and version predicates',
+  static: 'attribute values',
+  stateful: 'retries, durations and counts',
+  nonlocal: 'overlap with context spikes',
+};
+
+/** One aggregate scan as progress names it: what it looks at and for which KPIs (not its internal id). */
+export function scanWords(dag: Dag, query: Dag['queries'][number]): string {
+  const templates = [...new Set(query.nodes.map((id) => dag.nodes.find((n) => n.id === id)?.template ?? ''))].filter(Boolean);
+  const what = templates.map((t) => FAMILY_WORDS[t] ?? t.replace(/_/g, ' ')).join(', ');
+  return `scanning ${what || 'the groups'} for ${query.kpis.map((k) => k.kpi.name).join(', ')}`;
 }
 
 /** The cohort vs the rest per time bucket, as the lead detail page charts it. */

@@ -135,10 +135,11 @@ export async function groupLeads(
   d: Dataset,
   leads: Lead[],
   totals: Totals,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  kpis: Dataset['kpis'] = d.kpis
 ): Promise<Map<number, number>> {
   const coverage = new Map<number, number>();
-  for (const k of d.kpis) {
+  for (const k of kpis) {
     const measured = leads
       .filter((l) => l.finding.obs.kpi.index === k.index)
       .sort((a, b) => a.rank - b.rank)
@@ -273,11 +274,12 @@ export async function robustLeads(
   m: Memberships,
   d: Dataset,
   leads: Lead[],
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  kpis: Dataset['kpis'] = d.kpis
 ): Promise<number> {
   if (!d.spec.user) return 0;
   let dropped = 0;
-  for (const k of d.kpis) {
+  for (const k of kpis) {
     const list = leads.filter((l) => l.finding.obs.kpi.index === k.index && l.finding.expert !== 'trend');
     if (list.length === 0) continue;
     const mt = await m.tableFor(k.index, list);

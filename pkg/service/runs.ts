@@ -10,12 +10,13 @@ import type { LoadedConfig } from '../config/load';
 import { inspectDataset } from '../dataset/inspect';
 import { CancelledError, QueryError, type Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
-import { analyze, type Progress } from '../pipeline/analyze';
+import { analyze, type Opportunity, type Progress } from '../pipeline/analyze';
 import { makePlan } from '../planner/index';
 import type { FeedbackSummary, PlanRequest } from '../planner/types';
 import { planScope, settleScope } from '../planner/scope';
 import type { LeadInput, ResultStore } from '../store/store';
-import type { LeadEvidence, OpportunityWithSeries, RunProgress, RunRecord, RunRequest, RunStatus } from '../store/types';
+import { opportunityId } from '../store/leads';
+import type { KpiLeads, LeadEvidence, OpportunityWithSeries, RunProgress, RunRecord, RunRequest, RunStatus } from '../store/types';
 import { pushAnnotations, type AnnotationLogger } from './grafana';
 import { parseTime } from './validate';
 
@@ -27,6 +28,8 @@ export const RESTART_REASON = 'interrupted by a restart of the service';
 export const SHUTDOWN_REASON = 'interrupted: the service stopped while this run was in progress';
 const CANCEL_REASON = 'cancelled by request';
 const EXAMPLES = 20;
+/** Leads per finished KPI that a running run's progress carries (the polling answer stays small). */
+export const PROGRESS_TOP_LEADS = 5;
 /** Finished runs whose record the store refused, kept in memory so they stay readable (the oldest go first). */
 const UNSAVED_KEPT = 1000;
 
@@ -68,9 +71,14 @@ export class QueueFull extends Error {
 
 /** A run's error as users see it: ClickHouse's text (SQL, settings, file paths) stays in the log. */
 export function publicError(e: Error, runId: string): string {
-  if (e instanceof QueryError) return `${e.summary}; details in the service log under run ${runId}`;
-  const m = e.message || String(e);
+  if (e instanceof QueryError) return `${withoutPaths(e.summary)}; details in the service log under run ${runId}`;
+  const m = withoutPaths(e.message || String(e));
   return m.length > 500 ? `${m.slice(0, 500)}…` : m;
+}
+
+/** Server paths in a message (ClickHouse's "File /srv/… doesn't exist", Node's ENOENT) become the file's name. */
+export function withoutPaths(m: string): string {
+  return m.replace(/(^|[\s'"(=:])((?:\/[^\s'"(),:/]+){2,})/g, (_w, pre: string, path: string) => `${pre}${path.split('/').pop()}`);
 }
 
 export interface RunManagerOptions {
@@ -237,7 +245,8 @@ export class RunManager {
   private setProgress(l: Live, p: Omit<RunProgress, 'updated_at'>): void {
     const stageChanged = p.stage !== l.run.progress.stage;
     const now = Date.now();
-    l.run.progress = { ...p, updated_at: now };
+    const { kpi_leads } = l.run.progress;
+    l.run.progress = { ...p, updated_at: now, ...(kpi_leads ? { kpi_leads } : {}) };
     l.run.updated_at = now;
     if (stageChanged) void this.persist(l);
     this.guardHeap(l);
@@ -326,6 +335,10 @@ export class RunManager {
         onProgress: (p: Progress) => {
           if (p.stage !== 'done') this.setProgress(l, { stage: p.stage, done: p.done, total: p.total, message: p.message });
         },
+        onKpiLeads: (kpi, opps) => {
+          l.run.progress = { ...l.run.progress, kpi_leads: [...(l.run.progress.kpi_leads ?? []), kpiLeadsOf(kpi, opps)] };
+          void this.persist(l);
+        },
       });
       checkAbort();
       // Items the compiler left out (noted in plan.notes): the stored plan says so too (the newest copy is read).
@@ -398,6 +411,29 @@ export class RunManager {
     }
     return ev;
   }
+}
+
+/** A KPI's final leads as a running run's progress carries them: the count and the top few. */
+export function kpiLeadsOf(kpi: string, opps: Opportunity[]): KpiLeads {
+  return {
+    kpi,
+    leads: opps.length,
+    top: opps.slice(0, PROGRESS_TOP_LEADS).map((o) => ({
+      id: opportunityId(o.fingerprint),
+      kpi: o.kpi,
+      template: o.template,
+      title: o.title,
+      cohort: o.cohort,
+      rank: o.rank,
+      cohort_size: o.cohort_size,
+      kpi_cohort: o.kpi_cohort,
+      kpi_rest: o.kpi_rest,
+      effect: o.effect,
+      q_value: o.q_value,
+      impact: o.impact,
+      coverage: o.coverage,
+    })),
+  };
 }
 
 export type { FeedbackSummary };

@@ -31,6 +31,29 @@ export interface RunProgress {
   total: number;
   message?: string;
   updated_at: number;
+  /** While the run goes on: each KPI whose leads are final, in the order they finished (gone once stored). */
+  kpi_leads?: KpiLeads[];
+}
+
+/** One KPI's final leads during a run: how many, and the top few as the leads list states them. */
+export interface KpiLeads {
+  kpi: string;
+  leads: number;
+  top: Array<{
+    id: string;
+    kpi: string;
+    template: string;
+    title: string;
+    cohort: string;
+    rank: number;
+    cohort_size: number;
+    kpi_cohort: number;
+    kpi_rest: number;
+    effect: { measure: string; value: number; ci_low: number; ci_high: number };
+    q_value: number;
+    impact: number;
+    coverage: number | null;
+  }>;
 }
 
 export interface RunSummary {

@@ -28,6 +28,8 @@ export const testIds = {
     scopeChip: (key: string) => `data-testid investigate-scope-${key}`,
     planScope: 'data-testid investigate-plan-scope',
     results: 'data-testid investigate-results',
+    streamed: 'data-testid investigate-streamed',
+    streamedKpi: (kpi: string) => `data-testid investigate-streamed-${kpi}`,
     recentRuns: 'data-testid investigate-recent-runs',
   },
   leads: {
@@ -40,6 +42,12 @@ export const testIds = {
     knownBadge: 'data-testid lead-known',
     status: 'data-testid lead-status',
     empty: 'data-testid leads-empty',
+    select: 'data-testid lead-select',
+    selectKpi: (kpi: string) => `data-testid leads-select-${kpi}`,
+    bulkBar: 'data-testid leads-bulk',
+    bulkAcknowledge: 'data-testid leads-bulk-acknowledge',
+    bulkDismiss: 'data-testid leads-bulk-dismiss',
+    sortBy: (key: string) => `data-testid leads-sort-${key}`,
   },
   triage: {
     acknowledge: 'data-testid triage-acknowledge',
@@ -68,6 +76,9 @@ export const testIds = {
     exampleLink: 'data-testid lead-example-link',
     sql: 'data-testid lead-sql',
     explore: 'data-testid lead-explore',
+    exploreTrend: 'data-testid lead-explore-trend',
+    cohortBar: 'data-testid lead-cohort-bar',
+    context: 'data-testid lead-context',
     history: 'data-testid lead-history',
   },
   templates: {

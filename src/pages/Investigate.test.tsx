@@ -71,7 +71,7 @@ describe('Investigate', () => {
     expect(within(range).queryByText(/Whole dataset/)).not.toBeInTheDocument();
     expect(within(range).getByText(/2026-09-01 00:00:00/)).toBeInTheDocument();
     await waitFor(() =>
-      expect(screen.getByText(/Default: the whole dataset, 2026-09-01 – 2026-10-01/)).toBeInTheDocument()
+      expect(screen.getByText(/Default: the whole dataset, Sep 1, 2026 – Oct 1, 2026/)).toBeInTheDocument()
     );
     expect(screen.getByRole('link', { name: /back to dashboard/i })).toHaveAttribute('href', '/d/d1');
     // Recent runs listed.

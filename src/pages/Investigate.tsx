@@ -22,6 +22,7 @@ import {
   useStyles2,
 } from '@grafana/ui';
 import { ErrorState, Loading } from '../components/States/States';
+import { formatTime } from '../services/format';
 import { EngineBanner } from '../components/States/EngineBanner';
 import { useOrgRole } from '../hooks/useOrgRole';
 import { engineProblem } from '../services/engineProblem';
@@ -33,6 +34,7 @@ import { LeadsTable } from '../components/LeadsTable/LeadsTable';
 import { RecentRuns } from '../components/RunProgress/RecentRuns';
 import { PlanSummary } from '../components/RunProgress/PlanSummary';
 import { RunProgress } from '../components/RunProgress/RunProgress';
+import { StreamedLeads } from '../components/RunProgress/StreamedLeads';
 import { testIds } from '../components/testIds';
 import { useAsync } from '../hooks/useAsync';
 import { useLeadTriage } from '../hooks/useLeadTriage';
@@ -315,7 +317,7 @@ function Investigate() {
                     label="Time range"
                     description={
                       dataset.value
-                        ? `Default: the whole dataset, ${dataset.value.range.from.slice(0, 10)} – ${dataset.value.range.to.slice(0, 10)}`
+                        ? `Default: the whole dataset, ${formatTime(dataset.value.range.from, 'date')} – ${formatTime(dataset.value.range.to, 'date')}`
                         : 'Default: the whole dataset'
                     }
                     invalid={!!issueFor('body.from') || !!issueFor('body.to')}
@@ -447,12 +449,20 @@ function Investigate() {
           {runId && !!pollError && !run ? <ErrorState title={`Could not load run ${runId}`} error={pollError} /> : null}
           {run && (
             <>
-              <RunProgress run={run} onCancel={blocked ? undefined : cancel} cancelling={cancelling} />
+              <RunProgress
+                run={run}
+                onCancel={blocked ? undefined : cancel}
+                cancelling={cancelling}
+                noun={vocabulary.noun}
+              />
               {!!cancelError && <ErrorState title="Could not cancel the run" error={cancelError} />}
               {!!pollError && (
                 <Alert severity="warning" title="Lost contact with the engine; still trying">
                   {pollError instanceof Error ? pollError.message : String(pollError)}
                 </Alert>
+              )}
+              {run.status === 'running' && run.progress.kpi_leads && (
+                <StreamedLeads kpiLeads={run.progress.kpi_leads} vocabulary={vocabulary} />
               )}
               {run.status === 'succeeded' && (
                 <section className={s.card} data-testid={testIds.investigate.results} aria-label="Leads of this run">

@@ -57,8 +57,8 @@ describe('LeadDetail', () => {
 
     const stability = screen.getByTestId(testIds.lead.stability);
     expect(stability).toHaveTextContent('Stable');
-    expect(stability).toHaveTextContent('2026-09-01 – 2026-09-16');
-    expect(stability).toHaveTextContent('Getting worse since2026-09-12');
+    expect(stability).toHaveTextContent('Sep 1, 2026 – Sep 16, 2026');
+    expect(stability).toHaveTextContent('Getting worse sinceSep 12, 2026');
 
     const chart = screen.getByTestId(testIds.lead.chart);
     expect(chart.querySelector('[data-testid="band-cohort"]')!.getAttribute('d')).toMatch(/Z/);

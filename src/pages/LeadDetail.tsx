@@ -20,13 +20,17 @@ import { useLeadTriage } from '../hooks/useLeadTriage';
 import { engine } from '../services/engine';
 import { editBlockedReason } from '../services/roles';
 import { useOrgRole } from '../hooks/useOrgRole';
-import { exploreUrl, leadRange } from '../services/explore';
+import { cohortVsRestSql, exploreUrl, leadRange } from '../services/explore';
+import { cohortCounts } from '../services/cohortCounts';
+import { CohortBar } from '../components/LeadChart/CohortBar';
 import {
   compare,
   effectWords,
   EXPLAIN,
+  familyLabel,
   impactText,
   kpiKindOf,
+  kpiUnit,
   plural,
   vocabularyOf,
   withNoun,
@@ -40,6 +44,7 @@ import {
   formatKpiValue,
   formatP,
   formatShare,
+  formatTime,
   timeAgo,
 } from '../services/format';
 import type * as api from '../types/api';
@@ -63,6 +68,12 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
   const lead = useAsync(() => engine.lead(id, run), [id, run]);
   const kpis = useAsync(() => engine.kpis(), []);
   const dataset = useAsync(() => engine.dataset(), []);
+  const template = lead.value?.template;
+  // Non-local leads: the context metric their cohort overlapped, drawn over the chart (a failure here leaves it out).
+  const context = useAsync(
+    () => (template === 'nonlocal' ? engine.leadContext(id, run).catch(() => undefined) : Promise.resolve(undefined)),
+    [id, run, template]
+  );
   const triageBlocked = editBlockedReason(useOrgRole().role);
   const [allRefinements, setAllRefinements] = useState(false);
   const [allRelated, setAllRelated] = useState(false);
@@ -113,11 +124,22 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
   const sql = l.evidence.sql || o.sql;
   const range = leadRange(series, l.last_seen);
   const explore = dsUid && sql ? exploreUrl({ datasourceUid: dsUid, sql, from: range.from, to: range.to }) : undefined;
+  // The short query: the KPI per time bucket, cohort vs rest, from the same SQL.
+  const trendSql = sql ? cohortVsRestSql(sql) : undefined;
+  const exploreTrend =
+    dsUid && trendSql
+      ? exploreUrl({ datasourceUid: dsUid, sql: trendSql, from: range.from, to: range.to, as: 'timeseries' })
+      : undefined;
   const kv = (v: number | null | undefined) => formatKpiValue(kind, v ?? null);
   const { noun } = vocabularyOf(kpis.value, dataset.value?.events.group);
   const statement = compare({ kpi: l.kpi, kpi_cohort: o.kpi_cohort, kpi_rest: o.kpi_rest }, kpiKindOf(kind));
   const impact = impactText({ kpi: l.kpi, impact: o.impact ?? l.impact }, kpiKindOf(kind), noun);
   const refinements = topN(o.refinements ?? [], 3, allRefinements);
+  const counts = cohortCounts(
+    { cohort_size: o.cohort_size ?? l.cohort_size, kpi_cohort: o.kpi_cohort, kpi_rest: o.kpi_rest },
+    series,
+    kind !== 'numeric'
+  );
   const related = topN(o.related ?? [], 3, allRelated);
   // Each example group opens Explore on its own events (when the events are a table the data source can read).
   const groupExplore = (id: string) => {
@@ -132,7 +154,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
       subTitle={
         <Stack gap={1} alignItems="center" wrap="wrap">
           <code>{l.kpi}</code>
-          <Tag name={l.template} />
+          <Tag name={familyLabel(l.template)} title={`Family: ${l.template}`} />
           <StatusBadge status={l.status} />
           <NewKnownBadge lead={l} />
           {run && <Badge color="blue" text={`Evidence as of run ${run}`} />}
@@ -207,12 +229,16 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
           </Alert>
         ) : null}
 
-        <section className={s.card} aria-label="Over time">
+        <section className={s.card} aria-label="Cohort vs rest">
           <Text element="h3" variant="h5">
-            {l.kpi} over time: cohort vs rest
+            {l.kpi}: cohort vs rest
+          </Text>
+          {counts && <CohortBar counts={counts} noun={noun} unit={kind === 'numeric' ? kpiUnit(l.kpi) : ''} />}
+          <Text color="secondary" variant="bodySmall">
+            Over time
           </Text>
           {series ? (
-            <LeadChart series={series} kind={kind} kpiName={l.kpi} />
+            <LeadChart series={series} kind={kind} kpiName={l.kpi} noun={noun} context={context.value} />
           ) : (
             <Text color="secondary" data-testid={testIds.lead.chart}>
               This lead has no time series (the engine keeps one per lead found with buckets).
@@ -237,7 +263,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                 <thead>
                   <tr>
                     <th>Half</th>
-                    <th className={s.num}>Groups</th>
+                    <th className={s.num}>Cohort {plural(noun)}</th>
                     <th className={s.num}>Cohort</th>
                     <th className={s.num}>Rest</th>
                     <th className={s.num}>p</th>
@@ -248,7 +274,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                   {halves.map((h, i) => (
                     <tr key={i}>
                       <td>
-                        {h.from.slice(0, 10)} – {h.to.slice(0, 10)}
+                        {formatTime(h.from, 'date')} – {formatTime(h.to, 'date')}
                       </td>
                       <td className={s.num}>{formatCount(h.cohort_groups)}</td>
                       <td className={s.num}>{kv(h.kpi_cohort)}</td>
@@ -271,7 +297,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                   {trend.onset ? (
                     <>
                       <dt>Getting worse since</dt>
-                      <dd>{trend.onset.slice(0, 10)}</dd>
+                      <dd>{formatTime(trend.onset, 'date')}</dd>
                     </>
                   ) : null}
                   {typeof trend.slope_per_day === 'number' ? (
@@ -285,7 +311,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                   {trend.change_point ? (
                     <>
                       <dt>Change point</dt>
-                      <dd>{trend.change_point.slice(0, 16).replace('T', ' ')}</dd>
+                      <dd>{formatTime(trend.change_point)}</dd>
                     </>
                   ) : null}
                   {typeof trend.trend_p === 'number' ? (
@@ -299,12 +325,12 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
             )}
           </section>
 
-          <section className={s.card} data-testid={testIds.lead.examples} aria-label="Example groups">
+          <section className={s.card} data-testid={testIds.lead.examples} aria-label={`Example ${plural(noun)}`}>
             <Text element="h3" variant="h5">
-              Example groups <Text color="secondary">({l.evidence.group_column})</Text>
+              Example {plural(noun)} <Text color="secondary">({l.evidence.group_column})</Text>
             </Text>
             {l.evidence.example_error && (
-              <Alert severity="warning" title="Could not list example groups">
+              <Alert severity="warning" title={`Could not list example ${plural(noun)}`}>
                 {l.evidence.example_error}
               </Alert>
             )}
@@ -344,7 +370,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                 </div>
               </>
             ) : (
-              !l.evidence.example_error && <Text color="secondary">No example groups recorded.</Text>
+              !l.evidence.example_error && <Text color="secondary">No example {plural(noun)} recorded.</Text>
             )}
           </section>
         </div>
@@ -390,16 +416,31 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
         <section className={s.card} aria-label="SQL">
           <Stack justifyContent="space-between" alignItems="center" wrap="wrap">
             <Text element="h3" variant="h5">
-              The cohort’s groups in SQL
+              The cohort’s {plural(noun)} in SQL
             </Text>
             <Stack gap={1}>
               <ClipboardButton size="sm" variant="secondary" icon="copy" getText={() => sql}>
                 Copy SQL
               </ClipboardButton>
               {explore ? (
-                <LinkButton size="sm" icon="compass" href={explore} target="_blank" data-testid={testIds.lead.explore}>
-                  Open in Explore
-                </LinkButton>
+                <>
+                  {exploreTrend && (
+                    <LinkButton
+                      size="sm"
+                      variant="secondary"
+                      icon="chart-line"
+                      href={exploreTrend}
+                      target="_blank"
+                      tooltip="A short query: the KPI per time bucket for the cohort and for the rest, as two series"
+                      data-testid={testIds.lead.exploreTrend}
+                    >
+                      Cohort vs rest over time in Explore
+                    </LinkButton>
+                  )}
+                  <LinkButton size="sm" icon="compass" href={explore} target="_blank" data-testid={testIds.lead.explore}>
+                    Open in Explore
+                  </LinkButton>
+                </>
               ) : (
                 <Tooltip content="Set the ClickHouse data source on the app's configuration page (Administration → Plugins → Surfacer) to open this query in Explore.">
                   <span>
@@ -445,7 +486,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                         {h.run_id === l.evidence.run_id && <Badge color="blue" text="shown" />}
                       </td>
                       <td>
-                        <Tooltip content={h.seen_at}>
+                        <Tooltip content={formatTime(h.seen_at)}>
                           <span>{timeAgo(h.seen_at)}</span>
                         </Tooltip>
                       </td>
@@ -472,9 +513,11 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
                 {l.triage.map((t, i) => (
                   <li key={`${t.at}-${i}`}>
                     <Stack gap={1} alignItems="center" wrap="wrap">
-                      <Text color="secondary" variant="bodySmall">
-                        {timeAgo(t.at)}
-                      </Text>
+                      <Tooltip content={formatTime(t.at)}>
+                        <Text color="secondary" variant="bodySmall">
+                          {timeAgo(t.at)}
+                        </Text>
+                      </Tooltip>
                       <strong>{t.by}</strong>
                       {t.status !== t.previous_status ? (
                         <span>

@@ -14,7 +14,7 @@ import { testIds } from '../components/testIds';
 import { useAsync } from '../hooks/useAsync';
 import { useLeadTriage } from '../hooks/useLeadTriage';
 import { engine } from '../services/engine';
-import { vocabularyOf } from '../services/leadStatement';
+import { familyLabel, vocabularyOf } from '../services/leadStatement';
 import { editBlockedReason } from '../services/roles';
 import { useOrgRole } from '../hooks/useOrgRole';
 import {
@@ -80,7 +80,11 @@ function Opportunities() {
     label: STATUS_LABELS[st],
     value: st,
   }));
-  const templateOptions: Array<SelectableValue<string>> = FAMILIES.map((f) => ({ label: f, value: f }));
+  const templateOptions: Array<SelectableValue<string>> = FAMILIES.map((f) => ({
+    label: familyLabel(f),
+    value: f,
+    description: f,
+  }));
   const knownOptions: Array<SelectableValue<KnownFilter>> = [
     { label: 'All', value: 'all' },
     { label: 'New', value: 'new', description: 'Found by one run only' },
@@ -193,6 +197,8 @@ function Opportunities() {
               vocabulary={vocabulary}
               triageDisabledReason={triageBlocked}
               keepOrder={filters.sort !== 'impact'}
+              bulk
+              sort={{ by: filters.sort, onSort: (sort) => setFilters({ sort }) }}
             />
             {leads.value.total > PAGE_SIZE && (
               <div className={s.pagination} data-testid={testIds.opportunities.pagination}>

@@ -6,6 +6,7 @@ import { lastValueFrom } from 'rxjs';
 import { getBackendSrv, isFetchError } from '@grafana/runtime';
 import { ENGINE_PROXY_URL } from '../constants';
 import type {
+  ContextSeries,
   DatasetInfo,
   EngineErrorBody,
   Health,
@@ -155,6 +156,10 @@ export const engine = {
   leads: (q: LeadQuery = {}) => call<Page<Lead>>('Opportunities', 'GET', '/api/opportunities', { params: leadParams(q) }),
   lead: (id: string, run?: string) =>
     call<LeadDetail>(`Opportunity ${id}`, 'GET', `/api/opportunities/${encodeURIComponent(id)}`, { params: run ? { run } : undefined }),
+  leadContext: (id: string, run?: string) =>
+    call<ContextSeries>(`Context series of ${id}`, 'GET', `/api/opportunities/${encodeURIComponent(id)}/context`, {
+      params: run ? { run } : undefined,
+    }),
   triage: (id: string, body: TriageRequest) => call<Lead>(`Triage ${id}`, 'PATCH', `/api/opportunities/${encodeURIComponent(id)}`, { data: body }),
 };
 

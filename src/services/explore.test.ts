@@ -1,4 +1,4 @@
-import { clickhouseSqlQuery, CLICKHOUSE_DS_TYPE, exploreUrl, leadRange } from './explore';
+import { clickhouseSqlQuery, CLICKHOUSE_DS_TYPE, cohortVsRestSql, exploreUrl, leadRange } from './explore';
 
 function panesOf(url: string) {
   const u = new URL(url, 'http://grafana.local');
@@ -67,5 +67,32 @@ describe('explore', () => {
       to: Date.UTC(2026, 9, 1),
     });
     expect(leadRange(undefined)).toEqual({ from: 'now-30d', to: 'now' });
+  });
+
+  test("cohortVsRestSql: the lead's sessions and predicate, the KPI per time bucket for the cohort and the rest", () => {
+    const cte = 'WITH sessions AS (\n  SELECT *\n  FROM (SELECT 1)\n  WHERE t0 >= 1\n)';
+    const lead = `${cte}\nSELECT g AS \`session id\`\nFROM sessions\nWHERE k2 IS NOT NULL AND (has(events, 'a') AND\n (x = 'b)'))`;
+    expect(cohortVsRestSql(lead)).toBe(`WITH sessions AS (
+  SELECT *
+  FROM (SELECT 1)
+  WHERE t0 >= 1
+)
+SELECT $__timeInterval(started) AS time, avgIf(kpi, in_cohort) AS cohort, avgIf(kpi, NOT in_cohort) AS rest
+FROM (
+  SELECT toDateTime(intDiv(t0, 1000)) AS started, k2 AS kpi, ifNull((has(events, 'a') AND
+ (x = 'b)')), 0) != 0 AS in_cohort
+  FROM sessions
+  WHERE k2 IS NOT NULL
+)
+WHERE $__timeFilter(started)
+GROUP BY time
+ORDER BY time`);
+    // Not the engine's shape: no short query rather than a wrong one.
+    expect(cohortVsRestSql('SELECT 1')).toBeUndefined();
+  });
+
+  test('exploreUrl as a time series: the data source plots the short query', () => {
+    const { panes } = panesOf(exploreUrl({ datasourceUid: 'ch1', sql: 'SELECT 1', from: 1, to: 2, as: 'timeseries' }));
+    expect(panes.a.queries[0]).toMatchObject({ queryType: 'timeseries', format: 0, rawSql: 'SELECT 1' });
   });
 });

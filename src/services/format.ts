@@ -1,3 +1,4 @@
+import { dateTimeFormat } from '@grafana/data';
 /** How numbers from the engine read on screen: impact, effects, q-values, times. Pure, shared by pages and the panel. */
 import type { Lead, Opportunity } from '../types/api';
 
@@ -92,15 +93,28 @@ export function formatShare(v: number): string {
   return `${(v * 100).toFixed(1)}%`;
 }
 
-/** A time as users read it (local time zone, no ISO 'T'/'Z'): "Nov 14, 2026, 09:30", or the date only. */
-export function formatTime(iso: string, what: 'datetime' | 'date' = 'datetime'): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) {
+/**
+ * A time as users read it, in the user's time zone (Grafana's dateTimeFormat follows the user's or the dashboard's
+ * preference; the browser's zone by default), no ISO 'T'/'Z': "Nov 14, 2026, 09:30", or the date only.
+ */
+export function formatTime(iso: string | number, what: 'datetime' | 'date' = 'datetime'): string {
+  const t = typeof iso === 'number' ? iso : Date.parse(iso);
+  if (!Number.isFinite(t)) {
     return '–';
   }
-  const opts: Intl.DateTimeFormatOptions =
-    what === 'date'
-      ? { month: 'short', day: 'numeric', year: 'numeric' }
-      : { month: 'short', day: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false };
-  return new Intl.DateTimeFormat('en', opts).format(t);
+  return dateTimeFormat(t, { format: what === 'date' ? 'MMM D, YYYY' : 'MMM D, YYYY, HH:mm' });
+}
+
+/**
+ * A message from the engine without server file paths (an older engine, or an error the engine did not word
+ * itself, may name one): each absolute path becomes its file name, which is what a user can act on.
+ */
+export function withoutPaths(message: string): string {
+  return message.replace(
+    /(^|[\s'"(=:])((?:[A-Za-z]:)?(?:[\\/][^\s'"(),:\\/]+){2,})/g,
+    (_m, pre: string, path: string) => {
+      const name = path.split(/[\\/]/).pop() ?? '';
+      return `${pre}${name}`;
+    }
+  );
 }

@@ -5,6 +5,7 @@ import {
   parsePrefill,
   parseTimeParam,
   progressFraction,
+  progressMessage,
   promptFromPanel,
   stageLabel,
 } from './investigate';
@@ -108,5 +109,16 @@ describe('investigate', () => {
     expect(progressFraction({ done: 3, total: 12 })).toBe(0.25);
     expect(progressFraction({ done: 0, total: 0 })).toBeNull();
     expect(progressFraction({ done: 20, total: 12 })).toBe(1);
+  });
+});
+
+describe('progressMessage', () => {
+  test('internal query ids read as what they scan; words pass through', () => {
+    expect(progressMessage('agg_v0')).toBe('scanning event sequences');
+    expect(progressMessage('agg_ordered_pattern')).toBe('scanning ordered event patterns');
+    expect(progressMessage('agg_groups')).toBe('scanning whole-group cohorts');
+    expect(progressMessage('scanning attribute values for error_rate')).toBe(
+      'scanning attribute values for error_rate'
+    );
   });
 });

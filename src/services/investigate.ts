@@ -154,3 +154,27 @@ export function stageLabel(stage: string): string {
 export function progressFraction(p: { done: number; total: number }): number | null {
   return p.total > 0 ? Math.min(1, Math.max(0, p.done / p.total)) : null;
 }
+
+/** Words for what a family scans (engines before 0.1 sent the internal query id as the progress message). */
+const SCAN_WORDS: Record<string, string> = {
+  ngram: 'event sequences',
+  ordered_pattern: 'ordered event patterns',
+  absence: 'missing follow-up events',
+  lifecycle: 'where users are in their lifecycle',
+  indirect: 'time of day and version predicates',
+  static: 'attribute values',
+  stateful: 'retries, durations and counts',
+  nonlocal: 'overlap with context spikes',
+  groups: 'whole-group cohorts',
+};
+
+/** The engine's progress message in words: internal query ids ("agg_v0", "agg_ordered_pattern") become what they scan. */
+export function progressMessage(message: string): string {
+  const m = /^agg_(.+)$/.exec(message.trim());
+  if (!m) {
+    return message;
+  }
+  return /^v\d+$/.test(m[1]!)
+    ? 'scanning event sequences'
+    : `scanning ${SCAN_WORDS[m[1]!] ?? m[1]!.replace(/_/g, ' ')}`;
+}

@@ -1,4 +1,5 @@
 import {
+  familyLabel,
   vocabularyOf,
   compare,
   formatKpi,
@@ -60,5 +61,13 @@ describe('leadStatement', () => {
     expect(kpiKindOf('funnel')).toBe('rate');
     const v = vocabularyOf([{ name: 'page_load_ms', kind: 'numeric' }], 'trace_id');
     expect([v.kindOf('page_load_ms'), v.kindOf('unknown'), v.noun]).toEqual(['numeric', 'rate', 'trace']);
+  });
+});
+
+describe('familyLabel', () => {
+  test('families read in words; an unknown id reads as itself', () => {
+    expect(familyLabel('ngram')).toBe('event sequence');
+    expect(familyLabel('nonlocal')).toBe('context overlap');
+    expect(familyLabel('new_family')).toBe('new family');
   });
 });

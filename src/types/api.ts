@@ -34,6 +34,7 @@ export type LeadDetail = Res<'/api/opportunities/{id}', 'get', 200>;
 export type Opportunity = LeadDetail['opportunity'];
 export type Refinement = NonNullable<Opportunity['refinements']>[number];
 export type Series = NonNullable<LeadDetail['evidence']['series']>;
+export type ContextSeries = Res<'/api/opportunities/{id}/context', 'get', 200>;
 export type Half = NonNullable<LeadDetail['evidence']['halves']>[number];
 export type TriageRequest = Req<'/api/opportunities/{id}', 'patch'>;
 export type ScopePreview = Res<'/api/scope', 'get', 200>;

@@ -846,6 +846,34 @@ export interface paths {
                             planner: string | null;
                             progress: {
                                 done: number;
+                                /** @description While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends */
+                                kpi_leads?: {
+                                    kpi: string;
+                                    /** @description How many leads this KPI has */
+                                    leads: number;
+                                    /** @description Its top leads (at most 5), ranked */
+                                    top: {
+                                        cohort: string;
+                                        cohort_size: number;
+                                        coverage: number | null;
+                                        effect: {
+                                            ci_high: number;
+                                            ci_low: number;
+                                            measure: string;
+                                            value: number;
+                                        };
+                                        /** @description The id the lead will have once stored (GET /api/opportunities/{id} after the run) */
+                                        id: string;
+                                        impact: number;
+                                        kpi: string;
+                                        kpi_cohort: number;
+                                        kpi_rest: number;
+                                        q_value: number;
+                                        rank: number;
+                                        template: string;
+                                        title: string;
+                                    }[];
+                                }[];
                                 message?: string;
                                 /** @description queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in */
                                 stage: string;
@@ -1720,6 +1748,128 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/opportunities/{id}/context": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** For a non-local lead: its context metric over the lead’s range, the threshold its hypothesis used and the windows above it */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Evidence as of this run (default: the last run that found it) */
+                    run?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Width of each point’s bucket */
+                            bucket_ms: number;
+                            /** @description The context metric (dataset.context name) the lead’s cohort overlapped */
+                            context: string;
+                            /** @description ISO 8601 date-time (UTC) */
+                            from: string;
+                            /** @description Each bucket’s start and the highest sample in it (at most 240 buckets; empty buckets left out) */
+                            points: {
+                                /** @description ISO 8601 date-time (UTC) */
+                                time: string;
+                                value: number;
+                            }[];
+                            /** @description The threshold the lead’s hypothesis used (the configured one, else the p95 of the run’s window) */
+                            threshold: number;
+                            /** @description ISO 8601 date-time (UTC) */
+                            to: string;
+                            /** @description Where the metric was above the threshold, each sample covering one sampling step */
+                            windows: {
+                                /** @description ISO 8601 date-time (UTC) */
+                                from: string;
+                                /** @description ISO 8601 date-time (UTC) */
+                                to: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description An error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description An error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            /** @description Each invalid field, for 400 */
+                            issues?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            /** @description What is wrong, naming the field, id or header */
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs": {
         parameters: {
             query?: never;
@@ -1767,6 +1917,34 @@ export interface paths {
                                 planner: string | null;
                                 progress: {
                                     done: number;
+                                    /** @description While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends */
+                                    kpi_leads?: {
+                                        kpi: string;
+                                        /** @description How many leads this KPI has */
+                                        leads: number;
+                                        /** @description Its top leads (at most 5), ranked */
+                                        top: {
+                                            cohort: string;
+                                            cohort_size: number;
+                                            coverage: number | null;
+                                            effect: {
+                                                ci_high: number;
+                                                ci_low: number;
+                                                measure: string;
+                                                value: number;
+                                            };
+                                            /** @description The id the lead will have once stored (GET /api/opportunities/{id} after the run) */
+                                            id: string;
+                                            impact: number;
+                                            kpi: string;
+                                            kpi_cohort: number;
+                                            kpi_rest: number;
+                                            q_value: number;
+                                            rank: number;
+                                            template: string;
+                                            title: string;
+                                        }[];
+                                    }[];
                                     message?: string;
                                     /** @description queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in */
                                     stage: string;
@@ -1963,6 +2141,34 @@ export interface paths {
                             planner: string | null;
                             progress: {
                                 done: number;
+                                /** @description While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends */
+                                kpi_leads?: {
+                                    kpi: string;
+                                    /** @description How many leads this KPI has */
+                                    leads: number;
+                                    /** @description Its top leads (at most 5), ranked */
+                                    top: {
+                                        cohort: string;
+                                        cohort_size: number;
+                                        coverage: number | null;
+                                        effect: {
+                                            ci_high: number;
+                                            ci_low: number;
+                                            measure: string;
+                                            value: number;
+                                        };
+                                        /** @description The id the lead will have once stored (GET /api/opportunities/{id} after the run) */
+                                        id: string;
+                                        impact: number;
+                                        kpi: string;
+                                        kpi_cohort: number;
+                                        kpi_rest: number;
+                                        q_value: number;
+                                        rank: number;
+                                        template: string;
+                                        title: string;
+                                    }[];
+                                }[];
                                 message?: string;
                                 /** @description queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in */
                                 stage: string;
@@ -2195,6 +2401,34 @@ export interface paths {
                             planner: string | null;
                             progress: {
                                 done: number;
+                                /** @description While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends */
+                                kpi_leads?: {
+                                    kpi: string;
+                                    /** @description How many leads this KPI has */
+                                    leads: number;
+                                    /** @description Its top leads (at most 5), ranked */
+                                    top: {
+                                        cohort: string;
+                                        cohort_size: number;
+                                        coverage: number | null;
+                                        effect: {
+                                            ci_high: number;
+                                            ci_low: number;
+                                            measure: string;
+                                            value: number;
+                                        };
+                                        /** @description The id the lead will have once stored (GET /api/opportunities/{id} after the run) */
+                                        id: string;
+                                        impact: number;
+                                        kpi: string;
+                                        kpi_cohort: number;
+                                        kpi_rest: number;
+                                        q_value: number;
+                                        rank: number;
+                                        template: string;
+                                        title: string;
+                                    }[];
+                                }[];
                                 message?: string;
                                 /** @description queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in */
                                 stage: string;
@@ -2393,6 +2627,34 @@ export interface paths {
                             planner: string | null;
                             progress: {
                                 done: number;
+                                /** @description While the run goes on: each KPI whose leads are final, in the order they finished; the stored leads replace them when the run ends */
+                                kpi_leads?: {
+                                    kpi: string;
+                                    /** @description How many leads this KPI has */
+                                    leads: number;
+                                    /** @description Its top leads (at most 5), ranked */
+                                    top: {
+                                        cohort: string;
+                                        cohort_size: number;
+                                        coverage: number | null;
+                                        effect: {
+                                            ci_high: number;
+                                            ci_low: number;
+                                            measure: string;
+                                            value: number;
+                                        };
+                                        /** @description The id the lead will have once stored (GET /api/opportunities/{id} after the run) */
+                                        id: string;
+                                        impact: number;
+                                        kpi: string;
+                                        kpi_cohort: number;
+                                        kpi_rest: number;
+                                        q_value: number;
+                                        rank: number;
+                                        template: string;
+                                        title: string;
+                                    }[];
+                                }[];
                                 message?: string;
                                 /** @description queued, inspect, plan, sessionize, profile, compile, aggregate, experts, evidence, store, done; a failed or cancelled run keeps the stage it stopped in */
                                 stage: string;

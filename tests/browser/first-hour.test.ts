@@ -215,7 +215,7 @@ describe('An SRE’s first hour, as Admin', () => {
       // The chart's buckets are sized for the cohort, and say so.
       if (detail.evidence.series ?? o.series) {
         charted++;
-        await expect(page.locator(tid(testIds.lead.chart)).innerText()).resolves.toMatch(/failure rate per [\d.]+ (days?|h) bucket \(sized to hold about 20 cohort groups\)/);
+        await expect(page.locator(tid(testIds.lead.chart)).innerText()).resolves.toMatch(/failure rate per [\d.]+ (days?|h) bucket \(sized to hold about 20 cohort sessions\)/);
       }
       if (o.related?.length) {
         const related = page.locator(tid(testIds.lead.related));

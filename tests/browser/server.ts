@@ -55,6 +55,11 @@ export interface HarnessOptions {
   rebundleOnLoad?: boolean;
   /** The built plugin Grafana would load (default: dist/). */
   distDir?: string;
+  /**
+   * Called with the label of each query the engine's analyses send; a promise returned holds that query until it
+   * settles (a test holds a run at a known point, e.g. before a KPI's grouping, instead of racing it).
+   */
+  holdQuery?: (label: string) => Promise<void> | undefined;
 }
 
 export interface Harness {
@@ -75,6 +80,8 @@ export interface Harness {
   pluginFiles: string[];
   /** Serve another build from now on (a test's broken copy of dist/). */
   setDistDir: (dir: string) => void;
+  /** The generated dataset's files (events.parquet, backend_metrics.csv, surfacer.yaml). */
+  files: { events: string; context: string; config: string };
   close: () => Promise<void>;
 }
 
@@ -114,7 +121,7 @@ function sendFile(res: ServerResponse, file: string): void {
   res.end(readFileSync(file));
 }
 
-function indexHtml(o: { role: Role; pluginJson: any; settings: PluginSettings; hasCss: boolean }): string {
+function indexHtml(o: { role: Role; pluginJson: any; settings: PluginSettings; hasCss: boolean; theme: 'dark' | 'light' }): string {
   // What Grafana's index.html puts in window.grafanaBootData before any plugin code runs (the subset read here).
   const bootData = {
     user: {
@@ -128,7 +135,7 @@ function indexHtml(o: { role: Role; pluginJson: any; settings: PluginSettings; h
       orgId: 1,
       orgName: 'Main Org.',
       orgRole: o.role,
-      theme: 'dark',
+      theme: o.theme,
       timezone: 'browser',
       weekStart: 'browser',
       locale: 'en-US',
@@ -172,7 +179,7 @@ html, body { margin: 0; padding: 0; height: 100%; }
 </style>
 ${o.hasCss ? '<link rel="stylesheet" href="/harness/harness.css" />' : ''}
 </head>
-<body class="theme-dark">
+<body class="theme-${o.theme}">
 <div id="reactRoot"></div>
 <script type="module" src="/harness/harness.js"></script>
 </body>
@@ -197,6 +204,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const g = await generateSynthetic(ex, { events: opts.events ?? 60_000, seed: opts.seed ?? 7, outDir: dir });
     progress(`${g.events} events in ${g.seconds.toFixed(1)} s`);
     const cfg = loadConfigFile(g.files.config);
+    if (opts.holdQuery) {
+      // The analyses' queries (the work session; the API's own reads use the control session, not held).
+      const hold = opts.holdQuery;
+      const query = ex.query.bind(ex);
+      ex.query = (async (sql: string, params?: Parameters<Executor['query']>[1], qo?: Parameters<Executor['query']>[2]) => {
+        const held = qo?.label ? hold(qo.label) : undefined;
+        if (held) await held;
+        return query(sql, params, qo);
+      }) as Executor['query'];
+    }
     const token = `harness-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
     app = await buildApp({ cfg, executor: ex, token, logger: opts.engineLogs ? { level: 'info' } : false, schedulerIntervalMs: 0 });
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -297,7 +314,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
           progress(`re-bundled in ${b.ms} ms${b.missing.length ? `; missing: ${b.missing.join(', ')}` : ''}`);
         }
         res.setHeader('Content-Type', MIME['.html']);
-        return res.end(indexHtml({ role, pluginJson, settings, hasCss }));
+        // ?theme=light: the user's theme preference, as Grafana's boot data carries it.
+        const theme = new URL(req.url ?? '/', 'http://harness').searchParams.get('theme') === 'light' ? 'light' : 'dark';
+        return res.end(indexHtml({ role, pluginJson, settings, hasCss, theme }));
       } catch (e) {
         res.statusCode = 500;
         res.end(String(e));
@@ -337,6 +356,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       setDistDir: (dir: string) => {
         distDir = dir;
       },
+      files: { events: g.files.events, context: g.files.context, config: g.files.config },
       close: async () => {
         s.closeAllConnections?.();
         await new Promise<void>((r) => s.close(() => r()));

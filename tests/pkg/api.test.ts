@@ -216,6 +216,7 @@ describe('HTTP API on an embedded store', () => {
       ['post', '/api/runs/{id}/cancel'],
       ['get', '/api/opportunities'],
       ['get', '/api/opportunities/{id}'],
+      ['get', '/api/opportunities/{id}/context'],
       ['patch', '/api/opportunities/{id}'],
       ['get', '/api/investigations'],
       ['post', '/api/investigations'],

@@ -3,7 +3,7 @@ import React from 'react';
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, Text, Tooltip, useStyles2 } from '@grafana/ui';
-import { timeAgo } from '../../services/format';
+import { formatTime, timeAgo, withoutPaths } from '../../services/format';
 import { isTerminal, progressFraction, stageLabel } from '../../services/investigate';
 import type { Run } from '../../types/api';
 import { testIds } from '../testIds';
@@ -53,7 +53,7 @@ export function RecentRuns({ runs, currentId, onOpen, onRefresh }: RecentRunsPro
                 >
                   <span className={s.row}>
                     <RunStatusBadge status={r.status} />
-                    <Tooltip content={r.created_at}>
+                    <Tooltip content={formatTime(r.created_at)}>
                       <span className={s.muted}>{timeAgo(r.created_at)}</span>
                     </Tooltip>
                   </span>
@@ -62,7 +62,9 @@ export function RecentRuns({ runs, currentId, onOpen, onRefresh }: RecentRunsPro
                     {isTerminal(r.status)
                       ? r.status === 'succeeded' && r.summary
                         ? `${r.summary.leads} leads (${r.summary.new_leads} new)`
-                        : (r.error ?? r.status)
+                        : r.error
+                          ? withoutPaths(r.error)
+                          : r.status
                       : `${stageLabel(r.progress.stage)}${frac !== null ? ` · ${Math.round(frac * 100)}%` : ''}`}
                   </span>
                 </button>

@@ -3,8 +3,9 @@ import React from 'react';
 import { css, keyframes } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Badge, type BadgeColor, Button, Stack, Text, useStyles2 } from '@grafana/ui';
-import { timeAgo } from '../../services/format';
-import { isTerminal, progressFraction, stageLabel } from '../../services/investigate';
+import { formatTime, timeAgo, withoutPaths } from '../../services/format';
+import { plural } from '../../services/leadStatement';
+import { isTerminal, progressFraction, progressMessage, stageLabel } from '../../services/investigate';
 import type { Run, RunStatus } from '../../types/api';
 import { testIds } from '../testIds';
 import { cardCss } from '../styles';
@@ -26,9 +27,11 @@ export interface RunProgressProps {
   run: Run;
   onCancel?: () => void;
   cancelling?: boolean;
+  /** The dataset's group noun (session, trace…) for the summary line. */
+  noun?: string;
 }
 
-export function RunProgress({ run, onCancel, cancelling }: RunProgressProps) {
+export function RunProgress({ run, onCancel, cancelling, noun = 'group' }: RunProgressProps) {
   const s = useStyles2(getStyles);
   const p = run.progress;
   const frac = progressFraction(p);
@@ -81,7 +84,7 @@ export function RunProgress({ run, onCancel, cancelling }: RunProgressProps) {
       </div>
       {p.message && !done && (
         <Text color="secondary" variant="bodySmall">
-          {p.message}
+          {progressMessage(p.message)}
         </Text>
       )}
       {(run.status === 'failed' || run.status === 'cancelled') && (
@@ -90,16 +93,17 @@ export function RunProgress({ run, onCancel, cancelling }: RunProgressProps) {
             severity={run.status === 'failed' ? 'error' : 'warning'}
             title={run.status === 'failed' ? `Run failed in stage “${p.stage}”` : 'Run cancelled'}
           >
-            {run.error ??
+            {(run.error && withoutPaths(run.error)) ??
               (run.status === 'cancelled' ? 'The run was cancelled before it finished.' : 'The engine gave no reason.')}
           </Alert>
         </div>
       )}
       {run.status === 'succeeded' && run.summary && (
         <Text color="secondary" variant="bodySmall">
-          {run.summary.hypotheses_tested} hypotheses tested over {run.summary.groups.toLocaleString('en')} groups (
-          {run.summary.window.from.slice(0, 10)} – {run.summary.window.to.slice(0, 10)}): {run.summary.leads} leads,{' '}
-          {run.summary.new_leads} new, {run.summary.known_leads} known.
+          {run.summary.hypotheses_tested} hypotheses tested over {run.summary.groups.toLocaleString('en')}{' '}
+          {plural(noun, run.summary.groups)} ({formatTime(run.summary.window.from, 'date')} –{' '}
+          {formatTime(run.summary.window.to, 'date')}): {run.summary.leads} leads, {run.summary.new_leads} new,{' '}
+          {run.summary.known_leads} known.
         </Text>
       )}
     </div>
