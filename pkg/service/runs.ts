@@ -10,12 +10,13 @@ import type { LoadedConfig } from '../config/load';
 import { inspectDataset } from '../dataset/inspect';
 import { CancelledError, QueryError, type Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
-import { analyze, type Progress } from '../pipeline/analyze';
+import type { Progress } from '../pipeline/analyze';
 import { deterministicPlan, type Plan, type PlanRequest } from '../planner/deterministic';
 import { llmPlan, type FeedbackSummary } from '../planner/llm';
 import { planScope, settleScope } from '../planner/scope';
 import type { LeadInput, ResultStore } from '../store/store';
 import type { LeadEvidence, OpportunityWithSeries, RunProgress, RunRecord, RunRequest, RunStatus } from '../store/types';
+import { AnalysisOutOfMemory, analyzeInWorker } from './analysis-host';
 import { pushAnnotations, type AnnotationLogger } from './grafana';
 import { parseTime } from './validate';
 
@@ -33,7 +34,7 @@ const UNSAVED_KEPT = 1000;
 interface Live {
   run: RunRecord;
   ac: AbortController;
-  abortReason?: 'cancel' | 'shutdown' | 'memory';
+  abortReason?: 'cancel' | 'shutdown';
   persisted: Promise<void>;
   /** Why the last save of the record failed; cleared by a save that succeeds. */
   saveError?: string;
@@ -82,8 +83,8 @@ export interface RunManagerOptions {
   maxConcurrent?: number;
   /** Runs waiting beyond this are refused with QueueFull (default cfg.server.max_queued_runs). */
   maxQueued?: number;
-  /** A run stops when the process' JS heap passes this (default cfg.server.run_heap_limit_gb, else 80% of Node's heap limit). */
-  heapLimitBytes?: number;
+  /** The JS heap of a run's analysis worker, in MB (default cfg.server.run_heap_limit_gb, else 80% of Node's heap limit). */
+  runHeapMb?: number;
 }
 
 export class RunManager {
@@ -95,13 +96,13 @@ export class RunManager {
   private closed = false;
   private readonly max: number;
   readonly maxQueued: number;
-  private readonly heapLimit: number;
+  private readonly heapMb: number;
 
   constructor(private readonly o: RunManagerOptions) {
     this.max = Math.max(1, o.maxConcurrent ?? o.cfg.server.max_concurrent_runs ?? 1);
     this.maxQueued = Math.max(0, o.maxQueued ?? o.cfg.server.max_queued_runs ?? 20);
     const configured = o.cfg.server.run_heap_limit_gb;
-    this.heapLimit = o.heapLimitBytes ?? (configured ? configured * 1024 ** 3 : 0.8 * getHeapStatistics().heap_size_limit);
+    this.heapMb = Math.max(1, Math.round(o.runHeapMb ?? (configured ? configured * 1024 : (0.8 * getHeapStatistics().heap_size_limit) / 1024 ** 2)));
   }
 
   /**
@@ -240,23 +241,6 @@ export class RunManager {
     l.run.progress = { ...p, updated_at: now };
     l.run.updated_at = now;
     if (stageChanged) void this.persist(l);
-    this.guardHeap(l);
-  }
-
-  /**
-   * ClickHouse's max_memory_usage does not cover Node's own heap: a run whose results outgrow it is stopped here,
-   * with a clear error, before the process thrashes in GC and stops answering.
-   */
-  private guardHeap(l: Live): void {
-    const used = process.memoryUsage().heapUsed;
-    if (used <= this.heapLimit || l.ac.signal.aborted) return;
-    const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GB`;
-    l.abortReason = 'memory';
-    l.ac.abort(
-      new Error(
-        `stopped: the service's JavaScript heap reached ${gb(used)}, over the ${gb(this.heapLimit)} a run may use (server.run_heap_limit_gb); narrow the request (fewer families or KPIs, a shorter window)`,
-      ),
-    );
   }
 
   private finish(l: Live, status: RunStatus, error = ''): void {
@@ -294,7 +278,6 @@ export class RunManager {
     const checkAbort = () => {
       if (signal.aborted) throw new CancelledError(CANCEL_REASON);
     };
-    const heapWatch = setInterval(() => this.guardHeap(l), 500).unref();
     try {
       run.status = 'running';
       run.started_at = Date.now();
@@ -322,7 +305,8 @@ export class RunManager {
       log.info({ run: run.id, planner: plan.planner, fallback: plan.fallback, families: plan.items.map((i) => i.template) }, 'run planned');
 
       const notesPlanned = plan.notes.length;
-      const report = await analyze(ex, cfg, {
+      // In a worker with its own heap: a run that outgrows it fails alone, and the API answers meanwhile.
+      const report = await analyzeInWorker(ex, cfg, {
         ...planReq,
         from: d.range.from,
         to: d.range.to,
@@ -332,6 +316,9 @@ export class RunManager {
         onProgress: (p: Progress) => {
           if (p.stage !== 'done') this.setProgress(l, { stage: p.stage, done: p.done, total: p.total, message: p.message });
         },
+      }, {
+        heapMb: this.heapMb,
+        onCleanup: (dropped, e) => log.warn({ run: run.id, dropped, error: e?.message }, 'scratch tables of the stopped analysis'),
       });
       checkAbort();
       // Items the compiler left out (noted in plan.notes): the stored plan says so too (the newest copy is read).
@@ -368,9 +355,9 @@ export class RunManager {
       }
     } catch (e) {
       const err = e as Error;
-      if (l.abortReason === 'memory') {
-        this.finish(l, 'failed', (signal.reason as Error).message);
-        log.error({ run: run.id, error: l.run.error }, 'run stopped: heap limit');
+      if (err instanceof AnalysisOutOfMemory) {
+        this.finish(l, 'failed', err.message);
+        log.error({ run: run.id, error: err.message }, 'run stopped: heap limit');
       } else if (signal.aborted || err instanceof CancelledError) {
         const shutdown = l.abortReason === 'shutdown';
         this.finish(l, shutdown ? 'failed' : 'cancelled', shutdown ? SHUTDOWN_REASON : CANCEL_REASON);
@@ -380,8 +367,6 @@ export class RunManager {
         log.error({ run: run.id, error: err.message, stack: err.stack }, 'run failed');
       }
       await l.persisted;
-    } finally {
-      clearInterval(heapWatch);
     }
   }
 
