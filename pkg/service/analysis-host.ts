@@ -49,6 +49,8 @@ export function analyzeInWorker(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOp
     resourceLimits: { maxOldGenerationSizeMb: w.heapMb },
     // The service's own flags (e.g. --max-old-space-size) are not the worker's; its limit is resourceLimits.
     execArgv: [],
+    // This module's view of the environment (under jest a copy of the process' own, which the worker would get).
+    env: process.env,
   });
   // Ends the queries of a worker that is gone (cancelled or dead), besides the run's own signal.
   const gone = new AbortController();

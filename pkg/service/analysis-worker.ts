@@ -29,6 +29,10 @@ port.on('message', (m: ToWorker) => {
   else remote.receive(m);
 });
 
+// A module to load first, in this thread (tests inject faults with it: jest's mocks do not reach a worker).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+if (process.env.SURFACER_WORKER_REQUIRE) require(process.env.SURFACER_WORKER_REQUIRE);
+
 // The pipeline takes an Executor and uses only what RemoteExecutor has (Queries in execute/remote.ts).
 analyze(remote as unknown as Executor, input.cfg, {
   ...input.opts,
