@@ -111,7 +111,51 @@ describe('analysis in a worker thread (embedded store, 30k events)', () => {
     expect(await ex.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
-  it('fails with AnalysisOutOfMemory, naming the limit, when the worker runs out of heap', async () => {
+  it('ends a cancelled worker that does not stop by itself, and drops the scratch tables it left', async () => {
+    // In the worker (jest's mocks do not reach it): static's build() never returns, after the session table is made.
+    process.env.SURFACER_WORKER_REQUIRE = join(__dirname, '..', 'support', 'static-build-spins.ts');
+    try {
+      const ac = new AbortController();
+      let dropped: string[] = [];
+      const run = analyzeInWorker(
+        ex,
+        cfg,
+        { kpis: ['error_rate'], families: ['static'] as never, signal: ac.signal, onProgress: (p) => p.stage === 'compile' && ac.abort() },
+        { heapMb: 512, onCleanup: (d) => (dropped = d) }
+      ).catch((x) => x);
+      expect(await run).toBeInstanceOf(CancelledError);
+      expect(dropped.length).toBeGreaterThan(0);
+      expect(dropped.every((t) => /^sess_[0-9a-f]{32}/.test(t))).toBe(true);
+      expect(await scratch()).toEqual([]);
+    } finally {
+      delete process.env.SURFACER_WORKER_REQUIRE;
+    }
+  });
+
+  it('fails with AnalysisOutOfMemory mid-analysis, and drops the scratch tables the worker left', async () => {
+    // In the worker: static's build() (after the session table is made) keeps allocating until its heap is full.
+    process.env.SURFACER_WORKER_REQUIRE = join(__dirname, '..', 'support', 'static-build-hoards.ts');
+    try {
+      let dropped: string[] = [];
+      const stages: string[] = [];
+      const e = await analyzeInWorker(
+        ex,
+        cfg,
+        { kpis: ['error_rate'], families: ['static'] as never, onProgress: (p) => stages.push(p.stage) },
+        { heapMb: 96, onCleanup: (d) => (dropped = d) }
+      ).catch((x) => x);
+      expect(e).toBeInstanceOf(AnalysisOutOfMemory);
+      expect(e.message).toBe('the analysis ran out of its 96 MB heap (server.run_heap_limit_gb); narrow the request (fewer families or KPIs, a shorter window) or raise the limit');
+      expect(stages).toContain('compile');
+      expect(dropped.length).toBeGreaterThan(0);
+      expect(await scratch()).toEqual([]);
+      expect(await ex.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      delete process.env.SURFACER_WORKER_REQUIRE;
+    }
+  });
+
+  it('fails with AnalysisOutOfMemory, naming the limit, when the worker runs out of heap at its start', async () => {
     const e = await analyzeInWorker(ex, cfg, {}, { heapMb: 1 }).catch((x) => x);
     expect(e).toBeInstanceOf(AnalysisOutOfMemory);
     expect(e.message).toBe('the analysis ran out of its 1 MB heap (server.run_heap_limit_gb); narrow the request (fewer families or KPIs, a shorter window) or raise the limit');
