@@ -126,7 +126,7 @@ export const serverSchema = z
     public_url: z.string().url().optional().describe("Grafana app URL used for links in the leads table, e.g. http://grafana:3000/a/surfacer-opportunities-app"),
     max_concurrent_runs: z.number().int().min(1).max(8).default(1),
     max_queued_runs: z.number().int().min(0).max(1000).default(20).describe('Runs waiting beyond this answer 429 with Retry-After'),
-    run_heap_limit_gb: z.number().positive().optional().describe("A run stops (failed, saying why) when the service's JS heap passes this; default 80% of Node's heap limit"),
+    run_heap_limit_gb: z.number().positive().optional().describe("JS heap of each run's analysis worker; a run that needs more fails, saying so, and the service goes on; default 80% of Node's heap limit"),
   })
   .strict();
 

@@ -10,13 +10,14 @@ import type { LoadedConfig } from '../config/load';
 import { inspectDataset } from '../dataset/inspect';
 import { CancelledError, QueryError, type Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
-import { analyze, type Opportunity, type Progress } from '../pipeline/analyze';
+import type { Opportunity, Progress } from '../pipeline/analyze';
 import { makePlan } from '../planner/index';
 import type { FeedbackSummary, PlanRequest } from '../planner/types';
 import { planScope, settleScope } from '../planner/scope';
 import type { LeadInput, ResultStore } from '../store/store';
 import { opportunityId } from '../store/leads';
 import type { KpiLeads, LeadEvidence, OpportunityWithSeries, RunProgress, RunRecord, RunRequest, RunStatus } from '../store/types';
+import { AnalysisOutOfMemory, analyzeInWorker } from './analysis-host';
 import { pushAnnotations, type AnnotationLogger } from './grafana';
 import { parseTime } from './validate';
 
@@ -36,7 +37,7 @@ const UNSAVED_KEPT = 1000;
 interface Live {
   run: RunRecord;
   ac: AbortController;
-  abortReason?: 'cancel' | 'shutdown' | 'memory';
+  abortReason?: 'cancel' | 'shutdown';
   persisted: Promise<void>;
   /** Why the last save of the record failed; cleared by a save that succeeds. */
   saveError?: string;
@@ -90,8 +91,8 @@ export interface RunManagerOptions {
   maxConcurrent?: number;
   /** Runs waiting beyond this are refused with QueueFull (default cfg.server.max_queued_runs). */
   maxQueued?: number;
-  /** A run stops when the process' JS heap passes this (default cfg.server.run_heap_limit_gb, else 80% of Node's heap limit). */
-  heapLimitBytes?: number;
+  /** The JS heap of a run's analysis worker, in MB (default cfg.server.run_heap_limit_gb, else 80% of Node's heap limit). */
+  runHeapMb?: number;
 }
 
 export class RunManager {
@@ -103,13 +104,13 @@ export class RunManager {
   private closed = false;
   private readonly max: number;
   readonly maxQueued: number;
-  private readonly heapLimit: number;
+  private readonly heapMb: number;
 
   constructor(private readonly o: RunManagerOptions) {
     this.max = Math.max(1, o.maxConcurrent ?? o.cfg.server.max_concurrent_runs ?? 1);
     this.maxQueued = Math.max(0, o.maxQueued ?? o.cfg.server.max_queued_runs ?? 20);
     const configured = o.cfg.server.run_heap_limit_gb;
-    this.heapLimit = o.heapLimitBytes ?? (configured ? configured * 1024 ** 3 : 0.8 * getHeapStatistics().heap_size_limit);
+    this.heapMb = Math.max(1, Math.round(o.runHeapMb ?? (configured ? configured * 1024 : (0.8 * getHeapStatistics().heap_size_limit) / 1024 ** 2)));
   }
 
   /**
@@ -249,23 +250,6 @@ export class RunManager {
     l.run.progress = { ...p, updated_at: now, ...(kpi_leads ? { kpi_leads } : {}) };
     l.run.updated_at = now;
     if (stageChanged) void this.persist(l);
-    this.guardHeap(l);
-  }
-
-  /**
-   * ClickHouse's max_memory_usage does not cover Node's own heap: a run whose results outgrow it is stopped here,
-   * with a clear error, before the process thrashes in GC and stops answering.
-   */
-  private guardHeap(l: Live): void {
-    const used = process.memoryUsage().heapUsed;
-    if (used <= this.heapLimit || l.ac.signal.aborted) return;
-    const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GB`;
-    l.abortReason = 'memory';
-    l.ac.abort(
-      new Error(
-        `stopped: the service's JavaScript heap reached ${gb(used)}, over the ${gb(this.heapLimit)} a run may use (server.run_heap_limit_gb); narrow the request (fewer families or KPIs, a shorter window)`,
-      ),
-    );
   }
 
   private finish(l: Live, status: RunStatus, error = ''): void {
@@ -303,7 +287,6 @@ export class RunManager {
     const checkAbort = () => {
       if (signal.aborted) throw new CancelledError(CANCEL_REASON);
     };
-    const heapWatch = setInterval(() => this.guardHeap(l), 500).unref();
     try {
       run.status = 'running';
       run.started_at = Date.now();
@@ -325,7 +308,8 @@ export class RunManager {
       log.info({ run: run.id, planner: plan.planner, fallback: plan.fallback, families: plan.items.map((i) => i.template) }, 'run planned');
 
       const notesPlanned = plan.notes.length;
-      const report = await analyze(ex, cfg, {
+      // In a worker with its own heap: a run that outgrows it fails alone, and the API answers meanwhile.
+      const report = await analyzeInWorker(ex, cfg, {
         ...planReq,
         from: d.range.from,
         to: d.range.to,
@@ -339,6 +323,9 @@ export class RunManager {
           l.run.progress = { ...l.run.progress, kpi_leads: [...(l.run.progress.kpi_leads ?? []), kpiLeadsOf(kpi, opps)] };
           void this.persist(l);
         },
+      }, {
+        heapMb: this.heapMb,
+        onCleanup: (dropped, e) => log.warn({ run: run.id, dropped, error: e?.message }, 'scratch tables of the stopped analysis'),
       });
       checkAbort();
       // Items the compiler left out (noted in plan.notes): the stored plan says so too (the newest copy is read).
@@ -375,9 +362,9 @@ export class RunManager {
       }
     } catch (e) {
       const err = e as Error;
-      if (l.abortReason === 'memory') {
-        this.finish(l, 'failed', (signal.reason as Error).message);
-        log.error({ run: run.id, error: l.run.error }, 'run stopped: heap limit');
+      if (err instanceof AnalysisOutOfMemory) {
+        this.finish(l, 'failed', err.message);
+        log.error({ run: run.id, error: err.message }, 'run stopped: heap limit');
       } else if (signal.aborted || err instanceof CancelledError) {
         const shutdown = l.abortReason === 'shutdown';
         this.finish(l, shutdown ? 'failed' : 'cancelled', shutdown ? SHUTDOWN_REASON : CANCEL_REASON);
@@ -387,8 +374,6 @@ export class RunManager {
         log.error({ run: run.id, error: err.message, stack: err.stack }, 'run failed');
       }
       await l.persisted;
-    } finally {
-      clearInterval(heapWatch);
     }
   }
 

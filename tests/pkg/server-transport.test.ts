@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CancelledError, Executor, QueryError } from '../../pkg/execute/executor';
+import { answerCall, RemoteExecutor } from '../../pkg/execute/remote';
 import { freePort, startClickHouseServer, type ClickHouseServer } from '../support/clickhouse-server';
 
 let server: ClickHouseServer;
@@ -212,5 +213,25 @@ describe('ClickHouse server transport', () => {
     await expect(runner.query('SELECT 1', {}, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(CancelledError);
     // The executor stays usable after a cancellation.
     expect(await runner.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+
+  test("forwarded from the analysis worker (RemoteExecutor), the server's rows, errors and cancellation come back as in-process", async () => {
+    const limited = await open({ maxExecutionTimeS: 1, maxMemoryBytes: 1_000_000_000 });
+    const run = new AbortController();
+    const remote: RemoteExecutor = new RemoteExecutor(limited.kind, limited.limits, limited.describeTarget, (c) => {
+      // Through structuredClone, as postMessage copies them.
+      void answerCall(limited, structuredClone(c), run.signal).then((r) => remote.receive(structuredClone(r)));
+    });
+    expect(remote.kind).toBe('server');
+    expect(await remote.query('SELECT 1 AS one, toString(2) AS two')).toEqual([{ one: 1, two: '2' }]);
+    const missing = await rejection(remote.query('SELECT * FROM default.no_such_table', {}, { label: 'probe' }));
+    expect(missing).toBeInstanceOf(QueryError);
+    expect(missing).toMatchObject({ code: 60, label: 'probe' });
+    const slow = await rejection(remote.query('SELECT count() FROM system.numbers', {}, { label: 'endless' }));
+    expect(slow).toBeInstanceOf(QueryError);
+    expect((slow as QueryError).summary).toBe('endless exceeded the time limit (analysis.max_execution_time_s)');
+    run.abort();
+    const cancelled = await rejection(remote.query('SELECT 1', {}, { label: 'after cancel', signal: new AbortController().signal }));
+    expect(cancelled).toBeInstanceOf(CancelledError);
   });
 });
