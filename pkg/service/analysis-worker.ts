@@ -40,6 +40,7 @@ analyze(remote as unknown as Executor, input.cfg, {
   ...input.opts,
   signal: ac.signal,
   onProgress: (p) => port.postMessage({ type: 'progress', progress: p }),
+  onKpiLeads: input.kpiLeads ? (kpi, opportunities) => port.postMessage({ type: 'kpiLeads', kpi, opportunities }) : undefined,
 }).then(
   (report) => port.postMessage({ type: 'done', report }),
   (e) => port.postMessage({ type: 'failed', error: toWire(e) })

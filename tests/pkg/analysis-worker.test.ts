@@ -103,6 +103,24 @@ describe('analysis in a worker thread (embedded store, 30k events)', () => {
     expect(await scratch()).toEqual([]);
   });
 
+  it("passes each KPI's leads out of the worker as soon as they are final, the report's own leads", async () => {
+    const req = { kpis: ['error_rate', 'payment_conversion'], families: ['static', 'absence'] as never };
+    const streamed: { kpi: string; keys: string[] }[] = [];
+    const report = await analyzeInWorker(
+      ex,
+      cfg,
+      { ...req, onKpiLeads: (kpi, opps) => streamed.push({ kpi, keys: opps.map((o) => o.fingerprint) }) },
+      { heapMb: 512 }
+    );
+    // The report lists leads in the config's KPI order, as they are streamed.
+    const byKpi = [...new Set(report.opportunities.map((o) => o.kpi))].map((kpi) => ({
+      kpi,
+      keys: report.opportunities.filter((o) => o.kpi === kpi).map((o) => o.fingerprint),
+    }));
+    expect(byKpi.length).toBe(2);
+    expect(streamed).toEqual(byKpi);
+  });
+
   it('cancels mid-analysis: CancelledError, no scratch table left, and the store answers after', async () => {
     const ac = new AbortController();
     const run = analyzeInWorker(ex, cfg, { signal: ac.signal, onProgress: (p) => p.stage === 'aggregate' && ac.abort() }, { heapMb: 512 }).catch((x) => x);
