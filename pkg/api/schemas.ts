@@ -20,6 +20,23 @@ export const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: Err
 export const errorsOf = (...codes: (keyof typeof errors)[]) => Object.fromEntries(codes.map((c) => [c, errors[c]])) as Partial<typeof errors>;
 
 export const Family = z.enum(FAMILIES);
+
+/**
+ * A list filter of fixed values, comma-separated, repeated or both (`status=a,b&status=c`): the OpenAPI document
+ * lists the allowed values, and every unknown one is named in a single issue on the parameter itself.
+ */
+function enumList<const V extends readonly [string, ...string[]]>(values: V, noun: string, plural: string) {
+  return z.preprocess(
+    (v, ctx) => {
+      if (v === undefined) return undefined;
+      const out = (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+      const bad = out.filter((s) => !(values as readonly string[]).includes(s));
+      if (bad.length) ctx.addIssue({ code: 'custom', message: `unknown ${noun} ${bad.join(', ')}; ${plural} are: ${values.join(', ')}`, input: v });
+      return out.length ? out : undefined;
+    },
+    z.array(z.enum(values)).optional(),
+  );
+}
 const when = z
   .string()
   .max(40)
@@ -145,7 +162,7 @@ export const RunList = z.object({ items: z.array(RunBody.omit({ plan: true })), 
 
 export const RunListQuery = z
   .object({
-    status: z.union([z.string(), z.array(z.string())]).optional().describe(`Comma-separated or repeated: ${RUN_STATUSES.join(', ')}`),
+    status: enumList(RUN_STATUSES, 'status', 'statuses').describe(`Comma-separated or repeated: ${RUN_STATUSES.join(', ')}`),
     investigation: z.string().max(100).optional(),
     ...paging,
   })
@@ -189,8 +206,8 @@ export const LeadList = z.object({ items: z.array(Lead), total: z.number(), limi
 export const LeadListQuery = z
   .object({
     kpi: z.union([z.string(), z.array(z.string())]).optional().describe('KPI name(s), comma-separated or repeated'),
-    status: z.union([z.string(), z.array(z.string())]).optional().describe(`Comma-separated or repeated: ${TRIAGE_STATUSES.join(', ')}`),
-    template: z.union([z.string(), z.array(z.string())]).optional().describe(`Family name(s): ${FAMILIES.join(', ')}`),
+    status: enumList(TRIAGE_STATUSES, 'status', 'statuses').describe(`Comma-separated or repeated: ${TRIAGE_STATUSES.join(', ')}`),
+    template: enumList(FAMILIES, 'template', 'templates').describe(`Family name(s): ${FAMILIES.join(', ')}`),
     known: z.enum(['true', 'false']).optional(),
     run: z.string().max(100).optional().describe('Only leads found by this run'),
     from: when.optional().describe('Leads seen at or after this time (last_seen ≥ from)'),

@@ -1184,9 +1184,9 @@ export interface paths {
                     run?: string;
                     sort?: "impact" | "last_seen" | "first_seen" | "q_value";
                     /** @description Comma-separated or repeated: new, acknowledged, useful, dismissed */
-                    status?: string | string[];
+                    status?: ("new" | "acknowledged" | "useful" | "dismissed")[];
                     /** @description Family name(s): ngram, ordered_pattern, absence, lifecycle, indirect, static, stateful, nonlocal */
-                    template?: string | string[];
+                    template?: ("ngram" | "ordered_pattern" | "absence" | "lifecycle" | "indirect" | "static" | "stateful" | "nonlocal")[];
                     /** @description Leads first seen before this time (first_seen < to) */
                     to?: string;
                 };
@@ -1885,7 +1885,7 @@ export interface paths {
                     limit?: number;
                     offset?: number;
                     /** @description Comma-separated or repeated: queued, running, succeeded, failed, cancelled */
-                    status?: string | string[];
+                    status?: ("queued" | "running" | "succeeded" | "failed" | "cancelled")[];
                 };
                 header?: never;
                 path?: never;
