@@ -21,18 +21,24 @@ export const errorsOf = (...codes: (keyof typeof errors)[]) => Object.fromEntrie
 
 export const Family = z.enum(FAMILIES);
 
+/** Values of a list filter: comma-separated (`a,b`), repeated (`x=a&x=b`) or both; undefined when there are none. */
+export function splitList(v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  const out = (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
+  return out.length ? out : undefined;
+}
+
 /**
- * A list filter of fixed values, comma-separated, repeated or both (`status=a,b&status=c`): the OpenAPI document
- * lists the allowed values, and every unknown one is named in a single issue on the parameter itself.
+ * A list filter of fixed values (see splitList): the OpenAPI document lists the allowed values, and every unknown
+ * one is named in a single issue on the parameter itself (`querystring.status: unknown status x; statuses are: …`).
  */
 function enumList<const V extends readonly [string, ...string[]]>(values: V, noun: string, plural: string) {
   return z.preprocess(
     (v, ctx) => {
-      if (v === undefined) return undefined;
-      const out = (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean);
-      const bad = out.filter((s) => !(values as readonly string[]).includes(s));
+      const out = splitList(v);
+      const bad = (out ?? []).filter((s) => !(values as readonly string[]).includes(s));
       if (bad.length) ctx.addIssue({ code: 'custom', message: `unknown ${noun} ${bad.join(', ')}; ${plural} are: ${values.join(', ')}`, input: v });
-      return out.length ? out : undefined;
+      return out;
     },
     z.array(z.enum(values)).optional(),
   );

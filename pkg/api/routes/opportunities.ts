@@ -9,13 +9,6 @@ import * as S from '../schemas';
 import { iso, leadView } from '../views';
 import { doc, type RouteDeps } from './deps';
 
-/** Values of a list filter: comma-separated, repeated, or both. */
-function listParam(v: string | string[] | undefined): string[] | undefined {
-  if (v === undefined) return undefined;
-  const out = (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-  return out.length ? out : undefined;
-}
-
 const leadIdParam = z.object({ id: z.string().regex(ID_PATTERN, 'expected an opportunity id (24 hex characters)') }).strict();
 
 export const opportunityRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, d) => {
@@ -35,7 +28,7 @@ export const opportunityRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, d
       const issues: { path: string[]; message: string }[] = [];
       // KPIs come from the config, so the schema cannot list them: checked here.
       const kpiNames = cfg.kpis.map((k) => k.name);
-      const kpis = listParam(q.kpi);
+      const kpis = S.splitList(q.kpi);
       const badK = (kpis ?? []).filter((k) => !kpiNames.includes(k));
       if (badK.length) issues.push({ path: ['kpi'], message: `unknown KPI ${badK.join(', ')}; KPIs are: ${kpiNames.join(', ')}` });
       const from = parseTime(q.from);
