@@ -424,6 +424,7 @@ export const DatasetBody = z.object({
 
 export const Template = z.object({
   name: Family,
+  label: z.string().describe('How users read the family, e.g. "missing follow-up"'),
   summary: z.string(),
   example: z.string(),
   params_schema: z

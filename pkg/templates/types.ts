@@ -160,6 +160,8 @@ export function scalar(p: Record<string, unknown>, k: string): string | undefine
 
 export interface Template<P = unknown> {
   name: Family;
+  /** How users read the family ("missing follow-up"); default: the name with spaces. */
+  label?: string;
   kind: FamilyKind;
   /** Words of a prompt that ask about this family: the deterministic planner puts it first and quotes the word. */
   words: RegExp;

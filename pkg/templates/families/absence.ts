@@ -17,14 +17,14 @@ import {
 
 const params = z
   .object({
-    within: within('30s'),
+    within: within('30s').describe('How soon the follow-up event is expected'),
     /** Explicit [A, B] pairs: "A not followed by B within T". Default: the data's expected transitions. */
-    pairs: pairList(z.tuple([paramName, paramName])).optional(),
+    pairs: pairList(z.tuple([paramName, paramName])).optional().describe('Explicit [A, B] pairs: A not followed by B; default: the data’s usual transitions'),
     /** A transition is "expected" when B follows A within T in at least this share of the groups with A. */
-    min_follow_rate: z.number().min(0.05).max(1).default(0.5),
-    max_pairs: z.number().int().min(1).max(200).default(40),
+    min_follow_rate: z.number().min(0.05).max(1).default(0.5).describe('A transition counts as usual when B follows A in at least this share of groups with A'),
+    max_pairs: z.number().int().min(1).max(200).default(40).describe('Pairs tested at most'),
     /** Also test "B never happens" for events present in at least this share of groups (0 = off). */
-    missing_min_share: z.number().min(0).max(1).default(0.3),
+    missing_min_share: z.number().min(0).max(1).default(0.3).describe('Also test "B never happens" for events in at least this share of groups (0: off)'),
   })
   .strict();
 
@@ -36,6 +36,7 @@ const params = z
  */
 export const absence: Template<z.infer<typeof params>> = {
   name: 'absence',
+  label: 'missing follow-up',
   kind: 'pattern',
   words: /\b(missing|absent|absence|never|without|skipped?|drop-?off)\b/i,
   nameFields: { within: 'duration', 'pairs[][*]': 'event' },
