@@ -32,8 +32,7 @@ import {
   type RunStatus,
   type TriageStatus,
 } from '../store/types';
-import { catalog } from '../templates/catalog';
-import { FAMILIES } from '../templates/types';
+import { catalog, FAMILIES } from '../templates/catalog';
 import { makeTokenCheck } from './auth';
 import { badRequest, errorBody, errorHandler, HttpError, notFound } from './errors';
 import { clip, loneSurrogatePath } from './input';

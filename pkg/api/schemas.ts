@@ -1,6 +1,6 @@
 /** Request and response schemas of the HTTP API (zod); the OpenAPI document is generated from them. */
 import { z } from 'zod';
-import { FAMILIES } from '../templates/types';
+import { FAMILIES } from '../templates/catalog';
 import { PLANNER_CHOICES, RUN_STATUSES, TRIAGE_STATUSES } from '../store/types';
 import { parseTime, TIME_FORMAT } from '../service/validate';
 

@@ -1,7 +1,6 @@
 import type { PlanItem } from '../compile/dag';
 import type { Dataset } from '../dataset/inspect';
-import { TEMPLATES } from '../templates/catalog';
-import { FAMILIES } from '../templates/types';
+import { FAMILIES, TEMPLATES } from '../templates/catalog';
 import { unavailableFamilies } from './availability';
 import { applyFeedback } from './feedback';
 import type { Plan, PlanRequest } from './types';
