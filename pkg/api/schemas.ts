@@ -1,6 +1,6 @@
 /** Request and response schemas of the HTTP API (zod); the OpenAPI document is generated from them. */
 import { z } from 'zod';
-import { FAMILIES } from '../templates/types';
+import { FAMILIES } from '../templates/catalog';
 import { PLANNER_CHOICES, RUN_STATUSES, TRIAGE_STATUSES } from '../store/types';
 import { parseTime, TIME_FORMAT } from '../service/validate';
 
@@ -32,7 +32,7 @@ export function splitList(v: unknown): string[] | undefined {
  * A list filter of fixed values (see splitList): the OpenAPI document lists the allowed values, and every unknown
  * one is named in a single issue on the parameter itself (`querystring.status: unknown status x; statuses are: …`).
  */
-function enumList<const V extends readonly [string, ...string[]]>(values: V, noun: string, plural: string) {
+function enumList<const V extends readonly string[]>(values: V, noun: string, plural: string) {
   return z.preprocess(
     (v, ctx) => {
       const out = splitList(v);
@@ -447,6 +447,7 @@ export const DatasetBody = z.object({
 
 export const Template = z.object({
   name: Family,
+  label: z.string().describe('How users read the family, e.g. "missing follow-up"'),
   summary: z.string(),
   example: z.string(),
   params_schema: z

@@ -3,7 +3,7 @@ import type { LoadedConfig } from '../config/load';
 import type { Dataset } from '../dataset/inspect';
 import { SchemaError } from '../dataset/source';
 import type { Params } from '../execute/executor';
-import { quoteIdent } from '../execute/sql';
+import { quoteIdent, sql } from '../execute/sql';
 import { sessionizeSql, type SessionizeOptions } from './sessionize';
 
 /**
@@ -107,24 +107,27 @@ export function shardedScratchTable(
   shardingKey: string,
   opts: { ddlTimeoutS: number; label: string },
 ): Pick<ClusterSessionPlan, 'table' | 'local' | 'create' | 'drop'> {
-  const c = quoteIdent(checkedName(cluster, 'store.cluster'));
+  const c = clusterName(cluster);
   const localName: TableName = { database: name.database, table: `${checkedName(name.table, 'scratch table')}_local` };
   const local = q(localName);
   const table = q(name);
   // The initiator waits for every host as long as the query may run; a host that fails or times out fails the run,
   // whatever the user's profile says (a table missing a shard would silently drop that shard's groups).
-  const ddl: ClickHouseSettings = { distributed_ddl_task_timeout: String(opts.ddlTimeoutS), distributed_ddl_output_mode: 'throw' };
+  const ddl = ddlSettings(opts.ddlTimeoutS);
+  // Each host runs the SELECT over its own shard-local rows into its own table; the wrapper reads them all.
+  const onEveryShard = sql`
+    CREATE TABLE ${local} ON CLUSTER ${c}
+    ENGINE = MergeTree ORDER BY tuple()
+    AS ${select.sql}`;
+  const wrapper = sql`
+    CREATE TABLE ${table} ON CLUSTER ${c} AS ${local}
+    ENGINE = Distributed(${c}, ${quoteIdent(localName.database)}, ${quoteIdent(localName.table)}, ${shardingKey})`;
   return {
     table,
     local,
     create: [
-      { sql: `CREATE TABLE ${local} ON CLUSTER ${c}\nENGINE = MergeTree ORDER BY tuple()\nAS ${select.sql}`, params: select.params, label: `${opts.label} (on every shard)`, settings: ddl },
-      {
-        sql: `CREATE TABLE ${table} ON CLUSTER ${c} AS ${local}\nENGINE = Distributed(${c}, ${quoteIdent(localName.database)}, ${quoteIdent(localName.table)}, ${shardingKey})`,
-        params: {},
-        label: `${opts.label} (Distributed over the shards)`,
-        settings: ddl,
-      },
+      { sql: onEveryShard, params: select.params, label: `${opts.label} (on every shard)`, settings: ddl },
+      { sql: wrapper, params: {}, label: `${opts.label} (Distributed over the shards)`, settings: ddl },
     ],
     // Queued without waiting (timeout 0): each host runs it after its earlier DDL, so even after a cancel, once a
     // still-running CREATE ends; the caller is not held up to the DDL timeout meanwhile.
@@ -135,6 +138,15 @@ export function shardedScratchTable(
     })),
   };
 }
+
+/** The cluster's name, checked and quoted, for ON CLUSTER and the Distributed engine. */
+const clusterName = (cluster: string) => quoteIdent(checkedName(cluster, 'store.cluster'));
+
+/** Settings of ON CLUSTER DDL: wait up to the query's own time limit for every host, and fail if one fails. */
+const ddlSettings = (timeoutS: number): ClickHouseSettings => ({
+  distributed_ddl_task_timeout: String(timeoutS),
+  distributed_ddl_output_mode: 'throw',
+});
 
 /**
  * The statements that sessionize shard-locally: the SELECT is `sessionizeSql`'s, reading each shard's local table
@@ -153,14 +165,11 @@ export function clusterSessionPlan(
   const shardingKey = `cityHash64(${shardColumn(d).sessionColumn})`;
   const t = shardedScratchTable(src.cluster, sess, { sql: sz.select, params: sz.params }, shardingKey, { ...opts, label: 'sessionize' });
   const database = quoteIdent(checkedName(sess.database, 'results database'));
-  const c = quoteIdent(checkedName(src.cluster, 'store.cluster'));
+  const createDatabase = `CREATE DATABASE IF NOT EXISTS ${database} ON CLUSTER ${clusterName(src.cluster)}`;
   return {
     ...t,
     shardingKey,
-    create: [
-      { sql: `CREATE DATABASE IF NOT EXISTS ${database} ON CLUSTER ${c}`, params: {}, label: 'create results database on the cluster', settings: t.create[0]!.settings },
-      ...t.create,
-    ],
+    create: [{ sql: createDatabase, params: {}, label: 'create results database on the cluster', settings: ddlSettings(opts.ddlTimeoutS) }, ...t.create],
   };
 }
 

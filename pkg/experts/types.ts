@@ -1,6 +1,6 @@
 import type { KpiInfo } from '../dataset/inspect';
-import { TEMPLATES } from '../templates/catalog';
-import { FAMILIES, type Family, type Hypothesis } from '../templates/types';
+import { FAMILIES, TEMPLATES } from '../templates/catalog';
+import type { Family, Hypothesis } from '../templates/types';
 
 /** Aggregates of one KPI over a set of groups, as ClickHouse returns them. */
 export interface KpiStats {

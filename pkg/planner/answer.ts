@@ -1,7 +1,8 @@
 /** The model's answer checked: every template, KPI and parameter against the catalog and the data. */
 import type { PlanItem } from '../compile/dag';
 import type { Dataset } from '../dataset/inspect';
-import { canonicalJson, FAMILIES, type Family } from '../templates/types';
+import { canonicalJson, type Family } from '../templates/types';
+import { FAMILIES } from '../templates/catalog';
 import { unavailableFamilies } from './availability';
 import { withFeedback } from './feedback';
 import { repairParams, resolveName } from './params';

@@ -1,7 +1,7 @@
 import { attributeColumns } from '../compile/sessionize';
 import type { Dataset } from '../dataset/inspect';
-import { TEMPLATES } from '../templates/catalog';
-import { FAMILIES, type Availability, type Family } from '../templates/types';
+import { FAMILIES, TEMPLATES } from '../templates/catalog';
+import type { Availability, Family } from '../templates/types';
 
 /** What the dataset offers a family: a user column, contexts, attributes. */
 export function availability(d: Dataset): Availability {

@@ -27,4 +27,17 @@ describe('KPIs from the prompt', () => {
     expect(kpisForPrompt(d, 'anything interesting?').kpis).toHaveLength(5);
     expect(kpisForPrompt(d, '').why).toMatch(/no prompt/);
   });
+
+  it('reads no KPI into function words: a title about something else picks none', () => {
+    const r = kpisForPrompt(d, 'Memory on the database hosts');
+    expect(r.named).toBe(false);
+    expect(r.kpis).toHaveLength(5);
+  });
+
+  it('takes a KPI named exactly, whatever else the prompt says', () => {
+    const r = kpisForPrompt(d, 'payment_conversion on android');
+    expect(r).toEqual({ kpis: ['payment_conversion'], why: 'payment_conversion (named in the prompt)', named: true });
+    // The name wins over words that would score another KPI higher.
+    expect(kpisForPrompt(d, 'Page_Load_MS after crashes and errors').kpis).toEqual(['page_load_ms']);
+  });
 });

@@ -6,9 +6,9 @@
 import type { z } from 'zod';
 import { parseDuration } from '../config/schema';
 import type { Dataset } from '../dataset/inspect';
-import { TEMPLATES } from '../templates/catalog';
+import { FAMILIES, TEMPLATES } from '../templates/catalog';
 import { PARAM_LIMITS } from '../templates/limits';
-import { FAMILIES, type Family, type NameKind } from '../templates/types';
+import type { Family, NameKind } from '../templates/types';
 import { isRecord, norm, oneLine, show } from './text';
 
 /** Lists longer than the templates' cap are cut to it (with a note) before the schema checks them. */

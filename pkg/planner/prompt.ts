@@ -1,7 +1,6 @@
 /** What the LLM planner tells the model: the rules, the facts as JSON, and the answer's JSON schema. */
 import type { Dataset } from '../dataset/inspect';
-import { catalog } from '../templates/catalog';
-import { FAMILIES } from '../templates/types';
+import { catalog, FAMILIES } from '../templates/catalog';
 import { unavailableFamilies } from './availability';
 import { isRecord } from './text';
 import type { FeedbackSummary, PlanRequest } from './types';
@@ -76,7 +75,8 @@ export function buildMessages(d: Dataset, req: PlanRequest, feedback: FeedbackSu
     `events (the ${Math.min(TOP_EVENTS, d.vocab.length)} most frequent of ${d.vocab.length} event names, as [name, events, groups]): ${lines(
       d.vocab.slice(0, TOP_EVENTS).map((v) => [v.name, v.events, v.groups]),
     )}`,
-    `catalog: ${lines(catalog().map((c) => ({ ...c, params_schema: stripMeta(c.params_schema) })))}`,
+    // The label is for people; the model reads the summary.
+    `catalog: ${lines(catalog().map(({ label: _label, ...c }) => ({ ...c, params_schema: stripMeta(c.params_schema) })))}`,
     `unavailable templates on this dataset: ${json(unavailable)}`,
     `earlier_triage: ${json(feedback ? { by_family: feedback.byFamily, notes: feedback.notes ?? [] } : null)}`,
   );

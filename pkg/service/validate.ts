@@ -2,8 +2,8 @@
 import type { LoadedConfig } from '../config/load';
 import type { Dataset } from '../dataset/inspect';
 import { unknownParamNames } from '../planner/params';
-import { TEMPLATES } from '../templates/catalog';
-import { FAMILIES, type Family } from '../templates/types';
+import { FAMILIES, TEMPLATES } from '../templates/catalog';
+import type { Family } from '../templates/types';
 import type { RunRequest } from '../store/types';
 
 export interface Issue {

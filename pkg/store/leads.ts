@@ -4,8 +4,8 @@
  * relative effect used to compare effect sizes across KPIs and measures.
  */
 import { createHash } from 'node:crypto';
-import { TEMPLATES } from '../templates/catalog';
-import { FAMILIES, type Family } from '../templates/types';
+import { FAMILIES, TEMPLATES } from '../templates/catalog';
+import type { Family } from '../templates/types';
 
 /** sha256 of the fingerprint (`<kpi>/<template>:<canonical params>`), 24 hex characters (96 bits). */
 export function opportunityId(fingerprint: string): string {

@@ -16,6 +16,7 @@ import { testIds } from '../components/testIds';
 import { TriageActions } from '../components/TriageActions/TriageActions';
 import { ROUTES } from '../constants';
 import { useAsync } from '../hooks/useAsync';
+import { useFamilies } from '../hooks/useFamilies';
 import { useLeadTriage } from '../hooks/useLeadTriage';
 import { engine } from '../services/engine';
 import { editBlockedReason } from '../services/roles';
@@ -27,7 +28,6 @@ import {
   compare,
   effectWords,
   EXPLAIN,
-  familyLabel,
   impactText,
   kpiKindOf,
   kpiUnit,
@@ -68,6 +68,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
   const lead = useAsync(() => engine.lead(id, run), [id, run]);
   const kpis = useAsync(() => engine.kpis(), []);
   const dataset = useAsync(() => engine.dataset(), []);
+  const families = useFamilies();
   const template = lead.value?.template;
   // Non-local leads: the context metric their cohort overlapped, drawn over the chart (a failure here leaves it out).
   const context = useAsync(
@@ -154,7 +155,7 @@ function LeadDetail({ clickhouseDatasourceUid }: LeadDetailProps) {
       subTitle={
         <Stack gap={1} alignItems="center" wrap="wrap">
           <code>{l.kpi}</code>
-          <Tag name={familyLabel(l.template)} title={`Family: ${l.template}`} />
+          <Tag name={families.label(l.template)} title={`Family: ${l.template}`} />
           <StatusBadge status={l.status} />
           <NewKnownBadge lead={l} />
           {run && <Badge color="blue" text={`Evidence as of run ${run}`} />}

@@ -12,9 +12,10 @@ import { LeadsTable } from '../components/LeadsTable/LeadsTable';
 import { Empty, ErrorState, Loading } from '../components/States/States';
 import { testIds } from '../components/testIds';
 import { useAsync } from '../hooks/useAsync';
+import { useFamilies } from '../hooks/useFamilies';
 import { useLeadTriage } from '../hooks/useLeadTriage';
 import { engine } from '../services/engine';
-import { familyLabel, vocabularyOf } from '../services/leadStatement';
+import { vocabularyOf } from '../services/leadStatement';
 import { editBlockedReason } from '../services/roles';
 import { useOrgRole } from '../hooks/useOrgRole';
 import {
@@ -45,6 +46,7 @@ function Opportunities() {
 
   const kpis = useAsync(() => engine.kpis(), []);
   const dataset = useAsync(() => engine.dataset(), []);
+  const families = useFamilies();
   const vocabulary = useMemo(() => vocabularyOf(kpis.value, dataset.value?.events.group), [kpis.value, dataset.value]);
   const triageBlocked = editBlockedReason(useOrgRole().role);
   const latest = useAsync(() => engine.runs({ status: 'succeeded', limit: 1 }), []);
@@ -81,7 +83,7 @@ function Opportunities() {
     value: st,
   }));
   const templateOptions: Array<SelectableValue<string>> = FAMILIES.map((f) => ({
-    label: familyLabel(f),
+    label: families.label(f),
     value: f,
     description: f,
   }));

@@ -66,8 +66,9 @@ describe('leadStatement', () => {
 
 describe('familyLabel', () => {
   test('families read in words; an unknown id reads as itself', () => {
-    expect(familyLabel('ngram')).toBe('event sequence');
-    expect(familyLabel('nonlocal')).toBe('context overlap');
-    expect(familyLabel('new_family')).toBe('new family');
+    const labels = { ngram: 'event sequence', nonlocal: 'context overlap' };
+    expect(familyLabel('ngram', labels)).toBe('event sequence');
+    expect(familyLabel('nonlocal', labels)).toBe('context overlap');
+    expect(familyLabel('new_family', labels)).toBe('new family');
   });
 });

@@ -137,18 +137,7 @@ export function withNoun(text: string, noun: string): string {
   return text.replace(/\bgroups\b/g, plural(noun)).replace(/\bgroup\b/g, noun);
 }
 
-/** Template families as users read them (the id stays in tooltips and filters' values). */
-const FAMILY_LABELS: Record<string, string> = {
-  ngram: 'event sequence',
-  ordered_pattern: 'ordered pattern',
-  absence: 'missing follow-up',
-  lifecycle: 'user lifecycle',
-  indirect: 'time or version',
-  static: 'attribute',
-  stateful: 'count or duration',
-  nonlocal: 'context overlap',
-};
-
-export function familyLabel(template: string): string {
-  return FAMILY_LABELS[template] ?? template.replace(/_/g, ' ');
+/** A template family as users read it: its label in the engine's catalog, else its id with spaces (the id stays in tooltips and filters' values). */
+export function familyLabel(template: string, labels: Record<string, string>): string {
+  return labels[template] ?? template.replace(/_/g, ' ');
 }

@@ -3116,6 +3116,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             example: string;
+                            /** @description How users read the family, e.g. "missing follow-up" */
+                            label: string;
                             /** @enum {string} */
                             name: "ngram" | "ordered_pattern" | "absence" | "lifecycle" | "indirect" | "static" | "stateful" | "nonlocal";
                             /** @description JSON Schema of the family’s parameters */

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import * as S from '../../pkg/api/schemas';
 import { RUN_STATUSES, TRIAGE_STATUSES } from '../../pkg/store/types';
 import { Where } from '../../pkg/store/where';
-import { FAMILIES } from '../../pkg/templates/types';
+import { FAMILIES } from '../../pkg/templates/catalog';
 
 const doc = JSON.parse(readFileSync(join(resolve(__dirname, '..', '..'), 'docs', 'openapi.json'), 'utf8'));
 const param = (path: string, name: string) =>

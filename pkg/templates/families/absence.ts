@@ -17,16 +17,29 @@ import {
 
 const params = z
   .object({
-    within: within('30s'),
+    within: within('30s').describe('How soon the follow-up event is expected'),
     /** Explicit [A, B] pairs: "A not followed by B within T". Default: the data's expected transitions. */
-    pairs: pairList(z.tuple([paramName, paramName])).optional(),
+    pairs: pairList(z.tuple([paramName, paramName])).optional().describe('Explicit [A, B] pairs: A not followed by B; default: the data’s usual transitions'),
     /** A transition is "expected" when B follows A within T in at least this share of the groups with A. */
-    min_follow_rate: z.number().min(0.05).max(1).default(0.5),
-    max_pairs: z.number().int().min(1).max(200).default(40),
+    min_follow_rate: z.number().min(0.05).max(1).default(0.5).describe('A transition counts as usual when B follows A in at least this share of groups with A'),
+    max_pairs: z.number().int().min(1).max(200).default(40).describe('Pairs tested at most'),
     /** Also test "B never happens" for events present in at least this share of groups (0 = off). */
-    missing_min_share: z.number().min(0).max(1).default(0.3),
+    missing_min_share: z.number().min(0).max(1).default(0.3).describe('Also test "B never happens" for events in at least this share of groups (0: off)'),
   })
   .strict();
+
+/** Keys of "never m": NEVER + m's code, above every pair's key (pair i is i + 1). */
+const NEVER = 1048576;
+
+/** The times of the group's events with this code (an SQL UInt16), in order. */
+const timesOf = (code: string) => `arrayFilter((y, x) -> x = ${code}, tm, ev)`;
+
+/** The earliest A (times `ta`) with no B (times `tb`) within `withinMs` after it: 1-based in ta, 0 for none. */
+const firstUnfollowed = (ta: string, tb: string, withinMs: number) =>
+  `arrayFirstIndex(x -> NOT arrayExists(y -> y > x AND y <= x + ${withinMs}, ${tb}), ${ta})`;
+
+/** A positioned integer key: the candidate's number above POSITION_BITS, its position (SQL) below. */
+const positioned = (key: number, position: string) => `bitShiftLeft(toUInt64(${key}), ${POSITION_BITS}) + ${position}`;
 
 /**
  * Absence: an expected step missing. "A not followed by B within T" only judges an A whose whole window was
@@ -36,6 +49,7 @@ const params = z
  */
 export const absence: Template<z.infer<typeof params>> = {
   name: 'absence',
+  label: 'missing follow-up',
   kind: 'pattern',
   words: /\b(missing|absent|absence|never|without|skipped?|drop-?off)\b/i,
   nameFields: { within: 'duration', 'pairs[][*]': 'event' },
@@ -92,21 +106,19 @@ export const absence: Template<z.infer<typeof params>> = {
     const params: Record<string, unknown> = {};
     const prelude = events.map((e, j) => {
       params[`${id}_e${j}`] = codesOf(ctx, [e])[0];
-      return `arrayFilter((y, x) -> x = {${id}_e${j}:UInt16}, tm, ev) AS ${id}_t${j}`;
+      return `${timesOf(`{${id}_e${j}:UInt16}`)} AS ${id}_t${j}`;
     });
     const times = (e: string) => `${id}_t${events.indexOf(e)}`;
     const checks = pairs.map(([a, b], i) => {
       const [ta, tb] = [times(a), times(b)];
-      // The earliest A with no B within T after it (1-based in ta, 0 for none).
-      const first = `arrayFirstIndex(x -> NOT arrayExists(y -> y > x AND y <= x + ${W}, ${tb}), ${ta})`;
-      prelude.push(`${first} AS ${id}_f${i}`);
-      return `if(${id}_f${i} = 0, 0, bitShiftLeft(toUInt64(${i + 1}), ${POSITION_BITS}) + ${cutRank(`${ta}[${id}_f${i}] + ${W}`, cuts, false)})`;
+      prelude.push(`${firstUnfollowed(ta, tb, W)} AS ${id}_f${i}`);
+      return `if(${id}_f${i} = 0, 0, ${positioned(i + 1, cutRank(`${ta}[${id}_f${i}] + ${W}`, cuts, false))})`;
     });
     // "Never happens" is only judged on uncut groups (a group cut at its failure would miss late events): its
     // completion time is past every cut.
     const nevers = missing.map((m, i) => {
       params[`${id}_m${i}`] = codesOf(ctx, [m])[0];
-      return `if(has(ev, {${id}_m${i}:UInt16}), 0, bitShiftLeft(toUInt64(${1048576 + codesOf(ctx, [m])[0]!}), ${POSITION_BITS}) + ${cutRank(NO_CUT, cuts, false)})`;
+      return `if(has(ev, {${id}_m${i}:UInt16}), 0, ${positioned(NEVER + codesOf(ctx, [m])[0]!, cutRank(NO_CUT, cuts, false))})`;
     });
     // Integer keys above the position: pair i as i + 1, "never m" as 2^20 + m; zeros are what a group does not have.
     const candidates = [...checks, ...nevers].map((c) => `toUInt64(${c})`);
@@ -119,7 +131,7 @@ export const absence: Template<z.infer<typeof params>> = {
       positions: { cut: (cutColumn) => cutRankBound(cutColumn, cuts) },
       decode(key) {
         const k = Number(key);
-        if (k > 0 && k < 1048576) {
+        if (k > 0 && k < NEVER) {
           const pair = pairs[k - 1];
           if (!pair) return null;
           const [a, b] = pair;
@@ -135,8 +147,8 @@ export const absence: Template<z.infer<typeof params>> = {
             key: hypothesisKey('absence', hp),
           };
         }
-        if (k > 1048576) {
-          const name = ctx.vocab[k - 1048576 - 1];
+        if (k > NEVER) {
+          const name = ctx.vocab[k - NEVER - 1];
           if (!name) return null;
           const hp = { missing: name };
           return {

@@ -11,10 +11,10 @@ const params = z
       { name: 'morning', from_hour: 6, to_hour: 12 },
       { name: 'afternoon', from_hour: 12, to_hour: 18 },
       { name: 'evening', from_hour: 18, to_hour: 24 },
-    ]),
-    weekend: z.boolean().default(true),
+    ]).describe('Times of day tested (in the dataset’s time zone), each a name and [from_hour, to_hour)'),
+    weekend: z.boolean().default(true).describe('Test weekend against weekdays'),
     /** Attributes compared as versions ("at least X"); default: attributes whose values look like versions. */
-    version_attributes: nameList().optional(),
+    version_attributes: nameList().optional().describe('Attributes compared as versions ("at least X"); default: values that look like versions'),
   })
   .strict();
 
@@ -35,6 +35,7 @@ export function compareVersions(a: string, b: string): number {
 /** Indirect predicates on columns: time-of-day bands and weekends (in the dataset's time zone), version ≥ X. */
 export const indirect: Template<z.infer<typeof params>> = {
   name: 'indirect',
+  label: 'time or version',
   kind: 'cohort',
   words: /\b(night|day|hour|weekend|weekday|version|morning|evening|time of day)s?\b/i,
   nameFields: { 'hour_bands[].name': 'label', 'version_attributes[]': 'attribute' },

@@ -5,12 +5,12 @@ import { hypothesisKey, lit, type Template, scalar } from '../types';
 
 const params = z
   .object({
-    min_ordinals: thresholdList(z.number().int().min(2)).default([2, 3, 5]),
-    first_session: z.boolean().default(true),
-    away_days: thresholdList(z.number().min(0.01)).default([7, 30]),
+    min_ordinals: thresholdList(z.number().int().min(2)).default([2, 3, 5]).describe('User’s Nth group or later, for each N'),
+    first_session: z.boolean().default(true).describe('Test the user’s first group'),
+    away_days: thresholdList(z.number().min(0.01)).default([7, 30]).describe('Back after at least this many days away, for each value'),
     /** Cross each phase with the values of these attributes; default: attributes with at most 30 values. */
-    cross_with: nameList().optional(),
-    max_cross_values: z.number().int().min(1).max(500).default(30),
+    cross_with: nameList().optional().describe('Attributes whose values split each phase; default: attributes with few values'),
+    max_cross_values: z.number().int().min(1).max(500).default(30).describe('Values of a crossed attribute at most'),
   })
   .strict();
 
@@ -20,6 +20,7 @@ const params = z
  */
 export const lifecycle: Template<z.infer<typeof params>> = {
   name: 'lifecycle',
+  label: 'user lifecycle',
   kind: 'cohort',
   words: /\b(returning|first[- ]time|new users?|lifecycle|second|repeat|came back|churn|away)\b/i,
   nameFields: { 'cross_with[]': 'attribute' },

@@ -4,15 +4,15 @@ import { codesOf, hypothesisKey, lit, MAX_CODE, nameOf, packCodesSql, unpackCode
 
 const params = z
   .object({
-    min_n: z.number().int().min(1).max(5).default(1),
-    max_n: z.number().int().min(1).max(5).default(3),
+    min_n: z.number().int().min(1).max(5).default(1).describe('Shortest sequence tested, in events'),
+    max_n: z.number().int().min(1).max(5).default(3).describe('Longest sequence tested, in events'),
     /** Token map M: several event names read as one token (e.g. all web errors as web_error). */
     tokens: z
       .record(paramName, paramName)
       .refine((t) => Object.keys(t).length <= PARAM_LIMITS.names, { message: `at most ${PARAM_LIMITS.names} entries` })
-      .default({}),
+      .default({}).describe('Event names read as one token, e.g. every web error as web_error'),
     /** Filter F: events dropped from the sequence before n-grams are formed (noise such as heartbeats). */
-    exclude: nameList().default([]),
+    exclude: nameList().default([]).describe('Events dropped from the sequence first (noise such as heartbeats)'),
   })
   .strict()
   .refine((p) => p.min_n <= p.max_n, { message: 'min_n must be <= max_n' });
@@ -20,6 +20,7 @@ const params = z
 /** Contiguous event sequences of length n, after the token map and the filter (the seed's expert-1 input). */
 export const ngram: Template<z.infer<typeof params>> = {
   name: 'ngram',
+  label: 'event sequence',
   kind: 'pattern',
   words: /\b(sequence|n-?gram|steps?|journey|flow|path)s?\b/i,
   nameFields: { 'tokens{k}': 'event', 'tokens{v}': 'label', 'exclude[]': 'event' },

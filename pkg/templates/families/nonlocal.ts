@@ -6,10 +6,10 @@ import { hypothesisKey, lit, type Template, scalar } from '../types';
 const params = z
   .object({
     /** Context metrics to use; default: all configured. */
-    contexts: nameList().optional(),
+    contexts: nameList().optional().describe('Context metrics used; default: all configured'),
     /** Membership in the global top-N values of these attributes (by groups). */
-    top_n: z.number().int().min(1).max(100).default(3),
-    top_n_attributes: nameList().optional(),
+    top_n: z.number().int().min(1).max(100).default(3).describe('Membership in the N most common values of an attribute'),
+    top_n_attributes: nameList().optional().describe('Attributes for the top-N membership; default: all'),
   })
   .strict();
 
@@ -57,6 +57,7 @@ export function overlapsSql(t0: string, t1: string, s: string, m: string): strin
  */
 export const nonlocal: Template<z.infer<typeof params>> = {
   name: 'nonlocal',
+  label: 'context overlap',
   kind: 'cohort',
   words: /\b(cpu|backend|spike|load|outage|incident|context|infrastructure|server)s?\b/i,
   nameFields: { 'contexts[]': 'context', 'top_n_attributes[]': 'attribute' },

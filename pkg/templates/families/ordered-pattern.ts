@@ -18,15 +18,15 @@ import {
 
 const params = z
   .object({
-    max_steps: z.number().int().min(2).max(3).default(3),
+    max_steps: z.number().int().min(2).max(3).default(3).describe('Events in a pattern (2 or 3), in order, other events allowed between them'),
     within: within('30s').describe('All steps within this time of the first'),
     /** Candidate events; default: the most common events of the window that are not outcomes. */
-    events: nameList().optional(),
-    max_events: z.number().int().min(2).max(60).default(30),
+    events: nameList().optional().describe('Candidate events; default: the most common events that are not outcomes'),
+    max_events: z.number().int().min(2).max(60).default(30).describe('Candidate events at most (the most common first)'),
     /** Longer groups are cut to their first N candidate events (bounds the per-group work). */
-    max_group_events: z.number().int().min(3).max(2000).default(200),
+    max_group_events: z.number().int().min(3).max(2000).default(200).describe('Longer groups are cut to their first N candidate events'),
     /** Steps are at most this many candidate events apart (bounds the work per group; the window usually binds first). */
-    max_gap_events: z.number().int().min(2).max(16).default(10),
+    max_gap_events: z.number().int().min(2).max(16).default(10).describe('Steps at most this many candidate events apart'),
   })
   .strict();
 
@@ -141,6 +141,7 @@ export function firstCompletions(chains: string, cutColumns: string[] | 'always'
  */
 export const orderedPattern: Template<z.infer<typeof params>> = {
   name: 'ordered_pattern',
+  label: 'ordered pattern',
   kind: 'pattern',
   words: /\b(pattern|sequence|then|followed|after|before|journey|funnel)s?\b/i,
   nameFields: { within: 'duration', 'events[]': 'event' },

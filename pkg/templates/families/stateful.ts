@@ -19,17 +19,17 @@ import { patternCandidates } from './ordered-pattern';
 const params = z
   .object({
     /** Events whose per-group count is bucketed; default: the common non-outcome events. */
-    count_events: nameList().optional(),
-    max_count_events: z.number().int().min(0).max(100).default(40),
-    count_thresholds: thresholdList(z.number().int().min(1)).default([2, 3, 5, 10]),
-    duration_thresholds_s: thresholdList(z.number().min(0)).default([60, 300, 900, 1800]),
-    length_thresholds: thresholdList(z.number().int().min(1)).default([10, 25, 50, 100]),
+    count_events: nameList().optional().describe('Events whose count per group is tested; default: the common non-outcome events'),
+    max_count_events: z.number().int().min(0).max(100).default(40).describe('Counted events at most'),
+    count_thresholds: thresholdList(z.number().int().min(1)).default([2, 3, 5, 10]).describe('Count thresholds: the event at least N times'),
+    duration_thresholds_s: thresholdList(z.number().min(0)).default([60, 300, 900, 1800]).describe('Group duration thresholds, in seconds'),
+    length_thresholds: thresholdList(z.number().int().min(1)).default([10, 25, 50, 100]).describe('Group length thresholds, in events'),
     /** Retries of `event` before the first `success` (all of them when it never succeeds). */
-    retries: pairList(z.object({ event: paramName, success: paramName }).strict()).default([]),
-    retry_thresholds: thresholdList(z.number().int().min(1)).default([1, 2, 3, 5]),
+    retries: pairList(z.object({ event: paramName, success: paramName }).strict()).default([]).describe('Retries of an event before its first success ({event, success})'),
+    retry_thresholds: thresholdList(z.number().int().min(1)).default([1, 2, 3, 5]).describe('Retry thresholds: at least N retries'),
     /** Time from the first `from` to the first `to` after it, in seconds. */
-    time_between: pairList(z.object({ from: paramName, to: paramName }).strict()).default([]),
-    time_between_thresholds_s: thresholdList(z.number().min(0)).default([5, 30, 120]),
+    time_between: pairList(z.object({ from: paramName, to: paramName }).strict()).default([]).describe('Time from one event to the next of another ({from, to})'),
+    time_between_thresholds_s: thresholdList(z.number().min(0)).default([5, 30, 120]).describe('Time-between thresholds, in seconds'),
   })
   .strict();
 
@@ -142,6 +142,7 @@ function decoder(p: P, ctx: NodeContext): NodeSpec['decode'] {
  */
 export const stateful: Template<P> = {
   name: 'stateful',
+  label: 'count or duration',
   kind: 'sequence',
   words: /\b(retr(y|ies)|count|many|long|duration|length|buffering|slow|time between)\b/i,
   nameFields: {

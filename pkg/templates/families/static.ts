@@ -5,10 +5,10 @@ import { hypothesisKey, lit, type Template } from '../types';
 
 const params = z
   .object({
-    attributes: nameList().optional(),
-    pairs: z.boolean().default(true),
+    attributes: nameList().optional().describe('Attributes whose values are tested; default: all'),
+    pairs: z.boolean().default(true).describe('Also test pairs of attribute values'),
     /** Pairs only among attributes with at most this many values, to bound the cohorts. */
-    max_values_for_pairs: z.number().int().min(2).max(1000).default(50),
+    max_values_for_pairs: z.number().int().min(2).max(1000).default(50).describe('Pairs only among attributes with at most this many values'),
   })
   .strict();
 
@@ -17,6 +17,7 @@ const SEP = '\u001f';
 /** Static attributes of the group: each value, and each pair of values of two attributes. */
 export const staticTemplate: Template<z.infer<typeof params>> = {
   name: 'static',
+  label: 'attribute',
   kind: 'cohort',
   words: /\b(country|countries|device|os|platform|version|region|browser|segment)s?\b/i,
   nameFields: { 'attributes[]': 'attribute' },

@@ -16,7 +16,6 @@ import {
   compare,
   effectWords,
   EXPLAIN,
-  familyLabel,
   impactText,
   type LeadVocabulary,
   plural,
@@ -31,7 +30,7 @@ import { TriageActions } from '../TriageActions/TriageActions';
 import { NewKnownBadge, StatusBadge } from './LeadBadges';
 import { useMediaQuery } from '../../hooks/useMediaQuery';
 import { dataTableCss } from '../styles';
-import { useFamilyOrder } from '../../hooks/useFamilyOrder';
+import { useFamilies } from '../../hooks/useFamilies';
 
 export interface LeadsTableProps {
   leads: Lead[];
@@ -128,7 +127,7 @@ export function LeadsTable({
 }: LeadsTableProps) {
   const s = useStyles2(getStyles);
   const wide = useMediaQuery('(min-width: 1440px)');
-  const families = useFamilyOrder();
+  const families = useFamilies();
   const [picked, setPicked] = useState<Set<string>>(new Set());
   if (!leads.length) {
     return (
@@ -310,8 +309,8 @@ export function LeadsTable({
                     </a>
                     <div className={s.meta}>
                       <Tag
-                        name={familyLabel(l.template)}
-                        colorIndex={familyColor(l.template, families)}
+                        name={families.label(l.template)}
+                        colorIndex={familyColor(l.template, families.order)}
                         className={s.tag}
                         title={`Family: ${l.template}`}
                       />

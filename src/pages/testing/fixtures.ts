@@ -28,6 +28,7 @@ export const kpis: Kpi[] = [
 export const templates: Template[] = [
   {
     name: 'ngram',
+    label: 'event sequence',
     summary: 'Contiguous event sequences (n-grams) in the group',
     example: 'groups where search, apply_filter, sort_price occur back to back',
     params_schema: {
@@ -41,6 +42,7 @@ export const templates: Template[] = [
   },
   {
     name: 'absence',
+    label: 'missing follow-up',
     summary: 'An expected step missing',
     example: 'groups where login is not followed by token_refresh within 30 s',
     params_schema: {
