@@ -3177,3 +3177,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export type operations = Record<string, never>;
+
+/** The template families, in the engine's catalog order. */
+export const FAMILY_NAMES = ["ngram","ordered_pattern","absence","lifecycle","indirect","static","stateful","nonlocal"] as const;
