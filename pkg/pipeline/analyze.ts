@@ -30,6 +30,7 @@ import type { KpiStats, Observation } from '../experts/types';
 import { deterministicPlan } from '../planner/deterministic';
 import type { Plan, PlanRequest } from '../planner/types';
 import { lit, unpackCodes, type NodeContext, type Profile } from '../templates/types';
+import { TEMPLATES } from '../templates/catalog';
 
 export interface Progress {
   stage: string;
@@ -333,23 +334,12 @@ export async function observeFastPath(
   }
 }
 
-/** What the hypothesis families look at, in a user's words (progress messages). */
-const FAMILY_WORDS: Record<string, string> = {
-  ngram: 'event sequences',
-  ordered_pattern: 'ordered event patterns',
-  absence: 'missing follow-up events',
-  lifecycle: 'where users are in their lifecycle',
-  indirect: 'time of day and version predicates',
-  static: 'attribute values',
-  stateful: 'retries, durations and counts',
-  nonlocal: 'overlap with context spikes',
-};
-
 /** One aggregate scan as progress names it: what it looks at and for which KPIs (not its internal id). */
 export function scanWords(dag: Dag, query: Dag['queries'][number]): string {
   const templates = [...new Set(query.nodes.map((id) => dag.nodes.find((n) => n.id === id)?.template ?? ''))].filter(Boolean);
-  const what = templates.map((t) => FAMILY_WORDS[t] ?? t.replace(/_/g, ' ')).join(', ');
-  return `scanning ${what || 'the groups'} for ${query.kpis.map((k) => k.kpi.name).join(', ')}`;
+  // Each family's own label (its file says how users read it), e.g. "ordered pattern, missing follow-up cohorts".
+  const what = templates.map((t) => TEMPLATES[t]?.label ?? t.replace(/_/g, ' ')).join(', ');
+  return `scanning ${what ? `${what} cohorts` : 'the groups'} for ${query.kpis.map((k) => k.kpi.name).join(', ')}`;
 }
 
 /** The cohort vs the rest per time bucket, as the lead detail page charts it. */
