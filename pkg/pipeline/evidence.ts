@@ -56,18 +56,38 @@ export class Memberships {
         .slice(0, MEASURED_TOP)
         .map(memberOf)
     );
-    const unique = [...new Map(measured.map((m) => [memberToken(m), m])).values()];
+    await this.addChains(measured, 'membership chains');
+  }
+
+  /** Chains tables (compile/membership.ts) for these members, named after the run and how many exist already. */
+  private async addChains(members: Member[], label: string): Promise<void> {
+    const unique = [...new Map(members.map((m) => [memberToken(m), m])).values()];
+    const first = this.chains.length;
     const tables = chainsTablesSql(this.dag, unique, this.sess, (i) =>
-      qualified(this.database, i === 0 ? `chn_${this.runTag}` : `chn_${this.runTag}_${i}`)
+      qualified(this.database, first + i === 0 ? `chn_${this.runTag}` : `chn_${this.runTag}_${first + i}`)
     );
     for (const q of tables) {
-      await this.ex.command(q.sql, q.params, { label: 'membership chains', signal: this.signal });
+      await this.ex.command(q.sql, q.params, { label, signal: this.signal });
       const nodes = new Set(q.nodes.map((n) => n.id));
       this.chains.push({
         table: q.table,
-        members: new Set(measured.filter((m) => nodes.has(m.node)).map(memberToken)),
+        members: new Set(unique.filter((m) => nodes.has(m.node)).map(memberToken)),
       });
     }
+  }
+
+  /**
+   * Whether a membership table for these members reads every positioned node's members from one chains table;
+   * where not (leads that rose into the top after folds), it would enumerate that node's chains over the whole
+   * session table again.
+   */
+  private chainsCover(members: Member[]): boolean {
+    const positioned = new Set(
+      members.filter((m) => this.dag.nodes.find((n) => n.id === m.node)?.spec.positions).map((m) => m.node)
+    );
+    return [...positioned].every((node) =>
+      this.chains.some((c) => members.every((m) => m.node !== node || c.members.has(memberToken(m))))
+    );
   }
 
   /**
@@ -81,6 +101,9 @@ export class Memberships {
     const k = this.d.kpis.find((x) => x.index === kpiIndex)!;
     const table = qualified(this.database, `memb_${this.runTag}_${kpiIndex}_${this.tables.size}`);
     const members = [...new Map(wanted.map((m) => [memberToken(m), m])).values()];
+    // Read back from the stored keys (or enumerated over their events only), a chains table for these members
+    // costs a fraction of enumerating every chain of the session table in the membership table's pass.
+    if (!this.chainsCover(members)) await this.addChains(members, `membership chains of ${k.kpi.name} leads`);
     const q = membershipTableSql(this.dag, k, members, this.sess, table, this.vocab, {
       user: Boolean(this.d.spec.user),
       attributes: this.d.spec.attributes.length,
