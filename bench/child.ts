@@ -19,6 +19,7 @@ import { observationPairKey, runSampledAhoCorasick } from './baselines/sampled-a
 import { rebuildDag } from './engine-dag';
 import { paramsText, recordingExecutor, replayExecutor } from './recording';
 import { rng } from '../pkg/util/random';
+import { StagePeaks } from './stage-memory';
 
 export interface GenerateMeta {
   events_requested: number;
@@ -112,16 +113,27 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
     const rssBefore = rssMb();
     const rec = recordingExecutor(real, { keepSessionTable: true });
     let lastStage = '';
+    let firstLead: { kpi: string; s: number } | null = null;
+    const memory = new StagePeaks();
     const started = performance.now();
+    memory.start();
     const report = await analyze(rec.ex, cfg, {
       onProgress: (p) => {
         if (p.stage !== lastStage) log(`  [${((performance.now() - started) / 1000).toFixed(1)} s] ${p.stage}`);
         lastStage = p.stage;
+        if (p.stage !== 'done') memory.enter(p.stage);
+      },
+      // Leads stream per KPI: the first KPI's leads are final (and shown) this long after the start.
+      onKpiLeads: (kpi) => {
+        firstLead ??= { kpi, s: (performance.now() - started) / 1000 };
       },
     });
     const wall = (performance.now() - started) / 1000;
+    const stagePeaks = memory.finish();
     const peak = rssMb();
     log(`  analysis: ${wall.toFixed(1)} s, ${report.hypotheses_tested} hypotheses tested, peak RSS ${peak} MB`);
+    const lead = firstLead as { kpi: string; s: number } | null;
+    if (lead) log(`  first leads (${lead.kpi}) after ${lead.s.toFixed(1)} s`);
 
     const out: Record<string, unknown> = {
       events: report.events,
@@ -132,6 +144,9 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
       hypotheses_tested: report.hypotheses_tested,
       hypotheses_per_s: report.hypotheses_tested / wall,
       peak_rss_mb: peak,
+      peak_rss_mb_by_stage: stagePeaks,
+      first_lead_s: lead?.s ?? null,
+      first_lead_kpi: lead?.kpi ?? null,
       rss_before_analysis_mb: rssBefore,
       leads: report.opportunities.length,
       chdb_version: version,

@@ -6,6 +6,8 @@ export const NOTES = {
   wall_s: 'analyze() end to end (inspect → sessionize → profile → compile → totals → aggregate → experts/evidence), generation excluded',
   stages: 'analyze() timings (wall seconds). stages.aggregate is the merged scans the run paid for; stages.family.<name> is an isolated scan, for attribution: the same compiled aggregate SQL restricted to that family\'s nodes, timed after the run (families share scans in the real run, so these do not add up to stages.aggregate)',
   hypotheses: 'total = analyze()\'s hypotheses_tested (expert tests of hypothesis × KPI pairs past the support floor; group-level cohorts also get a trend test); per_family splits it by template; hypothesis_kpi_pairs counts the distinct pairs',
+  first_lead_s: 'seconds from the start of analyze() until its first KPI\'s leads were final (onKpiLeads; leads stream KPI by KPI); first_lead_share = first_lead_s / wall_s',
+  peak_rss_mb_by_stage: 'peak RSS (MB) of the child process during each analyze() stage: the new maxRSS when it grew in that stage, else the highest RSS sampled (every 20 ms and at each change of stage) during it',
   peak_rss_mb: 'process maxRSS of the child process right after analyze() returned (chdb is in-process; baseline RSS of node + chdb included, see rss_before_analysis_mb)',
   ratio_vs_per_query_sql: 'mean seconds of one standalone SQL query per sampled hypothesis / (wall_s / hypotheses.total)',
   ratio_vs_sampled_aho_corasick: '(fetch + build + scan seconds of the sampled Aho-Corasick baseline / pattern×KPI hypotheses counted) / (wall_s / hypotheses.total); it reads only a sample of groups',
@@ -19,6 +21,8 @@ export function assemble(runs: Run[], machine: Record<string, unknown>, config: 
     wall_s: r.wall_s,
     hypotheses: r.hypotheses?.total ?? r.hypotheses_tested,
     peak_rss_mb: r.peak_rss_mb,
+    peak_rss_mb_by_stage: r.peak_rss_mb_by_stage ?? null,
+    first_lead_s: r.first_lead_s ?? null,
     generate_s: r.generate_s,
     s_per_m_events: r.wall_s / (r.events / 1e6),
     stages: r.stages,
@@ -33,6 +37,10 @@ export function assemble(runs: Run[], machine: Record<string, unknown>, config: 
     generate_s: top.generate_s,
     hypotheses_per_s: top.hypotheses_per_s,
     peak_rss_mb: top.peak_rss_mb,
+    peak_rss_mb_by_stage: top.peak_rss_mb_by_stage ?? null,
+    first_lead_s: top.first_lead_s ?? null,
+    first_lead_kpi: top.first_lead_kpi ?? null,
+    first_lead_share: typeof top.first_lead_s === 'number' ? top.first_lead_s / top.wall_s : null,
     ratio_vs_per_query_sql: top.ratio_vs_per_query_sql ?? null,
     ratio_vs_sampled_aho_corasick: top.ratio_vs_sampled_aho_corasick ?? null,
     machine,
@@ -62,7 +70,8 @@ export function assemble(runs: Run[], machine: Record<string, unknown>, config: 
 /** The keys the bench JSON must have (issue 6), as dotted paths. */
 export const REQUIRED_KEYS = [
   'events', 'groups', 'hypotheses.total', 'hypotheses.per_family', 'stages.sessionize', 'stages.aggregate', 'stages.experts',
-  'wall_s', 'hypotheses_per_s', 'peak_rss_mb', 'ratio_vs_per_query_sql', 'ratio_vs_sampled_aho_corasick',
+  'wall_s', 'hypotheses_per_s', 'peak_rss_mb', 'peak_rss_mb_by_stage.aggregate', 'peak_rss_mb_by_stage.experts', 'first_lead_s',
+  'ratio_vs_per_query_sql', 'ratio_vs_sampled_aho_corasick',
   'machine.cpu_model', 'machine.cores', 'machine.ram_gb', 'machine.node', 'machine.clickhouse_version', 'runs', 'linearity.s_per_m_events',
 ];
 
@@ -84,8 +93,9 @@ export function formatTable(r: Run): string {
   const m = r.machine;
   L.push(`Surfacer bench — ${int(r.events)} events, ${int(r.groups)} groups (${m.cpu_model}, ${m.cores} cores, ${m.ram_gb} GB, node ${m.node}, chdb ${m.chdb} = ClickHouse ${m.clickhouse_version}; load avg at end ${m.load_average_at_end?.join(' ')})`);
   L.push('');
-  L.push('Stages (wall s)');
-  for (const [k, v] of Object.entries(r.stages ?? {})) if (k !== 'family') L.push(`  ${k.padEnd(28)} ${f(v).padStart(9)}`);
+  L.push('Stages (wall s, peak RSS MB)');
+  for (const [k, v] of Object.entries(r.stages ?? {}))
+    if (k !== 'family') L.push(`  ${k.padEnd(28)} ${f(v).padStart(9)} ${int(r.peak_rss_mb_by_stage?.[k]).padStart(9)} MB`);
   if (r.stages?.family) {
     L.push('  family (isolated scan, for attribution; families share scans in the run):');
     for (const [k, v] of Object.entries(r.stages.family)) L.push(`    ${k.padEnd(26)} ${f(v).padStart(9)}`);
@@ -97,6 +107,7 @@ export function formatTable(r: Run): string {
   L.push(`  ${'total'.padEnd(28)} ${int(r.hypotheses?.total).padStart(9)}`);
   L.push('');
   L.push(`wall (analysis)              ${f(r.wall_s).padStart(9)} s   (generation, not included: ${f(r.generate_s)} s)`);
+  L.push(`first leads after            ${f(r.first_lead_s).padStart(9)} s   (${f(r.first_lead_share * 100, 0)}% of the run; ${r.first_lead_kpi ?? '—'}'s leads, final before the other KPIs' grouping)`);
   L.push(`hypotheses/s                 ${f(r.hypotheses_per_s, 0).padStart(9)}`);
   L.push(`peak RSS                     ${int(r.peak_rss_mb).padStart(9)} MB`);
   const pq = r.baselines?.per_query_sql;
@@ -116,7 +127,7 @@ export function formatTable(r: Run): string {
   if (r.checks) L.push(`checks                       ${Object.entries(r.checks).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   L.push('');
   L.push('Per size');
-  L.push(`  ${'events'.padStart(12)} ${'groups'.padStart(9)} ${'wall s'.padStart(9)} ${'s/M events'.padStart(11)} ${'hypotheses'.padStart(11)} ${'peak RSS MB'.padStart(12)}`);
-  for (const c of r.runs) L.push(`  ${int(c.events).padStart(12)} ${int(c.groups).padStart(9)} ${f(c.wall_s).padStart(9)} ${f(c.s_per_m_events).padStart(11)} ${int(c.hypotheses).padStart(11)} ${int(c.peak_rss_mb).padStart(12)}`);
+  L.push(`  ${'events'.padStart(12)} ${'groups'.padStart(9)} ${'wall s'.padStart(9)} ${'1st lead s'.padStart(11)} ${'s/M events'.padStart(11)} ${'hypotheses'.padStart(11)} ${'peak RSS MB'.padStart(12)}`);
+  for (const c of r.runs) L.push(`  ${int(c.events).padStart(12)} ${int(c.groups).padStart(9)} ${f(c.wall_s).padStart(9)} ${f(c.first_lead_s).padStart(11)} ${f(c.s_per_m_events).padStart(11)} ${int(c.hypotheses).padStart(11)} ${int(c.peak_rss_mb).padStart(12)}`);
   return L.join('\n');
 }

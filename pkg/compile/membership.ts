@@ -205,7 +205,7 @@ ${MEMORY_TABLE_SETTINGS}`;
 
 const fOf = `arrayMap(m -> toUInt8(has(sig, m)), {mb:Array(UInt16)})`;
 
-/** A grouping row's mask (groupingQuery's fm) as 0/1 per member, in the order the members were given. */
+/** A grouping row's mask (maskedRows' fm) as 0/1 per member, in the order the members were given. */
 export function membershipFlags(fm: string, members: number): number[] {
   // One BigInt per row, then 32-bit halves: a BigInt shift per member and row cost seconds at 10M events.
   const mask = BigInt(fm);
@@ -216,25 +216,85 @@ export function membershipFlags(fm: string, members: number): number[] {
   return f;
 }
 
-/** Members a grouping query takes: their memberships fit one UInt64 bit mask. */
+/** Members a grouping round takes: their memberships fit one UInt64 bit mask. */
 export const GROUPING_MAX_MEMBERS = 64;
 
 /**
- * Groups by membership in the given members and time bucket, with the KPI's moments. Membership comes back as a
- * bit mask fm (bit i: the i-th member), grouped as one integer: a 0/1 array per group, each element a lookup in
- * the group's sig, cost more than the grouping itself. Members are their numbers in the membership table
- * (MembershipTable.number); membershipFlags reads a mask back.
+ * The KPI's moments per distinct membership (sig) and time bucket: what every grouping round reads (maskedRows
+ * folds it to the round's members). One query per membership table instead of one per round; groups sharing
+ * their memberships and bucket are few next to the groups.
  */
-export function groupingQuery(table: string, members: number[]) {
-  if (members.length > GROUPING_MAX_MEMBERS)
-    throw new Error(`groupingQuery takes at most ${GROUPING_MAX_MEMBERS} members, not ${members.length}`);
+export function sigGroupsQuery(table: string) {
   return {
-    sql: `SELECT toString(arraySum(arrayMap(x -> bitShiftLeft(toUInt64(1), indexOf({mb:Array(UInt16)}, x) - 1), arrayIntersect(sig, {mb:Array(UInt16)})))) AS fm,
-  b, count() AS n, sum(v) AS s, sum(v * v) AS q, sum(log1p(greatest(v, 0))) AS l, sum(pow(log1p(greatest(v, 0)), 2)) AS m
+    sql: `SELECT sig, b, count() AS n, sum(v) AS s, sum(v * v) AS q, sum(log1p(greatest(v, 0))) AS l, sum(pow(log1p(greatest(v, 0)), 2)) AS m
 FROM ${table}
-GROUP BY fm, b`,
-    params: { mb: members },
+GROUP BY sig, b`,
+    params: {} as Params,
   };
+}
+
+export interface SigRow {
+  sig: number[];
+  b: number;
+  n: number;
+  s: number;
+  q: number;
+  l: number;
+  m: number;
+}
+
+/** Moments by membership mask and bucket: fm's bit i says the group has members[i] (at most 64 members). */
+export interface MaskRow {
+  fm: string;
+  b: number;
+  n: number;
+  s: number;
+  q: number;
+  l: number;
+  m: number;
+}
+
+/**
+ * sigGroupsQuery's rows folded to membership in the given members (their numbers in the table) and bucket, with
+ * the mask as a decimal UInt64 (membershipFlags reads it back).
+ */
+export function maskedRows(rows: SigRow[], members: number[]): MaskRow[] {
+  if (members.length > GROUPING_MAX_MEMBERS)
+    throw new Error(`a membership mask takes at most ${GROUPING_MAX_MEMBERS} members, not ${members.length}`);
+  const bit = new Map(members.map((x, i) => [x, i]));
+  const out = new Map<string, MaskRow & { lo: number; hi: number }>();
+  for (const r of rows) {
+    // 32-bit halves: a BigInt per row cost more than the rest of the fold.
+    let lo = 0;
+    let hi = 0;
+    for (const x of r.sig) {
+      const i = bit.get(Number(x));
+      if (i === undefined) continue;
+      if (i < 32) lo |= 1 << i;
+      else hi |= 1 << (i - 32);
+    }
+    const key = `${hi}:${lo}:${r.b}`;
+    const e = out.get(key);
+    if (e) {
+      e.n += Number(r.n);
+      e.s += Number(r.s);
+      e.q += Number(r.q);
+      e.l += Number(r.l);
+      e.m += Number(r.m);
+    } else
+      out.set(key, {
+        fm: '',
+        lo: lo >>> 0,
+        hi: hi >>> 0,
+        b: Number(r.b),
+        n: Number(r.n),
+        s: Number(r.s),
+        q: Number(r.q),
+        l: Number(r.l),
+        m: Number(r.m),
+      });
+  }
+  return [...out.values()].map(({ lo, hi, ...r }) => ({ ...r, fm: ((BigInt(hi) << 32n) | BigInt(lo)).toString() }));
 }
 
 /** How one member's groups spread over the static attributes' values, against all the KPI's groups. */

@@ -2,13 +2,15 @@ import type { Dag } from '../compile/dag';
 import {
   attributeMixQuery,
   chainsTablesSql,
-  groupingQuery,
+  maskedRows,
+  sigGroupsQuery,
   membershipFlags,
   memberToken,
   membershipTableSql,
   userMomentsQuery,
   type ChainsTable,
   type Member,
+  type SigRow,
 } from '../compile/membership';
 import { qualified } from '../execute/sql';
 import { robustRatio, type CellMoments } from '../experts/robust';
@@ -21,8 +23,6 @@ import { benjaminiHochberg, twoProportionZ } from '../experts/stats';
 import { trendExpert } from '../experts/trend';
 import { addStats, emptyStats, type KpiStats } from '../experts/types';
 import type { Totals } from './observe';
-
-type MemberRow = { fm: string; b: number; n: number; s: number; q: number; l: number; m: number };
 
 /** Leads checked per KPI and round when grouping; leads measured per KPI in the one heavy pass. */
 export const GROUPING_TOP = 50;
@@ -56,18 +56,38 @@ export class Memberships {
         .slice(0, MEASURED_TOP)
         .map(memberOf)
     );
-    const unique = [...new Map(measured.map((m) => [memberToken(m), m])).values()];
+    await this.addChains(measured, 'membership chains');
+  }
+
+  /** Chains tables (compile/membership.ts) for these members, named after the run and how many exist already. */
+  private async addChains(members: Member[], label: string): Promise<void> {
+    const unique = [...new Map(members.map((m) => [memberToken(m), m])).values()];
+    const first = this.chains.length;
     const tables = chainsTablesSql(this.dag, unique, this.sess, (i) =>
-      qualified(this.database, i === 0 ? `chn_${this.runTag}` : `chn_${this.runTag}_${i}`)
+      qualified(this.database, first + i === 0 ? `chn_${this.runTag}` : `chn_${this.runTag}_${first + i}`)
     );
     for (const q of tables) {
-      await this.ex.command(q.sql, q.params, { label: 'membership chains', signal: this.signal });
+      await this.ex.command(q.sql, q.params, { label, signal: this.signal });
       const nodes = new Set(q.nodes.map((n) => n.id));
       this.chains.push({
         table: q.table,
-        members: new Set(measured.filter((m) => nodes.has(m.node)).map(memberToken)),
+        members: new Set(unique.filter((m) => nodes.has(m.node)).map(memberToken)),
       });
     }
+  }
+
+  /**
+   * Whether a membership table for these members reads every positioned node's members from one chains table;
+   * where not (leads that rose into the top after folds), it would enumerate that node's chains over the whole
+   * session table again.
+   */
+  private chainsCover(members: Member[]): boolean {
+    const positioned = new Set(
+      members.filter((m) => this.dag.nodes.find((n) => n.id === m.node)?.spec.positions).map((m) => m.node)
+    );
+    return [...positioned].every((node) =>
+      this.chains.some((c) => members.every((m) => m.node !== node || c.members.has(memberToken(m))))
+    );
   }
 
   /**
@@ -81,17 +101,36 @@ export class Memberships {
     const k = this.d.kpis.find((x) => x.index === kpiIndex)!;
     const table = qualified(this.database, `memb_${this.runTag}_${kpiIndex}_${this.tables.size}`);
     const members = [...new Map(wanted.map((m) => [memberToken(m), m])).values()];
+    // Read back from the stored keys (or enumerated over their events only), a chains table for these members
+    // costs a fraction of enumerating every chain of the session table in the membership table's pass.
+    if (!this.chainsCover(members)) await this.addChains(members, `membership chains of ${k.kpi.name} leads`);
     const q = membershipTableSql(this.dag, k, members, this.sess, table, this.vocab, {
       user: Boolean(this.d.spec.user),
       attributes: this.d.spec.attributes.length,
       chains: this.chains,
     });
-    if (have) await this.ex.command(`DROP TABLE IF EXISTS ${have.table}`, {}, { label: 'drop membership table' });
+    if (have) {
+      await this.ex.command(`DROP TABLE IF EXISTS ${have.table}`, {}, { label: 'drop membership table' });
+      this.sigRows.delete(have.table);
+    }
     await this.ex.command(q.sql, q.params, { label: `membership of ${k.kpi.name} leads`, signal: this.signal });
     const numbers = new Map(members.map((m, i) => [memberToken(m), i + 1]));
     const t: MembershipTable = { table, numbers, number: (l) => numbers.get(memberToken(memberOf(l)))! };
     this.tables.set(kpiIndex, t);
     return t;
+  }
+
+  private readonly sigRows = new Map<string, SigRow[]>();
+
+  /** A membership table's moments by distinct membership and bucket (sigGroupsQuery), read once per table. */
+  async sigGroups(mt: MembershipTable, label: string): Promise<SigRow[]> {
+    let rows = this.sigRows.get(mt.table);
+    if (!rows) {
+      const q = sigGroupsQuery(mt.table);
+      rows = await this.ex.query<SigRow>(q.sql, q.params, { label, signal: this.signal });
+      this.sigRows.set(mt.table, rows);
+    }
+    return rows;
   }
 
   async drop(): Promise<void> {
@@ -150,8 +189,7 @@ export async function groupLeads(
       if (top.length === 0) break;
       // Leads that rose into the top after folds are measured in a batch with the next ones, not a table a round.
       const mt = await m.tableFor(k.index, round === 0 ? measured : top, list.slice(0, MEASURED_TOP));
-      const gq = groupingQuery(mt.table, top.map(mt.number));
-      const rows = await ex.query<MemberRow>(gq.sql, gq.params, { label: `grouping of ${k.kpi.name} leads`, signal });
+      const rows = maskedRows(await m.sigGroups(mt, `grouping of ${k.kpi.name} leads`), top.map(mt.number));
       const series = top.map(() => Array.from({ length: dag.buckets.count }, emptyStats));
       // One row per membership pattern for the clustering (the buckets only matter to the series).
       const byPattern = new Map<string, MembershipRow>();

@@ -5,7 +5,8 @@ import { perHypothesisSql, runPerQuery } from '../../bench/baselines/per-query-s
 import { observationPairKey, runSampledAhoCorasick } from '../../bench/baselines/sampled-aho-corasick';
 import { stratifiedSample } from '../../bench/child';
 import { rebuildDag, sessionize } from '../../bench/engine-dag';
-import { assemble, missingKeys } from '../../bench/report';
+import { assemble, formatTable, missingKeys } from '../../bench/report';
+import { StagePeaks } from '../../bench/stage-memory';
 import { loadConfigFile, type LoadedConfig } from '../../pkg/config/load';
 import { generateSynthetic } from '../../pkg/dataset/synthetic';
 import { inspectDataset, type Dataset } from '../../pkg/dataset/inspect';
@@ -90,9 +91,36 @@ describe('bench baselines reproduce the engine', () => {
       events: 1, groups: 1, wall_s: 2, hypotheses_per_s: 1, peak_rss_mb: 1, generate_s: 1,
       stages: { sessionize: 1, aggregate: 1, experts: 1, family: { ngram: 1 } },
       hypotheses: { total: 2, per_family: { ngram: 2 } }, ratio_vs_per_query_sql: 3, ratio_vs_sampled_aho_corasick: 0.5,
+      peak_rss_mb_by_stage: { sessionize: 300, aggregate: 900, experts: 700 }, first_lead_s: 0.5, first_lead_kpi: 'k',
     };
     const j = assemble([run], { cpu_model: 'x', cores: 2, ram_gb: 1, node: 'v20', clickhouse_version: '26' }, {});
     expect(missingKeys(j)).toEqual([]);
     expect(missingKeys({ ...j, wall_s: undefined })).toEqual(['wall_s']);
+    expect(missingKeys({ ...j, first_lead_s: null })).toEqual(['first_lead_s']);
+    expect(missingKeys({ ...j, peak_rss_mb_by_stage: { experts: 700 } })).toEqual(['peak_rss_mb_by_stage.aggregate']);
+    expect(j.first_lead_share).toBe(0.25);
+    const table = formatTable(j);
+    expect(table).toMatch(/first leads after\s+0\.50 s\s+\(25% of the run; k's leads/);
+    expect(table).toMatch(/aggregate\s+1\.00\s+900 MB/);
+  });
+
+  it('peak RSS per stage: the new maxRSS where it grew, else the highest RSS read during the stage', () => {
+    let rss = 100 * 2 ** 20;
+    let max = 100 * 2 ** 20;
+    const set = (mb: number) => {
+      rss = mb * 2 ** 20;
+      max = Math.max(max, rss);
+    };
+    const peaks = new StagePeaks({ rss: () => rss, maxRss: () => max });
+    peaks.enter('sessionize');
+    set(400); // a spike between readings: only maxRSS saw it
+    set(200);
+    peaks.enter('aggregate');
+    set(350);
+    peaks.sample();
+    set(250);
+    peaks.enter('experts');
+    set(300);
+    expect(peaks.finish()).toEqual({ sessionize: 400, aggregate: 350, experts: 300 });
   });
 });

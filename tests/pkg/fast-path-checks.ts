@@ -36,20 +36,21 @@ export const asLeads = (observations: Observation[]) =>
 
 /**
  * For each way of building the leads' membership tables (with or without the shared chains tables, over a DAG
- * with or without stored keys), each lead's cohort there has its observation's applicable groups and KPI sum.
+ * with or without stored keys, prepared for these leads or others — preparedFor), each lead's cohort there has its
+ * observation's applicable groups and KPI sum.
  */
 export async function expectMembershipsMatch(
   ex: Executor,
   fast: FastPath,
-  cases: readonly (readonly [name: string, leads: Lead[], prepared: boolean, dag: Dag])[],
+  cases: readonly (readonly [name: string, leads: Lead[], prepared: boolean, dag: Dag, preparedFor?: Lead[]])[],
   onPrepared?: (tag: string) => Promise<void>
 ): Promise<void> {
-  for (const [i, [name, leads, prepared, dag]] of cases.entries()) {
+  for (const [i, [name, leads, prepared, dag, preparedFor]] of cases.entries()) {
     const tag = `${fast.runTag}m${i}`;
     const m = new Memberships(ex, dag, fast.d, fast.sess, 'surfacer', tag, fast.vocab);
     try {
       if (prepared) {
-        await m.prepare(leads);
+        await m.prepare(preparedFor ?? leads);
         await onPrepared?.(tag);
       }
       for (const k of fast.d.kpis) {

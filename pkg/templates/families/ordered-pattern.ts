@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { nameList, within } from '../limits';
 import { parseDuration } from '../../config/schema';
 import {
+  CODE_BITS,
   codesOf,
   fmtDuration,
   hypothesisKey,
@@ -102,12 +103,17 @@ export function windowChains(
       );
     }
   } else {
-    for (let d1 = 1; d1 < maxGap; d1++) {
-      for (let d2 = d1 + 1; d2 <= maxGap; d2++) {
-        const gap = g ? ` AND gc - ga <= ${maxGap}` : '';
-        const gs = g ? `, ${sl(g, 1, d2)}, ${sl(g, d2 + 1, 0)}` : '';
+    // Per distance d2 from first to last step, the ends' test (window, distinct, gap) and their packed codes
+    // once; each middle step at d1 < d2 then only adds its code where it differs from both ends. The ends' array
+    // is named on first use and referred to by name (each copy of its text would grow the query tree).
+    for (let d2 = 2; d2 <= maxGap; d2++) {
+      const gap = g ? ` AND gc - ga <= ${maxGap}` : '';
+      const gs = g ? `, ${sl(g, 1, d2)}, ${sl(g, d2 + 1, 0)}` : '';
+      const ends = `${e}_ac${d2}`;
+      const endsSql = `arrayMap((a, c, ta, tc, pc${g ? ', ga, gc' : ''}) -> if(tc - ta <= ${withinMs} AND a != c${gap}, ${packed(['a', '0', 'c'], 'pc')}, 0), ${sl(e, 1, d2)}, ${sl(e, d2 + 1, 0)}, ${sl(t, 1, d2)}, ${sl(t, d2 + 1, 0)}, ${sl(p, d2 + 1, 0)}${gs})`;
+      for (let d1 = 1; d1 < d2; d1++) {
         parts.push(
-          `arrayMap((a, b, c, ta, tc, pc${g ? ', ga, gc' : ''}) -> if(tc - ta <= ${withinMs} AND a != b AND b != c AND a != c${gap}, ${packed(['a', 'b', 'c'], 'pc')}, 0), ${sl(e, 1, d2)}, ${sl(e, d1 + 1, d2)}, ${sl(e, d2 + 1, 0)}, ${sl(t, 1, d2)}, ${sl(t, d2 + 1, 0)}, ${sl(p, d2 + 1, 0)}${gs})`
+          `arrayMap((x, a, b, c) -> if(x != 0 AND b != a AND b != c, x + bitShiftLeft(toUInt64(b), ${CODE_BITS + POSITION_BITS}), 0), ${d1 === 1 ? `${endsSql} AS ${ends}` : ends}, ${sl(e, 1, d2)}, ${sl(e, d1 + 1, d2)}, ${sl(e, d2 + 1, 0)})`
         );
       }
     }
