@@ -233,8 +233,8 @@ GROUP BY sig, b`,
   };
 }
 
-export interface SigRow {
-  sig: number[];
+/** A KPI's moments in one time bucket b (as sigGroupsQuery sums them). */
+interface BucketMoments {
   b: number;
   n: number;
   s: number;
@@ -243,15 +243,13 @@ export interface SigRow {
   m: number;
 }
 
+export interface SigRow extends BucketMoments {
+  sig: number[];
+}
+
 /** Moments by membership mask and bucket: fm's bit i says the group has members[i] (at most 64 members). */
-export interface MaskRow {
+export interface MaskRow extends BucketMoments {
   fm: string;
-  b: number;
-  n: number;
-  s: number;
-  q: number;
-  l: number;
-  m: number;
 }
 
 /**
