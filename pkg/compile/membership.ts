@@ -222,13 +222,15 @@ export const GROUPING_MAX_MEMBERS = 64;
 /**
  * The KPI's moments per distinct membership (sig) and time bucket: what every grouping round reads (maskedRows
  * folds it to the round's members). One query per membership table instead of one per round; groups sharing
- * their memberships and bucket are few next to the groups.
+ * their memberships and bucket are few next to the groups. Ordered, so the rounds meet the patterns in the same
+ * order on every run (threads finish in any order).
  */
 export function sigGroupsQuery(table: string) {
   return {
     sql: `SELECT sig, b, count() AS n, sum(v) AS s, sum(v * v) AS q, sum(log1p(greatest(v, 0))) AS l, sum(pow(log1p(greatest(v, 0)), 2)) AS m
 FROM ${table}
-GROUP BY sig, b`,
+GROUP BY sig, b
+ORDER BY sig, b`,
     params: {} as Params,
   };
 }

@@ -106,7 +106,9 @@ export function reachesFloor(o: Observation, minSupport: number): boolean {
  */
 export function runEnsemble(observations: Observation[], minSupport: number): EnsembleResult {
   const findings: Finding[] = [];
-  for (const o of observations) {
+  // ClickHouse returns rows in the order its threads finish. Cohorts with the same groups tie on impact and q, and
+  // folding takes the first parent it meets, so the leads must not follow arrival order: one order, by KPI and key.
+  for (const o of [...observations].sort(canonicalOrder)) {
     if (!reachesFloor(o, minSupport)) continue;
     for (const e of EXPERTS) {
       if (!e.applies(o)) continue;
@@ -160,6 +162,11 @@ export function runEnsemble(observations: Observation[], minSupport: number): En
     });
   }
   return { tested: findings.length, leads, findings: scored };
+}
+
+/** Observations by KPI, then hypothesis key: the same order whatever order the scans returned them in. */
+function canonicalOrder(x: Observation, y: Observation): number {
+  return x.kpi.index - y.kpi.index || (x.hyp.key < y.hyp.key ? -1 : x.hyp.key > y.hyp.key ? 1 : 0);
 }
 
 /** Aggregates of x's groups that are not in y (y inside x). */
