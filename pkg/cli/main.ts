@@ -12,7 +12,7 @@ import { importFile } from '../dataset/import';
 import { catalog, FAMILIES } from '../templates/catalog';
 import { SchemaError } from '../dataset/source';
 import type { Family } from '../templates/types';
-import { formatKpiLeads, formatTable } from './format';
+import { formatKpiLeads, formatTable, groupNoun } from './format';
 import { explainAnalysis } from '../pipeline/explain';
 import { buildApp } from '../api/app';
 
@@ -102,6 +102,7 @@ export function buildCli(): Command {
           const onAsk = (model: string) => onProgress({ stage: 'plan', done: 0, total: 0, message: `asking ${model}` });
           const plan = await makePlan(dataset, cfg, req, { choice: o.planner as PlannerChoice, signal: ac.signal, onAsk });
           const kinds = new Map(cfg.kpis.map((k) => [k.name, k.numeric ? 'numeric' : 'rate']));
+          const noun = groupNoun(cfg.dataset.events.group);
           const report = await analyze(ex, cfg, {
             ...req,
             plan,
@@ -109,11 +110,11 @@ export function buildCli(): Command {
             signal: ac.signal,
             onProgress,
             // Each KPI's leads as soon as they are final, before the next KPI's are grouped (stderr, like progress).
-            onKpiLeads: o.quiet ? undefined : (kpi, leads) => process.stderr.write(`\n${formatKpiLeads(kpi, kinds.get(kpi) ?? 'rate', leads)}\n`),
+            onKpiLeads: o.quiet ? undefined : (kpi, leads) => process.stderr.write(`\n${formatKpiLeads(kpi, kinds.get(kpi) ?? 'rate', leads, noun)}\n`),
           });
           const json = JSON.stringify(report, null, 2);
           if (o.out) writeFileSync(o.out, json);
-          process.stdout.write(o.format === 'json' ? `${json}\n` : `${formatTable(report)}\n`);
+          process.stdout.write(o.format === 'json' ? `${json}\n` : `${formatTable(report, { noun })}\n`);
         } finally {
           process.off('SIGINT', stop);
         }
@@ -170,7 +171,7 @@ export function buildCli(): Command {
         const cfg = loadConfigFile(g.files.config);
         const report = await analyze(ex, cfg, { onProgress: progressPrinter(false) });
         writeFileSync(resolve(out, 'report.json'), JSON.stringify(report, null, 2));
-        process.stdout.write(o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : `${formatTable(report)}\n`);
+        process.stdout.write(o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : `${formatTable(report, { noun: groupNoun(cfg.dataset.events.group) })}\n`);
         process.stdout.write(
           `\nGround truth: ${g.files.groundTruth}\nFull report: ${resolve(out, 'report.json')}\nDemo took ${((Date.now() - started) / 1000).toFixed(1)} s. Re-run the analysis: npx surfacer analyze --config ${g.files.config}\n`,
         );

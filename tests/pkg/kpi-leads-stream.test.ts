@@ -130,7 +130,8 @@ describe('each KPI’s leads reported as soon as they are final (embedded engine
       const head = lines.findIndex((l) => l.startsWith(`■ ${kpi}: `));
       expect(head).toBeGreaterThanOrEqual(0);
       const top = cli.opportunities.find((o) => o.kpi === kpi && o.rank === 1)!;
-      expect(lines[head + 1]).toContain(`1. ${top.cohort}: `);
+      // The CLI says the dataset's noun (session_id → sessions) where the report says groups.
+      expect(lines[head + 1]).toContain(`1. ${top.cohort.replace(/\bgroups\b/g, 'sessions')}: `);
       // Printed when final: before the progress line of the next KPI's grouping, and before the run's end.
       const next = kpis[kpis.indexOf(kpi) + 1];
       if (next) expect(head).toBeLessThan(lines.findIndex((l) => l.includes(`grouping and checking the leads of ${next}`)));
