@@ -1,0 +1,464 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { LoadedConfig } from '../config/load';
+import { clusterSourceOf } from '../compile/cluster';
+import { groupsForKpi, GROUPS } from '../compile/columns';
+import { bucketsFor, compileDag, statsColumns, type AggregateQuery, type Dag } from '../compile/dag';
+import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
+import { parseDuration } from '../config/schema';
+import { inspectDataset, type Dataset } from '../dataset/inspect';
+import type { Executor, Params } from '../execute/executor';
+import { qualified, quoteIdent } from '../execute/sql';
+import { deterministicPlan } from '../planner/deterministic';
+import type { Plan } from '../planner/types';
+import { canonicalJson, type NodeContext, type Profile } from '../templates/types';
+import {
+  analyze,
+  contextWindows,
+  profileOf,
+  type AnalyzeOptions,
+  type FastPath,
+  type Report,
+  type Timer,
+} from './analyze';
+import { applySupportFloors, observe, readTotals } from './observe';
+
+/**
+ * Watch runs: a scheduled investigation over a sliding window that pays for new data only.
+ *
+ * A watch keeps, in the results database, the window's groups sessionized once (one row per group, tagged with the
+ * absolute hour slice its first event falls in) and every aggregate scan's rows per slice, without support floors
+ * (partials: counts and sums, additive over slices). A re-run sessionizes and scans only the slices that changed —
+ * the new ones, the ones whose groups may still have been open at the last run, and the ones whose users' lifecycle
+ * history slid out of the lookback — then sums the window's partials in ClickHouse (one GROUP BY per scan, the floor
+ * in its HAVING) into the rows the scans would have returned over the whole window. The experts run unchanged.
+ *
+ * What the keys mean must not change between runs, so a full run pins the window-dependent inputs (the dataset's
+ * vocabulary and KPIs, the plan, the transition profile, the context windows); re-runs reuse them until a full run
+ * is due (see fullRunReason).
+ */
+
+/** The slice: one UTC hour. Every bucket width (compile/dag.ts bucketsFor) is a whole number of them, UTC-aligned. */
+export const SLICE_MS = 3_600_000;
+/** The session-table column of a group's slice (intDiv(t0, SLICE_MS)). */
+const SLICE = 'wslice';
+
+export interface WatchOptions extends AnalyzeOptions {
+  /** The watch's id (e.g. the investigation's): its stored partials and pinned inputs are kept under it. */
+  watch: string;
+  /**
+   * How long after a slice ends its groups can still gain events (the longest group, start to last event).
+   * Slices ending less than this before the last run's window end are recomputed. Default 1 h.
+   */
+  settleMs?: number;
+  /** A full run (new pins) when the window end moved this far since the last full run. Default 1 day. */
+  maxPinAgeMs?: number;
+}
+
+export interface WatchInfo {
+  /** True when only the changed slices were computed; false for a full run. */
+  incremental: boolean;
+  /** Why a full run was done, or what the incremental run recomputed. */
+  reason: string;
+  /** Hour slices sessionized and scanned by this run, of the window's slices. */
+  slices_computed: number;
+  slices_in_window: number;
+}
+
+/** What a full run pins, stored as JSON in `watch_state`. */
+interface WatchState {
+  /** Names this pin's tables: watch_<watch hash>_<pin>_… */
+  pin: string;
+  /** The config and request the pins were made for (configFingerprint). */
+  fingerprint: string;
+  dataset: Dataset;
+  plan: Plan;
+  profile: Profile;
+  contexts: NodeContext['contexts'];
+  /** Window end of the full run that pinned these. */
+  pinnedTo: number;
+  /** The window of the last run (full or not) whose partials are stored. */
+  from: number;
+  to: number;
+}
+
+/** Runs the analysis as a watch: the report, and what the run computed. */
+export async function watchAnalyze(
+  ex: Executor,
+  cfg: LoadedConfig,
+  opts: WatchOptions
+): Promise<Report & { watch: WatchInfo }> {
+  let info: WatchInfo | undefined;
+  const report = await analyze(ex, cfg, {
+    ...opts,
+    observer: async (ex2, cfg2, o, t) => {
+      const r = await observeWatch(ex2, cfg2, { ...opts, ...o }, t);
+      info = r.info;
+      return r.fast;
+    },
+  });
+  return { ...report, watch: info! };
+}
+
+/** The config and request a watch's pins depend on: a change means a full run. */
+export function configFingerprint(cfg: LoadedConfig, opts: WatchOptions): string {
+  const request = {
+    dataset: cfg.dataset,
+    kpis: (cfg as unknown as { kpis?: unknown }).kpis,
+    lookback_days: cfg.analysis.lookback_days,
+    sample: cfg.analysis.sample,
+    vocab_limit: (cfg.analysis as Record<string, unknown>).vocab_limit,
+    prompt: opts.prompt,
+    request_kpis: opts.kpis,
+    families: opts.families,
+    params: opts.params,
+    feedback: opts.feedback,
+    plan: opts.plan?.items,
+  };
+  return sha(canonicalJson(JSON.parse(JSON.stringify(request)) as unknown));
+}
+
+const sha = (s: string) => createHash('sha1').update(s).digest('hex');
+
+/** Why this run must be a full one, or null when the stored partials can be reused. */
+export function fullRunReason(
+  state: WatchState | null,
+  fingerprint: string,
+  from: number,
+  to: number,
+  maxPinAgeMs: number,
+  partialsComplete: boolean
+): string | null {
+  if (!state) return 'first run of this watch';
+  if (state.fingerprint !== fingerprint) return 'the config or the request changed since the last full run';
+  if (!partialsComplete) return 'stored partials of the last full run are missing';
+  if (to - state.pinnedTo > maxPinAgeMs)
+    return `the pinned vocabulary, plan and profile are ${((to - state.pinnedTo) / 3_600_000).toFixed(1)} h old (limit ${(maxPinAgeMs / 3_600_000).toFixed(0)} h)`;
+  if (to < state.to || from < state.from) return 'the window moved back in time';
+  if (from >= state.to) return 'the window does not overlap the last run';
+  if (to - from !== state.to - state.from && bucketsFor(from, to).width !== bucketsFor(state.from, state.to).width)
+    return 'the window length changed its time buckets';
+  return null;
+}
+
+interface WatchTables {
+  state: string;
+  sessions: string;
+  partials: (scanId: string) => string;
+  /** LIKE pattern of every table of this watch (any pin). */
+  prefix: string;
+}
+
+function tablesOf(db: string, watch: string, pin: string): WatchTables {
+  const w = sha(watch).slice(0, 12);
+  return {
+    state: qualified(db, 'watch_state'),
+    sessions: qualified(db, `watch_${w}_${pin}_sessions`),
+    partials: (id) => qualified(db, `watch_${w}_${pin}_${id}`),
+    prefix: `watch_${w}_`,
+  };
+}
+
+async function loadState(ex: Executor, table: string, watch: string, signal?: AbortSignal): Promise<WatchState | null> {
+  const rows = await ex.query<{ state: string }>(
+    `SELECT state FROM ${table} WHERE watch = {watch:String} ORDER BY at DESC LIMIT 1`,
+    { watch },
+    { label: 'watch: pinned inputs', signal }
+  );
+  return rows[0] ? (JSON.parse(rows[0].state) as WatchState) : null;
+}
+
+async function saveState(ex: Executor, table: string, watch: string, state: WatchState): Promise<void> {
+  await ex.command(
+    `INSERT INTO ${table} (watch, at, state) VALUES ({watch:String}, now64(6), {state:String})`,
+    { watch, state: JSON.stringify(state) },
+    { label: 'watch: save pinned inputs' }
+  );
+}
+
+/** The slice numbers [lo, hi) of a window: from its slice-aligned start to the slice holding its last instant. */
+function sliceRange(from: number, to: number): { lo: number; hi: number } {
+  return { lo: Math.floor(from / SLICE_MS), hi: Math.ceil(to / SLICE_MS) };
+}
+
+/**
+ * Inspect (full run) or reuse the pins → sessionize the changed slices into the watch's session table → scan them
+ * into per-slice partials → sum the window's partials into observations. The FastPath's session table is a view of
+ * the window's stored groups, for the leads' membership.
+ */
+export async function observeWatch(
+  ex: Executor,
+  cfg: LoadedConfig,
+  opts: WatchOptions,
+  t: Timer = (_s, fn) => fn()
+): Promise<{ fast: FastPath; info: WatchInfo; pinned: { profile: Profile; contexts: NodeContext['contexts'] } }> {
+  if (clusterSourceOf(cfg))
+    throw new Error('watch runs keep their partials on one node: they are not available with dataset.events.cluster');
+  if (opts.to === undefined || opts.from === undefined)
+    throw new Error('a watch run needs its window (from and to, epoch ms): the slices are counted from them');
+  const signal = opts.signal;
+  const db = cfg.store.results_database;
+  // The window starts on a slice boundary, so it is a whole number of slices (the last one may be partial).
+  const from = Math.floor(opts.from / SLICE_MS) * SLICE_MS;
+  const to = opts.to;
+  if (!(to > from)) throw new Error(`watch window is empty: from ${new Date(from).toISOString()} is not before to ${new Date(to).toISOString()}`);
+  const settleMs = opts.settleMs ?? SLICE_MS;
+  const lookbackMs = cfg.analysis.lookback_days * 86_400_000;
+  const fingerprint = configFingerprint(cfg, opts);
+  const probe = tablesOf(db, opts.watch, 'x');
+  await ex.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`, {}, { label: 'create results database', signal });
+  await ex.command(
+    `CREATE TABLE IF NOT EXISTS ${probe.state} (watch String, at DateTime64(6, 'UTC'), state String) ENGINE = MergeTree ORDER BY (watch, at)`,
+    {},
+    { label: 'watch: state table', signal }
+  );
+  const state = await loadState(ex, probe.state, opts.watch, signal);
+  const complete = state ? await tableExists(ex, db, tablesOf(db, opts.watch, state.pin).sessions, signal) : false;
+  const why = fullRunReason(state, fingerprint, from, to, opts.maxPinAgeMs ?? 86_400_000, complete);
+  const { lo, hi } = sliceRange(from, to);
+  const runTag = randomUUID().replace(/-/g, '');
+  const view = qualified(db, `sess_${runTag}`);
+  const drop = async () => {
+    await ex.command(`DROP VIEW IF EXISTS ${view}`, {}, { label: 'drop scratch view' }).catch(() => undefined);
+  };
+
+  let pins: WatchState;
+  let d: Dataset;
+  let recompute: number[] | null; // null: every slice of the window (full run)
+  let reason: string;
+  if (why !== null) {
+    const dataset = opts.dataset ?? (await t('inspect', () => inspectDataset(ex, cfg, { from, to })));
+    d = { ...dataset, range: { from, to } };
+    const plan = opts.plan ?? deterministicPlan(d, opts);
+    pins = { pin: randomUUID().replace(/-/g, '').slice(0, 12), fingerprint, dataset: d, plan, profile: null!, contexts: [], pinnedTo: to, from, to };
+    recompute = null;
+    reason = `full run: ${why}`;
+  } else {
+    pins = state!;
+    const count = await ex.query<{ n: number }>(
+      `SELECT count() AS n FROM ${pins.dataset.events.from} WHERE ${pins.dataset.timeMs} >= {w_from:Int64} AND ${pins.dataset.timeMs} < {w_to:Int64}`,
+      { ...pins.dataset.events.params, w_from: from, w_to: to },
+      { label: 'watch: events in the window', signal }
+    );
+    d = { ...pins.dataset, range: { from, to }, totalEvents: Number(count[0]!.n) };
+    const tb = tablesOf(db, opts.watch, pins.pin);
+    const open = Math.floor((pins.to - settleMs) / SLICE_MS);
+    const dirty = await t('sessionize', () => lifecycleDirtySlices(ex, d, tb.sessions, pins.from, from, lookbackMs, lo, signal));
+    const set = new Set<number>(dirty.filter((s) => s < open));
+    for (let s = Math.max(open, lo); s < hi; s++) set.add(s);
+    recompute = [...set].sort((a, b) => a - b);
+    reason = `recomputed ${recompute.length} of ${hi - lo} hour slices (${hi - Math.max(open, lo)} new or still open${dirty.filter((s) => s < open).length ? `, ${dirty.filter((s) => s < open).length} whose users' lifecycle history slid out of the lookback` : ''})`;
+  }
+  const tb = tablesOf(db, opts.watch, pins.pin);
+  const vocab = d.vocab.map((v) => v.name);
+  opts.onProgress?.({ stage: 'sessionize', done: 1, total: 6, message: `watch: ${reason}` });
+
+  try {
+    await t('sessionize', () => storeSessions(ex, d, tb, { lookbackMs, sample: cfg.analysis.sample, vocab, lo, recompute }, signal));
+    if (recompute === null) {
+      // New pins: measured over the stored window, as analyze measures them over its session table.
+      const absenceItem = pins.plan.items.find((i) => i.template === 'absence');
+      const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;
+      pins.profile = opts.pinned?.profile ?? (await t('profile', () => profileOf(ex, d, tb.sessions, vocab, followWithin, signal)));
+      pins.contexts = opts.pinned?.contexts ?? (await t('profile', () => contextWindows(ex, d, signal)));
+    }
+    const ctxBase = nodeContextBase(d, vocab, pins.profile, pins.contexts);
+    const buckets = bucketsFor(from, to);
+    const changed = recompute === null ? tb.sessions : `(SELECT * FROM ${tb.sessions} WHERE ${SLICE} IN (${recompute.join(', ') || '-1'}))`;
+    const minSupport = cfg.analysis.min_support;
+    const partial = compileDag(pins.plan.items, d, ctxBase, changed, minSupport, buckets, { partialsBy: SLICE });
+    await ex.command(
+      `CREATE VIEW ${view} AS SELECT * EXCEPT ${SLICE} FROM ${tb.sessions} WHERE ${SLICE} >= ${lo} AND ${SLICE} < ${hi}`,
+      {},
+      { label: 'watch: the window’s sessions', signal }
+    );
+    const dag = compileDag(pins.plan.items, d, ctxBase, view, minSupport, buckets, { storeKeys: false });
+    if (recompute === null && dag.skipped.length) pins.plan.notes.push(...dag.skipped);
+    await t('aggregate', () => storePartials(ex, partial, tb, { lo, recompute }, signal));
+    const sum = (q: AggregateQuery) => sumPartials(ex, q, tb.partials(q.id), dag, { lo, hi }, signal);
+    const totals = readTotals(await sum(dag.totals), d.kpis, buckets.count);
+    applySupportFloors(dag, totals, minSupport);
+    const observations = await t('aggregate', () =>
+      observe(ex, dag, d, totals, minSupport, { signal, rowsOf: sum })
+    );
+    if (recompute === null) await dropOtherPins(ex, db, tb.prefix, pins.pin, signal);
+    await saveState(ex, tb.state, opts.watch, { ...pins, from, to });
+    return {
+      fast: { d, plan: pins.plan, sess: view, dag, totals, observations, vocab, lookbackMs, runTag, drop },
+      info: { incremental: recompute !== null, reason, slices_computed: recompute?.length ?? hi - lo, slices_in_window: hi - lo },
+      pinned: { profile: pins.profile, contexts: pins.contexts },
+    };
+  } catch (e) {
+    await drop();
+    throw e;
+  }
+}
+
+async function tableExists(ex: Executor, db: string, table: string, signal?: AbortSignal): Promise<boolean> {
+  const name = table.slice(table.lastIndexOf('.') + 1).replace(/`/g, '');
+  const rows = await ex.query<{ n: number }>(
+    'SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {name:String}',
+    { db, name },
+    { label: 'watch: stored partials', signal }
+  );
+  return Number(rows[0]!.n) > 0;
+}
+
+/**
+ * Slices whose groups' lifecycle columns changed since the last run: the lookback start moved from
+ * lastFrom - lookback to from - lookback, so a user with events in between lost history (a group no longer
+ * counted in the ordinal, or no longer the previous group for days away). Their groups' slices are recomputed.
+ */
+async function lifecycleDirtySlices(
+  ex: Executor,
+  d: Dataset,
+  sessions: string,
+  lastFrom: number,
+  from: number,
+  lookbackMs: number,
+  lo: number,
+  signal?: AbortSignal
+): Promise<number[]> {
+  if (!d.spec.user || from <= lastFrom) return [];
+  const rows = await ex.query<{ s: number }>(
+    `SELECT DISTINCT ${SLICE} AS s FROM ${sessions}
+     WHERE ${SLICE} >= {w_lo:Int64} AND u IN (
+       SELECT ${quoteIdent(d.spec.user)} FROM ${d.events.from} WHERE ${d.timeMs} >= {w_a:Int64} AND ${d.timeMs} < {w_b:Int64})`,
+    { ...d.events.params, w_lo: lo, w_a: lastFrom - lookbackMs, w_b: from - lookbackMs },
+    { label: 'watch: slices whose lifecycle history slid out', signal }
+  );
+  return rows.map((r) => Number(r.s));
+}
+
+/**
+ * The groups of the slices to compute, sessionized as analyze sessionizes the window (same lifecycle history),
+ * into the watch's session table; slices that slid out of the window are deleted. An incremental run reads the
+ * events of only the users (groups, without users) that have events in those slices.
+ */
+async function storeSessions(
+  ex: Executor,
+  d: Dataset,
+  tb: WatchTables,
+  o: { lookbackMs: number; sample: number; vocab: string[]; lo: number; recompute: number[] | null },
+  signal?: AbortSignal
+): Promise<void> {
+  const so = { from: d.range.from, to: d.range.to, lookbackMs: o.lookbackMs, sample: o.sample, vocab: o.vocab };
+  if (o.recompute === null) {
+    const sz = sessionizeSql(d, so);
+    await ex.command(`DROP TABLE IF EXISTS ${tb.sessions}`, {}, { label: 'watch: drop old sessions', signal });
+    await ex.command(
+      `CREATE TABLE ${tb.sessions} ENGINE = MergeTree ORDER BY ${SLICE} AS\nSELECT intDiv(t0, ${SLICE_MS}) AS ${SLICE}, * FROM (${sz.select})`,
+      sz.params,
+      { label: 'watch: sessionize the window', signal }
+    );
+    return;
+  }
+  await ex.command(
+    `DELETE FROM ${tb.sessions} WHERE ${SLICE} < {w_lo:Int64} OR ${SLICE} IN {w_slices:Array(Int64)}`,
+    { w_lo: o.lo, w_slices: o.recompute },
+    { label: 'watch: drop recomputed and expired slices', signal }
+  );
+  if (!o.recompute.length) return;
+  const id = quoteIdent(d.spec.user ?? d.spec.group);
+  const first = o.recompute[0]! * SLICE_MS;
+  // Whole users (or groups): lifecycle columns need each user's earlier groups, back to the lookback.
+  const restricted: Dataset = {
+    ...d,
+    events: {
+      ...d.events,
+      from: `(SELECT * FROM ${d.events.from} WHERE ${id} IN (
+        SELECT ${id} FROM ${d.events.from}
+        WHERE ${d.timeMs} >= {w_first:Int64} AND ${d.timeMs} < {w_to:Int64} AND intDiv(${d.timeMs}, ${SLICE_MS}) IN {w_slices:Array(Int64)}))`,
+    },
+  };
+  const sz = sessionizeSql(restricted, so);
+  await ex.command(
+    `INSERT INTO ${tb.sessions}\nSELECT intDiv(t0, ${SLICE_MS}) AS ${SLICE}, * FROM (${sz.select}) WHERE ${SLICE} IN {w_slices:Array(Int64)}`,
+    { ...sz.params, w_first: first, w_to: d.range.to, w_slices: o.recompute },
+    { label: `watch: sessionize ${o.recompute.length} slices`, signal }
+  );
+}
+
+/** Each scan's rows per slice into its partials table (created by a full run; an incremental one replaces slices). */
+async function storePartials(
+  ex: Executor,
+  partial: Dag,
+  tb: WatchTables,
+  o: { lo: number; recompute: number[] | null },
+  signal?: AbortSignal
+): Promise<void> {
+  for (const q of [...partial.queries, partial.totals]) {
+    const table = tb.partials(q.id);
+    if (o.recompute === null) {
+      await ex.command(`DROP TABLE IF EXISTS ${table}`, {}, { label: 'watch: drop old partials', signal });
+      await ex.command(`CREATE TABLE ${table} ENGINE = MergeTree ORDER BY ${SLICE} AS\n${q.sql}`, q.params, {
+        label: `watch: partials of ${q.id}`,
+        signal,
+      });
+      continue;
+    }
+    await ex.command(
+      `DELETE FROM ${table} WHERE ${SLICE} < {w_lo:Int64} OR ${SLICE} IN {w_slices:Array(Int64)}`,
+      { w_lo: o.lo, w_slices: o.recompute },
+      { label: `watch: drop recomputed partials of ${q.id}`, signal }
+    );
+    if (o.recompute.length)
+      await ex.command(`INSERT INTO ${table}\n${q.sql}`, q.params, { label: `watch: partials of ${q.id}`, signal });
+  }
+}
+
+/**
+ * A scan's rows over the window from its partials: summed over the slices, per key (and bucket, recomputed from the
+ * slice for this window's buckets), with the scan's support floor (set by applySupportFloors) on the sums.
+ */
+async function sumPartials(
+  ex: Executor,
+  q: AggregateQuery,
+  table: string,
+  dag: Dag,
+  w: { lo: number; hi: number },
+  signal?: AbortSignal
+): Promise<Record<string, unknown>[]> {
+  const name = (c: string) => c.slice(c.lastIndexOf(' AS ') + 4);
+  const counts = [GROUPS, ...(q.positioned ? q.kpis.map((k) => groupsForKpi(k.index)) : [])];
+  const cols = [...counts, ...statsColumns(q.kpis).map(name)];
+  const totals = q.id === 'totals';
+  const dims = [...(totals ? [] : ['key']), ...(q.byBucket ? [`intDiv(${SLICE} * ${SLICE_MS} - {w_bk_from:Int64}, {w_bk_width:Int64}) AS nb`] : [])];
+  const by = [...(totals ? [] : ['key']), ...(q.byBucket ? ['nb'] : [])];
+  const params: Params = { w_lo: w.lo, w_hi: w.hi, w_bk_from: dag.buckets.from, w_bk_width: dag.buckets.width };
+  let having = '';
+  if (!q.byBucket) {
+    params.w_min = q.params[`${q.id}_min`] as number;
+    const support = q.positioned ? (q.kpis.length === 1 ? groupsForKpi(q.kpis[0]!.index) : `greatest(${q.kpis.map((k) => groupsForKpi(k.index)).join(', ')})`) : GROUPS;
+    having = `\nHAVING ${support} >= {w_min:UInt64}`;
+  }
+  const rows = await ex.query<Record<string, unknown>>(
+    `SELECT ${[...dims, ...cols.map((c) => `sum(${c}) AS ${c}`)].join(', ')}
+     FROM ${table} WHERE ${SLICE} >= {w_lo:Int64} AND ${SLICE} < {w_hi:Int64}
+     GROUP BY ${by.join(', ') || 'tuple()'}${having}`,
+    params,
+    { label: `watch: sum the partials of ${q.id}`, signal }
+  );
+  if (q.byBucket) for (const r of rows) r.b = r.nb;
+  return rows;
+}
+
+/** Tables of the watch's earlier pins: their partials mean other keys, so a full run drops them. */
+async function dropOtherPins(ex: Executor, db: string, prefix: string, pin: string, signal?: AbortSignal): Promise<void> {
+  const rows = await ex.query<{ name: string }>(
+    'SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {prefix:String}) AND NOT startsWith(name, {mine:String})',
+    { db, prefix, mine: `${prefix}${pin}_` },
+    { label: 'watch: earlier pins', signal }
+  );
+  for (const r of rows) await ex.command(`DROP TABLE IF EXISTS ${qualified(db, r.name)}`, {}, { label: 'watch: drop earlier pin' });
+}
+
+/** A watch's pinned inputs as its last run used them (null before its first run): what a comparable full run needs. */
+export async function watchPins(
+  ex: Executor,
+  cfg: LoadedConfig,
+  watch: string
+): Promise<Pick<WatchState, 'dataset' | 'plan' | 'profile' | 'contexts'> | null> {
+  const t = tablesOf(cfg.store.results_database, watch, 'x');
+  if (!(await tableExists(ex, cfg.store.results_database, t.state))) return null;
+  return loadState(ex, t.state, watch);
+}
