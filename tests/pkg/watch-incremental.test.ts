@@ -6,7 +6,7 @@ import { generateSynthetic } from '../../pkg/dataset/synthetic';
 import { inspectDataset } from '../../pkg/dataset/inspect';
 import { Executor } from '../../pkg/execute/executor';
 import type { KpiStats, Observation } from '../../pkg/experts/types';
-import { analyze, observeFastPath, type FastPath, type Report } from '../../pkg/pipeline/analyze';
+import { analyze, observeFastPath, type AnalyzeOptions, type FastPath, type Report } from '../../pkg/pipeline/analyze';
 import { observeWatch, SLICE_MS, watchAnalyze, watchPins } from '../../pkg/pipeline/watch';
 
 /**
@@ -41,7 +41,7 @@ describe('watch re-run equals a full run (embedded ClickHouse)', () => {
   });
 
   /** A full run of the window with the watch's pinned inputs (so keys mean the same). */
-  async function fullRun(w: { from: number; to: number }, pinned: FastPath, pins: Parameters<typeof analyze>[2]['pinned']): Promise<FastPath> {
+  async function fullRun(w: { from: number; to: number }, pinned: FastPath, pins: NonNullable<AnalyzeOptions['pinned']>): Promise<FastPath> {
     const inspected = await inspectDataset(ex, cfg, w);
     return observeFastPath(ex, cfg, { ...w, dataset: { ...inspected, vocab: pinned.d.vocab }, plan: pinned.plan, pinned: pins });
   }
