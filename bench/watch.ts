@@ -8,10 +8,10 @@ import { loadConfigFile } from '../pkg/config/load';
 import { Executor } from '../pkg/execute/executor';
 import { analyze, type Report } from '../pkg/pipeline/analyze';
 import { inspectDataset } from '../pkg/dataset/inspect';
-import { SLICE_MS, watchAnalyze, watchPins, type WatchInfo } from '../pkg/pipeline/watch';
+import { watchAnalyze, watchPins, watchWindow, type WatchInfo } from '../pkg/pipeline/watch';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
-const H = SLICE_MS;
+const H = 3_600_000;
 const DAY = 24 * H;
 
 export interface WatchRun {
@@ -60,8 +60,9 @@ export async function watchChild(dir: string): Promise<WatchFigure> {
     );
     // The later window ends on the last whole hour of the data; the earlier one an hour before.
     const end = Math.floor(Number(range!.hi) / H) * H;
-    const W2 = { from: end - 7 * DAY, to: end };
-    const W1 = { from: W2.from - H, to: W2.to - H };
+    // Both start on a slice (3 h) boundary, as a watch rounds them; the later one is the earlier one plus an hour of data.
+    const W2 = watchWindow(end - 7 * DAY, end);
+    const W1 = { from: W2.from, to: W2.to - H };
     const watch = `bench-${Date.now()}`;
     const timed = async <T>(what: string, fn: () => Promise<T>): Promise<[T, number]> => {
       const s = performance.now();

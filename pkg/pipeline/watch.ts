@@ -7,7 +7,7 @@ import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
 import { parseDuration } from '../config/schema';
 import { inspectDataset, type Dataset } from '../dataset/inspect';
 import type { Executor, Params } from '../execute/executor';
-import { qualified, quoteIdent } from '../execute/sql';
+import { MEMORY_TABLE_SETTINGS, qualified, quoteIdent } from '../execute/sql';
 import { deterministicPlan } from '../planner/deterministic';
 import type { Plan } from '../planner/types';
 import { canonicalJson, type NodeContext, type Profile } from '../templates/types';
@@ -37,9 +37,20 @@ import { applySupportFloors, observe, readTotals } from './observe';
  * is due (see fullRunReason).
  */
 
-/** The slice: one UTC hour. Every bucket width (compile/dag.ts bucketsFor) is a whole number of them, UTC-aligned. */
-export const SLICE_MS = 3_600_000;
-/** The session-table column of a group's slice (intDiv(t0, SLICE_MS)). */
+/**
+ * The slice: the window's time bucket (compile/dag.ts bucketsFor: 1 h … 7 d, UTC-aligned, at most 60 in a window),
+ * so a slice's partials fall in one bucket of every series, and a re-run recomputes one or two of ~60 slices.
+ */
+export function sliceWidth(from: number, to: number): number {
+  return bucketsFor(from, to).width;
+}
+/** The window a watch analyzes for a requested one: its start rounded down to a slice boundary. */
+export function watchWindow(from: number, to: number): { from: number; to: number } {
+  const width = sliceWidth(from, to);
+  return { from: Math.floor(from / width) * width, to };
+}
+
+/** The session-table column of a group's slice (intDiv(t0, slice width)). */
 const SLICE = 'wslice';
 
 export interface WatchOptions extends AnalyzeOptions {
@@ -59,9 +70,13 @@ export interface WatchInfo {
   incremental: boolean;
   /** Why a full run was done, or what the incremental run recomputed. */
   reason: string;
-  /** Hour slices sessionized and scanned by this run, of the window's slices. */
+  /** Slices sessionized and scanned by this run, of the window's slices. */
   slices_computed: number;
   slices_in_window: number;
+  /** The slice width: the window's time bucket. */
+  slice_hours: number;
+  /** Seconds spent copying the window's stored groups to memory for the leads' membership (grows with the window). */
+  window_copy_s: number;
 }
 
 /** What a full run pins, stored as JSON in `watch_state`. */
@@ -76,6 +91,8 @@ interface WatchState {
   contexts: NodeContext['contexts'];
   /** Window end of the full run that pinned these. */
   pinnedTo: number;
+  /** Set before a run changes the stored tables, cleared when it has finished: a run that died leaves it set. */
+  pending?: boolean;
   /** The window of the last run (full or not) whose partials are stored. */
   from: number;
   to: number;
@@ -131,12 +148,12 @@ export function fullRunReason(
   if (!state) return 'first run of this watch';
   if (state.fingerprint !== fingerprint) return 'the config or the request changed since the last full run';
   if (!partialsComplete) return 'stored partials of the last full run are missing';
+  if (state.pending) return 'the last run did not finish (its partials may be half updated)';
   if (to - state.pinnedTo > maxPinAgeMs)
     return `the pinned vocabulary, plan and profile are ${((to - state.pinnedTo) / 3_600_000).toFixed(1)} h old (limit ${(maxPinAgeMs / 3_600_000).toFixed(0)} h)`;
   if (to < state.to || from < state.from) return 'the window moved back in time';
   if (from >= state.to) return 'the window does not overlap the last run';
-  if (to - from !== state.to - state.from && bucketsFor(from, to).width !== bucketsFor(state.from, state.to).width)
-    return 'the window length changed its time buckets';
+  if (sliceWidth(from, to) !== sliceWidth(state.from, state.to)) return 'the window length changed its time buckets (slices)';
   return null;
 }
 
@@ -144,6 +161,8 @@ interface WatchTables {
   state: string;
   sessions: string;
   partials: (scanId: string) => string;
+  /** A scan's rows summed over the window's slices (SummingMergeTree), kept up to date by adding and subtracting slices. */
+  sums: (scanId: string) => string;
   /** LIKE pattern of every table of this watch (any pin). */
   prefix: string;
 }
@@ -154,6 +173,7 @@ function tablesOf(db: string, watch: string, pin: string): WatchTables {
     state: qualified(db, 'watch_state'),
     sessions: qualified(db, `watch_${w}_${pin}_sessions`),
     partials: (id) => qualified(db, `watch_${w}_${pin}_${id}`),
+    sums: (id) => qualified(db, `watch_${w}_${pin}_${id}_sum`),
     prefix: `watch_${w}_`,
   };
 }
@@ -176,8 +196,8 @@ async function saveState(ex: Executor, table: string, watch: string, state: Watc
 }
 
 /** The slice numbers [lo, hi) of a window: from its slice-aligned start to the slice holding its last instant. */
-function sliceRange(from: number, to: number): { lo: number; hi: number } {
-  return { lo: Math.floor(from / SLICE_MS), hi: Math.ceil(to / SLICE_MS) };
+function sliceRange(from: number, to: number, width: number): { lo: number; hi: number } {
+  return { lo: Math.floor(from / width), hi: Math.ceil(to / width) };
 }
 
 /**
@@ -197,11 +217,12 @@ export async function observeWatch(
     throw new Error('a watch run needs its window (from and to, epoch ms): the slices are counted from them');
   const signal = opts.signal;
   const db = cfg.store.results_database;
-  // The window starts on a slice boundary, so it is a whole number of slices (the last one may be partial).
-  const from = Math.floor(opts.from / SLICE_MS) * SLICE_MS;
-  const to = opts.to;
+  // The window starts on a slice boundary (as its first time bucket already does), so it is whole slices (the last
+  // one may be partial).
+  const width = sliceWidth(opts.from, opts.to);
+  const { from, to } = watchWindow(opts.from, opts.to);
   if (!(to > from)) throw new Error(`watch window is empty: from ${new Date(from).toISOString()} is not before to ${new Date(to).toISOString()}`);
-  const settleMs = opts.settleMs ?? SLICE_MS;
+  const settleMs = opts.settleMs ?? 3_600_000;
   const lookbackMs = cfg.analysis.lookback_days * 86_400_000;
   const fingerprint = configFingerprint(cfg, opts);
   const probe = tablesOf(db, opts.watch, 'x');
@@ -214,11 +235,11 @@ export async function observeWatch(
   const state = await loadState(ex, probe.state, opts.watch, signal);
   const complete = state ? await tableExists(ex, db, tablesOf(db, opts.watch, state.pin).sessions, signal) : false;
   const why = fullRunReason(state, fingerprint, from, to, opts.maxPinAgeMs ?? 86_400_000, complete);
-  const { lo, hi } = sliceRange(from, to);
+  const { lo, hi } = sliceRange(from, to, width);
   const runTag = randomUUID().replace(/-/g, '');
   const view = qualified(db, `sess_${runTag}`);
   const drop = async () => {
-    await ex.command(`DROP VIEW IF EXISTS ${view}`, {}, { label: 'drop scratch view' }).catch(() => undefined);
+    await ex.command(`DROP TABLE IF EXISTS ${view}`, {}, { label: 'drop scratch table' }).catch(() => undefined);
   };
 
   let pins: WatchState;
@@ -241,19 +262,21 @@ export async function observeWatch(
     );
     d = { ...pins.dataset, range: { from, to }, totalEvents: Number(count[0]!.n) };
     const tb = tablesOf(db, opts.watch, pins.pin);
-    const open = Math.floor((pins.to - settleMs) / SLICE_MS);
+    const open = Math.floor((pins.to - settleMs) / width);
     const dirty = await t('sessionize', () => lifecycleDirtySlices(ex, d, tb.sessions, pins.from, from, lookbackMs, lo, signal));
     const set = new Set<number>(dirty.filter((s) => s < open));
     for (let s = Math.max(open, lo); s < hi; s++) set.add(s);
     recompute = [...set].sort((a, b) => a - b);
-    reason = `recomputed ${recompute.length} of ${hi - lo} hour slices (${hi - Math.max(open, lo)} new or still open${dirty.filter((s) => s < open).length ? `, ${dirty.filter((s) => s < open).length} whose users' lifecycle history slid out of the lookback` : ''})`;
+    reason = `recomputed ${recompute.length} of ${hi - lo} slices of ${width / 3_600_000} h (${hi - Math.max(open, lo)} new or still open${dirty.filter((s) => s < open).length ? `, ${dirty.filter((s) => s < open).length} whose users' lifecycle history slid out of the lookback` : ''})`;
   }
   const tb = tablesOf(db, opts.watch, pins.pin);
   const vocab = d.vocab.map((v) => v.name);
   opts.onProgress?.({ stage: 'sessionize', done: 1, total: 6, message: `watch: ${reason}` });
 
   try {
-    await t('sessionize', () => storeSessions(ex, d, tb, { lookbackMs, sample: cfg.analysis.sample, vocab, lo, recompute }, signal));
+    if (recompute !== null) await saveState(ex, tb.state, opts.watch, { ...pins, pending: true });
+    const so = { lookbackMs, sample: cfg.analysis.sample, vocab, lo, recompute, width };
+    await t('sessionize', () => storeSessions(ex, d, tb, so, signal));
     if (recompute === null) {
       // New pins: measured over the stored window, as analyze measures them over its session table.
       const absenceItem = pins.plan.items.find((i) => i.template === 'absence');
@@ -266,25 +289,38 @@ export async function observeWatch(
     const changed = recompute === null ? tb.sessions : `(SELECT * FROM ${tb.sessions} WHERE ${SLICE} IN (${recompute.join(', ') || '-1'}))`;
     const minSupport = cfg.analysis.min_support;
     const partial = compileDag(pins.plan.items, d, ctxBase, changed, minSupport, buckets, { partialsBy: SLICE });
-    await ex.command(
-      `CREATE VIEW ${view} AS SELECT * EXCEPT ${SLICE} FROM ${tb.sessions} WHERE ${SLICE} >= ${lo} AND ${SLICE} < ${hi}`,
-      {},
-      { label: 'watch: the window’s sessions', signal }
-    );
     const dag = compileDag(pins.plan.items, d, ctxBase, view, minSupport, buckets, { storeKeys: false });
     if (recompute === null && dag.skipped.length) pins.plan.notes.push(...dag.skipped);
     await t('aggregate', () => storePartials(ex, partial, tb, { lo, recompute }, signal));
-    const sum = (q: AggregateQuery) => sumPartials(ex, q, tb.partials(q.id), dag, { lo, hi }, signal);
+    const sum = (q: AggregateQuery) => sumPartials(ex, q, tb.sums(q.id), dag, signal);
     const totals = readTotals(await sum(dag.totals), d.kpis, buckets.count);
     applySupportFloors(dag, totals, minSupport);
     const observations = await t('aggregate', () =>
       observe(ex, dag, d, totals, minSupport, { signal, rowsOf: sum })
     );
     if (recompute === null) await dropOtherPins(ex, db, tb.prefix, pins.pin, signal);
-    await saveState(ex, tb.state, opts.watch, { ...pins, from, to });
+    await saveState(ex, tb.state, opts.watch, { ...pins, from, to, pending: false });
+    // The leads' membership reads the window's groups many times: from memory, as analyze's session table. This
+    // copy is the part of a re-run that still grows with the window (WatchInfo.window_copy_s).
+    const copyStart = performance.now();
+    await t('sessionize', () =>
+      ex.command(
+        `CREATE TABLE ${view} ENGINE = Memory AS SELECT * EXCEPT ${SLICE} FROM ${tb.sessions} WHERE ${SLICE} >= ${lo} AND ${SLICE} < ${hi}\n${MEMORY_TABLE_SETTINGS}`,
+        {},
+        { label: 'watch: the window’s sessions for the leads', signal }
+      )
+    );
+    const copySeconds = (performance.now() - copyStart) / 1000;
     return {
       fast: { d, plan: pins.plan, sess: view, dag, totals, observations, vocab, lookbackMs, runTag, drop },
-      info: { incremental: recompute !== null, reason, slices_computed: recompute?.length ?? hi - lo, slices_in_window: hi - lo },
+      info: {
+        incremental: recompute !== null,
+        reason,
+        slices_computed: recompute?.length ?? hi - lo,
+        slices_in_window: hi - lo,
+        slice_hours: width / 3_600_000,
+        window_copy_s: +copySeconds.toFixed(3),
+      },
       pinned: { profile: pins.profile, contexts: pins.contexts },
     };
   } catch (e) {
@@ -338,7 +374,7 @@ async function storeSessions(
   ex: Executor,
   d: Dataset,
   tb: WatchTables,
-  o: { lookbackMs: number; sample: number; vocab: string[]; lo: number; recompute: number[] | null },
+  o: { lookbackMs: number; sample: number; vocab: string[]; lo: number; recompute: number[] | null; width: number },
   signal?: AbortSignal
 ): Promise<void> {
   const so = { from: d.range.from, to: d.range.to, lookbackMs: o.lookbackMs, sample: o.sample, vocab: o.vocab };
@@ -346,7 +382,7 @@ async function storeSessions(
     const sz = sessionizeSql(d, so);
     await ex.command(`DROP TABLE IF EXISTS ${tb.sessions}`, {}, { label: 'watch: drop old sessions', signal });
     await ex.command(
-      `CREATE TABLE ${tb.sessions} ENGINE = MergeTree ORDER BY ${SLICE} AS\nSELECT intDiv(t0, ${SLICE_MS}) AS ${SLICE}, * FROM (${sz.select})`,
+      `CREATE TABLE ${tb.sessions} ENGINE = MergeTree ORDER BY ${SLICE} AS\nSELECT intDiv(t0, ${o.width}) AS ${SLICE}, * FROM (${sz.select})`,
       sz.params,
       { label: 'watch: sessionize the window', signal }
     );
@@ -359,7 +395,7 @@ async function storeSessions(
   );
   if (!o.recompute.length) return;
   const id = quoteIdent(d.spec.user ?? d.spec.group);
-  const first = o.recompute[0]! * SLICE_MS;
+  const first = o.recompute[0]! * o.width;
   // Whole users (or groups): lifecycle columns need each user's earlier groups, back to the lookback.
   const restricted: Dataset = {
     ...d,
@@ -367,18 +403,42 @@ async function storeSessions(
       ...d.events,
       from: `(SELECT * FROM ${d.events.from} WHERE ${id} IN (
         SELECT ${id} FROM ${d.events.from}
-        WHERE ${d.timeMs} >= {w_first:Int64} AND ${d.timeMs} < {w_to:Int64} AND intDiv(${d.timeMs}, ${SLICE_MS}) IN {w_slices:Array(Int64)}))`,
+        WHERE ${d.timeMs} >= {w_first:Int64} AND ${d.timeMs} < {w_to:Int64} AND intDiv(${d.timeMs}, ${o.width}) IN {w_slices:Array(Int64)}))`,
     },
   };
   const sz = sessionizeSql(restricted, so);
   await ex.command(
-    `INSERT INTO ${tb.sessions}\nSELECT intDiv(t0, ${SLICE_MS}) AS ${SLICE}, * FROM (${sz.select}) WHERE ${SLICE} IN {w_slices:Array(Int64)}`,
+    `INSERT INTO ${tb.sessions}\nSELECT intDiv(t0, ${o.width}) AS ${SLICE}, * FROM (${sz.select}) WHERE ${SLICE} IN {w_slices:Array(Int64)}`,
     { ...sz.params, w_first: first, w_to: d.range.to, w_slices: o.recompute },
     { label: `watch: sessionize ${o.recompute.length} slices`, signal }
   );
 }
 
-/** Each scan's rows per slice into its partials table (created by a full run; an incremental one replaces slices). */
+/** A scan's output columns: the dimensions, the group counts (integers) and the KPI sums (floats). */
+function scanColumns(q: AggregateQuery): { dims: string[]; counts: string[]; sums: string[] } {
+  const name = (c: string) => c.slice(c.lastIndexOf(' AS ') + 4);
+  const stats = statsColumns(q.kpis).map(name);
+  const counts = [GROUPS, ...(q.positioned ? q.kpis.map((k) => groupsForKpi(k.index)) : [])];
+  return {
+    // The slice stays a dimension of bucketed scans: it is their (absolute) time bucket.
+    dims: [...(q.id === 'totals' ? [] : ['key']), ...(q.byBucket ? [SLICE] : [])],
+    counts: [...counts, ...stats.filter((c) => c.startsWith('app_'))],
+    sums: stats.filter((c) => !c.startsWith('app_')),
+  };
+}
+
+/** SELECT list adding (sign 1) or taking away (sign -1) partial rows to or from a scan's window sums. */
+function signedRows(q: AggregateQuery, sign: 1 | -1): string {
+  const c = scanColumns(q);
+  const m = sign < 0 ? '-' : '';
+  return [...c.dims, ...c.counts.map((x) => `${m}toInt64(${x}) AS ${x}`), ...c.sums.map((x) => `${m}toFloat64(${x}) AS ${x}`)].join(', ');
+}
+
+/**
+ * Each scan's rows per slice into its partials table, and its window sums kept equal to the sum of the window's
+ * slices: a full run creates both; an incremental one takes the recomputed and expired slices' old rows out of the
+ * sums, replaces the recomputed slices' partials, and adds their new rows in.
+ */
 async function storePartials(
   ex: Executor,
   partial: Dag,
@@ -388,53 +448,69 @@ async function storePartials(
 ): Promise<void> {
   for (const q of [...partial.queries, partial.totals]) {
     const table = tb.partials(q.id);
+    const sums = tb.sums(q.id);
+    const dims = scanColumns(q).dims;
     if (o.recompute === null) {
-      await ex.command(`DROP TABLE IF EXISTS ${table}`, {}, { label: 'watch: drop old partials', signal });
+      for (const t of [table, sums]) await ex.command(`DROP TABLE IF EXISTS ${t}`, {}, { label: 'watch: drop old partials', signal });
       await ex.command(`CREATE TABLE ${table} ENGINE = MergeTree ORDER BY ${SLICE} AS\n${q.sql}`, q.params, {
         label: `watch: partials of ${q.id}`,
         signal,
       });
+      await ex.command(
+        `CREATE TABLE ${sums} ENGINE = SummingMergeTree ORDER BY (${dims.join(', ') || 'tuple()'}) AS SELECT ${signedRows(q, 1)} FROM ${table}`,
+        {},
+        { label: `watch: window sums of ${q.id}`, signal }
+      );
       continue;
     }
+    const slices = { w_lo: o.lo, w_slices: o.recompute };
+    const stale = `${SLICE} < {w_lo:Int64} OR ${SLICE} IN {w_slices:Array(Int64)}`;
+    await ex.command(`INSERT INTO ${sums} SELECT ${signedRows(q, -1)} FROM ${table} WHERE ${stale}`, slices, {
+      label: `watch: take stale slices out of the sums of ${q.id}`,
+      signal,
+    });
+    await ex.command(`DELETE FROM ${table} WHERE ${stale}`, slices, { label: `watch: drop stale partials of ${q.id}`, signal });
+    if (!o.recompute.length) continue;
+    await ex.command(`INSERT INTO ${table}\n${q.sql}`, q.params, { label: `watch: partials of ${q.id}`, signal });
     await ex.command(
-      `DELETE FROM ${table} WHERE ${SLICE} < {w_lo:Int64} OR ${SLICE} IN {w_slices:Array(Int64)}`,
-      { w_lo: o.lo, w_slices: o.recompute },
-      { label: `watch: drop recomputed partials of ${q.id}`, signal }
+      `INSERT INTO ${sums} SELECT ${signedRows(q, 1)} FROM ${table} WHERE ${SLICE} IN {w_slices:Array(Int64)}`,
+      slices,
+      { label: `watch: add the recomputed slices to the sums of ${q.id}`, signal }
     );
-    if (o.recompute.length)
-      await ex.command(`INSERT INTO ${table}\n${q.sql}`, q.params, { label: `watch: partials of ${q.id}`, signal });
   }
 }
 
 /**
- * A scan's rows over the window from its partials: summed over the slices, per key (and bucket, recomputed from the
- * slice for this window's buckets), with the scan's support floor (set by applySupportFloors) on the sums.
+ * A scan's rows over the window from its window sums: per key (and bucket: the slice, numbered from this window's
+ * first bucket), with the scan's support floor (set by applySupportFloors) on the sums. Keys whose groups all left
+ * the window sum to 0 and are left out, as a scan over the window would not see them.
  */
 async function sumPartials(
   ex: Executor,
   q: AggregateQuery,
   table: string,
   dag: Dag,
-  w: { lo: number; hi: number },
   signal?: AbortSignal
 ): Promise<Record<string, unknown>[]> {
-  const name = (c: string) => c.slice(c.lastIndexOf(' AS ') + 4);
-  const counts = [GROUPS, ...(q.positioned ? q.kpis.map((k) => groupsForKpi(k.index)) : [])];
-  const cols = [...counts, ...statsColumns(q.kpis).map(name)];
-  const totals = q.id === 'totals';
-  const dims = [...(totals ? [] : ['key']), ...(q.byBucket ? [`intDiv(${SLICE} * ${SLICE_MS} - {w_bk_from:Int64}, {w_bk_width:Int64}) AS nb`] : [])];
-  const by = [...(totals ? [] : ['key']), ...(q.byBucket ? ['nb'] : [])];
-  const params: Params = { w_lo: w.lo, w_hi: w.hi, w_bk_from: dag.buckets.from, w_bk_width: dag.buckets.width };
-  let having = '';
+  const c = scanColumns(q);
+  const dims = [...(c.dims.includes('key') ? ['key'] : []), ...(q.byBucket ? [`${SLICE} - {w_bk:Int64} AS nb`] : [])];
+  const by = [...(c.dims.includes('key') ? ['key'] : []), ...(q.byBucket ? ['nb'] : [])];
+  const params: Params = { w_bk: Math.round(dag.buckets.from / dag.buckets.width) };
+  let having = `${GROUPS} > 0`;
   if (!q.byBucket) {
     params.w_min = q.params[`${q.id}_min`] as number;
-    const support = q.positioned ? (q.kpis.length === 1 ? groupsForKpi(q.kpis[0]!.index) : `greatest(${q.kpis.map((k) => groupsForKpi(k.index)).join(', ')})`) : GROUPS;
-    having = `\nHAVING ${support} >= {w_min:UInt64}`;
+    const support = q.positioned
+      ? q.kpis.length === 1
+        ? groupsForKpi(q.kpis[0]!.index)
+        : `greatest(${q.kpis.map((k) => groupsForKpi(k.index)).join(', ')})`
+      : GROUPS;
+    having += ` AND ${support} >= {w_min:Int64}`;
   }
   const rows = await ex.query<Record<string, unknown>>(
-    `SELECT ${[...dims, ...cols.map((c) => `sum(${c}) AS ${c}`)].join(', ')}
-     FROM ${table} WHERE ${SLICE} >= {w_lo:Int64} AND ${SLICE} < {w_hi:Int64}
-     GROUP BY ${by.join(', ') || 'tuple()'}${having}`,
+    `SELECT ${[...dims, ...[...c.counts, ...c.sums].map((x) => `sum(${x}) AS ${x}`)].join(', ')}
+     FROM ${table}
+     GROUP BY ${by.join(', ') || 'tuple()'}
+     HAVING ${having}`,
     params,
     { label: `watch: sum the partials of ${q.id}`, signal }
   );

@@ -7,7 +7,7 @@ import { inspectDataset } from '../../pkg/dataset/inspect';
 import { Executor } from '../../pkg/execute/executor';
 import type { KpiStats, Observation } from '../../pkg/experts/types';
 import { analyze, observeFastPath, type AnalyzeOptions, type FastPath, type Report } from '../../pkg/pipeline/analyze';
-import { observeWatch, SLICE_MS, watchAnalyze, watchPins } from '../../pkg/pipeline/watch';
+import { observeWatch, sliceWidth, watchAnalyze, watchPins, watchWindow } from '../../pkg/pipeline/watch';
 
 /**
  * A watch re-run (only the new, still-open and lifecycle-changed hour slices sessionized and scanned; the rest
@@ -16,10 +16,12 @@ import { observeWatch, SLICE_MS, watchAnalyze, watchPins } from '../../pkg/pipel
  * numeric moments are float sums added in another order, so they agree to 1e-9 relative.
  */
 describe('watch re-run equals a full run (embedded ClickHouse)', () => {
-  const H = SLICE_MS;
-  // Ten days, ending mid-hour so the last slice's groups are cut at the window end (they gain events later).
-  const W = { from: Date.UTC(2026, 9, 20), to: Date.UTC(2026, 9, 30, 5, 30) };
+  const H = 3_600_000;
+  // Seven days (3-hour slices), ending mid-hour so the last slice's groups are cut at the window end (they gain
+  // events later); the re-run's window is an hour later, which moves its start (rounded down to a slice) by a slice.
+  const W = { from: Date.UTC(2026, 9, 23, 2), to: Date.UTC(2026, 9, 30, 5, 30) };
   const W2 = { from: W.from + H, to: W.to + H };
+  const S = sliceWidth(W.from, W.to);
   let dir: string;
   let ex: Executor;
   let cfg: LoadedConfig;
@@ -27,7 +29,7 @@ describe('watch re-run equals a full run (embedded ClickHouse)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'surfacer-watch-'));
     ex = await Executor.open({ embedded: join(dir, '.store') });
-    const g = await generateSynthetic(ex, { events: 150_000, seed: 31, outDir: dir });
+    const g = await generateSynthetic(ex, { events: 300_000, seed: 31, outDir: dir });
     cfg = loadConfigFile(g.files.config);
     // A short lookback, so sliding the window by an hour drops some users' history: their ordinals and days away
     // change in slices the re-run did not otherwise recompute.
@@ -41,7 +43,8 @@ describe('watch re-run equals a full run (embedded ClickHouse)', () => {
   });
 
   /** A full run of the window with the watch's pinned inputs (so keys mean the same). */
-  async function fullRun(w: { from: number; to: number }, pinned: FastPath, pins: NonNullable<AnalyzeOptions['pinned']>): Promise<FastPath> {
+  async function fullRun(requested: { from: number; to: number }, pinned: FastPath, pins: NonNullable<AnalyzeOptions['pinned']>): Promise<FastPath> {
+    const w = watchWindow(requested.from, requested.to);
     const inspected = await inspectDataset(ex, cfg, w);
     return observeFastPath(ex, cfg, { ...w, dataset: { ...inspected, vocab: pinned.d.vocab }, plan: pinned.plan, pinned: pins });
   }
@@ -98,6 +101,7 @@ describe('watch re-run equals a full run (embedded ClickHouse)', () => {
     const again = await observeWatch(ex, cfg, { watch: 'inv-1', ...W2 });
     try {
       expect(again.info.incremental).toBe(true);
+      expect(watchWindow(W2.from, W2.to).from - watchWindow(W.from, W.to).from).toBe(S);
       // The new hour, the still-open one before it, and the slices of users whose history slid out of the lookback.
       expect(again.info.slices_computed).toBeGreaterThanOrEqual(2);
       expect(again.info.slices_computed).toBeLessThan(again.info.slices_in_window / 4);
@@ -107,10 +111,11 @@ describe('watch re-run equals a full run (embedded ClickHouse)', () => {
         // The data has what the partials must get right: groups that start in one slice and go on into the next,
         // and users whose groups fall in several slices (ordinal, days away).
         const [shape] = await ex.query<{ straddle: number; returning: number }>(
-          `SELECT countIf(intDiv(t0, ${H}) != intDiv(t1, ${H})) AS straddle,
+          `SELECT countIf(intDiv(t0, ${S}) != intDiv(t1, ${S})) AS straddle,
                   countIf(ordinal > 1 AND away_days IS NOT NULL) AS returning FROM ${full.sess}`
         );
-        expect(Number(shape!.straddle)).toBeGreaterThan(10);
+        expect(S).toBe(3 * H);
+        expect(Number(shape!.straddle)).toBeGreaterThan(5);
         expect(Number(shape!.returning)).toBeGreaterThan(100);
         expect(again.fast.totals.groups).toBe(full.totals.groups);
         expect(again.fast.observations.some((o) => o.hyp.template === 'lifecycle')).toBe(true);
@@ -128,9 +133,10 @@ describe('watch re-run equals a full run (embedded ClickHouse)', () => {
     const watched: Report & { watch: { incremental: boolean } } = await watchAnalyze(ex, cfg, { watch: 'inv-1', ...W3 });
     expect(watched.watch.incremental).toBe(true);
     const pins = (await watchPins(ex, cfg, 'inv-1'))!;
-    const inspected = await inspectDataset(ex, cfg, W3);
+    const w3 = watchWindow(W3.from, W3.to);
+    const inspected = await inspectDataset(ex, cfg, w3);
     const fullReport = await analyze(ex, cfg, {
-      ...W3,
+      ...w3,
       dataset: { ...inspected, vocab: pins.dataset.vocab },
       plan: pins.plan,
       pinned: { profile: pins.profile, contexts: pins.contexts },
