@@ -8,6 +8,7 @@ import { loadConfigFile } from '../pkg/config/load';
 import { Executor } from '../pkg/execute/executor';
 import { analyze, type Report } from '../pkg/pipeline/analyze';
 import { inspectDataset } from '../pkg/dataset/inspect';
+import { recordingExecutor } from './recording';
 import { watchAnalyze, watchPins, watchWindow, type WatchInfo } from '../pkg/pipeline/watch';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -16,6 +17,8 @@ const DAY = 24 * H;
 
 export interface WatchRun {
   wall_s: number;
+  /** The run's slowest query labels (summed seconds), to see what a re-run still pays for. */
+  slowest_queries?: Record<string, { n: number; seconds: number }>;
   stages: Record<string, number>;
   leads: number;
   watch?: WatchInfo;
@@ -43,6 +46,14 @@ const runOf = (r: Report & { watch?: WatchInfo }, wall: number): WatchRun => ({
   leads: r.opportunities.length,
   ...(r.watch ? { watch: r.watch } : {}),
 });
+
+const slowest = (m: Map<string, { n: number; seconds: number }>) =>
+  Object.fromEntries(
+    [...m]
+      .sort((a, b) => b[1].seconds - a[1].seconds)
+      .slice(0, 12)
+      .map(([k, v]) => [k, { n: v.n, seconds: +v.seconds.toFixed(3) }])
+  );
 
 const leadKeys = (r: Report) => r.opportunities.map((o) => `${o.fingerprint} ${o.cohort_size} ${o.p_value.toPrecision(6)}`).join('\n');
 
@@ -72,10 +83,12 @@ export async function watchChild(dir: string): Promise<WatchFigure> {
       return [r, wall];
     };
     const [first, firstWall] = await timed('watch, first (full) run', () => watchAnalyze(ex, cfg, { watch, ...W1 }));
-    const [rerun, rerunWall] = await timed('watch re-run after one more hour', () => watchAnalyze(ex, cfg, { watch, ...W2 }));
+    const recRerun = recordingExecutor(ex, { keepSessionTable: false });
+    const [rerun, rerunWall] = await timed('watch re-run after one more hour', () => watchAnalyze(recRerun.ex, cfg, { watch, ...W2 }));
     log(`    ${rerun.watch.reason}`);
     // What a scheduled run costs today: a plain full run of the re-run's window.
-    const [full, fullWall] = await timed('full run of the same window', () => analyze(ex, cfg, W2));
+    const recFull = recordingExecutor(ex, { keepSessionTable: false });
+    const [full, fullWall] = await timed('full run of the same window', () => analyze(recFull.ex, cfg, W2));
     // The same window in full with the watch's pinned inputs (vocabulary, plan, profile, contexts): its leads must be
     // the re-run's.
     const pins = (await watchPins(ex, cfg, watch))!;
@@ -90,9 +103,9 @@ export async function watchChild(dir: string): Promise<WatchFigure> {
       window_days: 7,
       window_events: full.events,
       window_groups: full.groups,
-      full: fullRun,
+      full: { ...fullRun, slowest_queries: slowest(recFull.byLabel) },
       watch_first: runOf(first, firstWall),
-      watch_rerun: rerunRun,
+      watch_rerun: { ...rerunRun, slowest_queries: slowest(recRerun.byLabel) },
       rerun_over_full: +(rerunWall / fullWall).toFixed(4),
       rerun_over_full_before_experts: +(before(rerunRun) / before(fullRun)).toFixed(4),
       same_leads: leadKeys(pinned) === leadKeys(rerun),

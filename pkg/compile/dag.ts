@@ -163,6 +163,8 @@ export function compileDag(
      * no support floor: the rows are additive partials, summed over slices and floored later.
      */
     partialsBy?: string;
+    /** Where a family's stored keys go (storeKeys), instead of a table named after the session table. */
+    keysTableOf?: (template: string) => string;
   } = {}
 ): Dag {
   const variants = variantsOf(d.kpis);
@@ -258,7 +260,7 @@ export function compileDag(
         variantOfKpi,
         sessTable,
         minSupport,
-        opts.storeKeys ? suffixed(sessTable, `_keys_${template}`) : undefined,
+        opts.storeKeys ? (opts.keysTableOf?.(template) ?? suffixed(sessTable, `_keys_${template}`)) : undefined,
         opts.partialsBy
       )
     );

@@ -161,6 +161,8 @@ interface WatchTables {
   state: string;
   sessions: string;
   partials: (scanId: string) => string;
+  /** A positioned family's stored per-group keys (compile/dag.ts positionedQuery), per slice, for the leads' membership. */
+  keys: (template: string) => string;
   /** A scan's rows summed over the window's slices (SummingMergeTree), kept up to date by adding and subtracting slices. */
   sums: (scanId: string) => string;
   /** LIKE pattern of every table of this watch (any pin). */
@@ -174,6 +176,7 @@ function tablesOf(db: string, watch: string, pin: string): WatchTables {
     sessions: qualified(db, `watch_${w}_${pin}_sessions`),
     partials: (id) => qualified(db, `watch_${w}_${pin}_${id}`),
     sums: (id) => qualified(db, `watch_${w}_${pin}_${id}_sum`),
+    keys: (template) => qualified(db, `watch_${w}_${pin}_keys_${template}`),
     prefix: `watch_${w}_`,
   };
 }
@@ -238,8 +241,9 @@ export async function observeWatch(
   const { lo, hi } = sliceRange(from, to, width);
   const runTag = randomUUID().replace(/-/g, '');
   const view = qualified(db, `sess_${runTag}`);
+  const scratch = [view];
   const drop = async () => {
-    await ex.command(`DROP TABLE IF EXISTS ${view}`, {}, { label: 'drop scratch table' }).catch(() => undefined);
+    for (const s of scratch) await ex.command(`DROP TABLE IF EXISTS ${s}`, {}, { label: 'drop scratch table' }).catch(() => undefined);
   };
 
   let pins: WatchState;
@@ -288,8 +292,17 @@ export async function observeWatch(
     const buckets = bucketsFor(from, to);
     const changed = recompute === null ? tb.sessions : `(SELECT * FROM ${tb.sessions} WHERE ${SLICE} IN (${recompute.join(', ') || '-1'}))`;
     const minSupport = cfg.analysis.min_support;
-    const partial = compileDag(pins.plan.items, d, ctxBase, changed, minSupport, buckets, { partialsBy: SLICE });
-    const dag = compileDag(pins.plan.items, d, ctxBase, view, minSupport, buckets, { storeKeys: false });
+    // The changed slices' per-group keys of positioned families go to scratch tables first (as analyze stores
+    // them); the scans read them back, and they join the watch's stored keys for the leads' membership.
+    const scratchKeys = (template: string) => qualified(db, `sess_${runTag}_new_keys_${template}`);
+    const partial = compileDag(pins.plan.items, d, ctxBase, changed, minSupport, buckets, {
+      partialsBy: SLICE,
+      storeKeys: true,
+      keysTableOf: scratchKeys,
+    });
+    for (const q of partial.queries) if (q.store) scratch.push(q.store.table);
+    const dag = compileDag(pins.plan.items, d, ctxBase, view, minSupport, buckets, { storeKeys: true });
+    for (const q of dag.queries) if (q.store) scratch.push(q.store.table);
     if (recompute === null && dag.skipped.length) pins.plan.notes.push(...dag.skipped);
     await t('aggregate', () => storePartials(ex, partial, tb, { lo, recompute }, signal));
     const sum = (q: AggregateQuery) => sumPartials(ex, q, tb.sums(q.id), dag, signal);
@@ -310,6 +323,16 @@ export async function observeWatch(
         { label: 'watch: the window’s sessions for the leads', signal }
       )
     );
+    for (const q of dag.queries) {
+      if (!q.store) continue;
+      await t('sessionize', () =>
+        ex.command(
+          `CREATE TABLE ${q.store!.table} ENGINE = Memory AS SELECT * EXCEPT ${SLICE} FROM ${tb.keys(q.id)} WHERE ${SLICE} >= ${lo} AND ${SLICE} < ${hi}\n${MEMORY_TABLE_SETTINGS}`,
+          {},
+          { label: `watch: the window’s stored keys of ${q.id} for the leads`, signal }
+        )
+      );
+    }
     const copySeconds = (performance.now() - copyStart) / 1000;
     return {
       fast: { d, plan: pins.plan, sess: view, dag, totals, observations, vocab, lookbackMs, runTag, drop },
@@ -450,6 +473,24 @@ async function storePartials(
     const table = tb.partials(q.id);
     const sums = tb.sums(q.id);
     const dims = scanColumns(q).dims;
+    if (q.store) {
+      // The changed slices' keys (scratch), then into the watch's stored keys (named by scan id, one per family).
+      await ex.command(q.store.sql, q.params, { label: `watch: keys of ${q.id}`, signal });
+      const keys = tb.keys(q.id);
+      if (o.recompute === null) {
+        await ex.command(`DROP TABLE IF EXISTS ${keys}`, {}, { label: 'watch: drop old keys', signal });
+        await ex.command(`CREATE TABLE ${keys} ENGINE = MergeTree ORDER BY ${SLICE} AS SELECT * FROM ${q.store.table}`, {}, {
+          label: `watch: store the keys of ${q.id}`,
+          signal,
+        });
+      } else {
+        await ex.command(`DELETE FROM ${keys} WHERE ${SLICE} < {w_lo:Int64} OR ${SLICE} IN {w_slices:Array(Int64)}`, { w_lo: o.lo, w_slices: o.recompute }, {
+          label: `watch: drop stale keys of ${q.id}`,
+          signal,
+        });
+        await ex.command(`INSERT INTO ${keys} SELECT * FROM ${q.store.table}`, {}, { label: `watch: store the keys of ${q.id}`, signal });
+      }
+    }
     if (o.recompute === null) {
       for (const t of [table, sums]) await ex.command(`DROP TABLE IF EXISTS ${t}`, {}, { label: 'watch: drop old partials', signal });
       await ex.command(`CREATE TABLE ${table} ENGINE = MergeTree ORDER BY ${SLICE} AS\n${q.sql}`, q.params, {
