@@ -128,8 +128,8 @@ export function configFingerprint(cfg: LoadedConfig, opts: WatchOptions): string
     request_kpis: opts.kpis,
     families: opts.families,
     params: opts.params,
-    feedback: opts.feedback,
-    plan: opts.plan?.items,
+    // Not the plan or the triage feedback: the plan is pinned with the vocabulary (a planner may plan differently
+    // over each window), and feedback reaches the plan at the next full run.
   };
   return sha(canonicalJson(JSON.parse(JSON.stringify(request)) as unknown));
 }
@@ -279,7 +279,9 @@ export async function observeWatch(
 
   try {
     if (recompute !== null) await saveState(ex, tb.state, opts.watch, { ...pins, pending: true });
-    const so = { lookbackMs, sample: cfg.analysis.sample, vocab, lo, recompute, width };
+    // Slices whose stored rows go: those that slid out of the window since the last run, and the recomputed ones.
+    const stale = recompute === null ? [] : [...new Set([...range(Math.floor(pins.from / width), lo), ...recompute])];
+    const so = { lookbackMs, sample: cfg.analysis.sample, vocab, lo, recompute, width, stale };
     await t('sessionize', () => storeSessions(ex, d, tb, so, signal));
     if (recompute === null) {
       // New pins: measured over the stored window, as analyze measures them over its session table.
@@ -290,7 +292,17 @@ export async function observeWatch(
     }
     const ctxBase = nodeContextBase(d, vocab, pins.profile, pins.contexts);
     const buckets = bucketsFor(from, to);
-    const changed = recompute === null ? tb.sessions : `(SELECT * FROM ${tb.sessions} WHERE ${SLICE} IN (${recompute.join(', ') || '-1'}))`;
+    // The changed slices' groups in memory, as analyze's session table (the scans' plans assume one).
+    let changed = tb.sessions;
+    if (recompute !== null) {
+      changed = qualified(db, `sess_${runTag}_new`);
+      scratch.push(changed);
+      await ex.command(
+        `CREATE TABLE ${changed} ENGINE = Memory AS SELECT * FROM ${tb.sessions} WHERE ${SLICE} IN {w_slices:Array(Int64)}`,
+        { w_slices: recompute },
+        { label: 'watch: the changed slices', signal }
+      );
+    }
     const minSupport = cfg.analysis.min_support;
     // The changed slices' per-group keys of positioned families go to scratch tables first (as analyze stores
     // them); the scans read them back, and they join the watch's stored keys for the leads' membership.
@@ -304,7 +316,7 @@ export async function observeWatch(
     const dag = compileDag(pins.plan.items, d, ctxBase, view, minSupport, buckets, { storeKeys: true });
     for (const q of dag.queries) if (q.store) scratch.push(q.store.table);
     if (recompute === null && dag.skipped.length) pins.plan.notes.push(...dag.skipped);
-    await t('aggregate', () => storePartials(ex, partial, tb, { lo, recompute }, signal));
+    await t('aggregate', () => storePartials(ex, partial, tb, { lo, recompute, stale }, signal));
     const sum = (q: AggregateQuery) => sumPartials(ex, q, tb.sums(q.id), dag, signal);
     const totals = readTotals(await sum(dag.totals), d.kpis, buckets.count);
     applySupportFloors(dag, totals, minSupport);
@@ -397,7 +409,7 @@ async function storeSessions(
   ex: Executor,
   d: Dataset,
   tb: WatchTables,
-  o: { lookbackMs: number; sample: number; vocab: string[]; lo: number; recompute: number[] | null; width: number },
+  o: { lookbackMs: number; sample: number; vocab: string[]; lo: number; recompute: number[] | null; width: number; stale: number[] },
   signal?: AbortSignal
 ): Promise<void> {
   const so = { from: d.range.from, to: d.range.to, lookbackMs: o.lookbackMs, sample: o.sample, vocab: o.vocab };
@@ -405,17 +417,13 @@ async function storeSessions(
     const sz = sessionizeSql(d, so);
     await ex.command(`DROP TABLE IF EXISTS ${tb.sessions}`, {}, { label: 'watch: drop old sessions', signal });
     await ex.command(
-      `CREATE TABLE ${tb.sessions} ENGINE = MergeTree ORDER BY ${SLICE} AS\nSELECT intDiv(t0, ${o.width}) AS ${SLICE}, * FROM (${sz.select})`,
+      `CREATE TABLE ${tb.sessions} ENGINE = MergeTree PARTITION BY ${SLICE} ORDER BY ${SLICE} AS\nSELECT intDiv(t0, ${o.width}) AS ${SLICE}, * FROM (${sz.select})`,
       sz.params,
       { label: 'watch: sessionize the window', signal }
     );
     return;
   }
-  await ex.command(
-    `DELETE FROM ${tb.sessions} WHERE ${SLICE} < {w_lo:Int64} OR ${SLICE} IN {w_slices:Array(Int64)}`,
-    { w_lo: o.lo, w_slices: o.recompute },
-    { label: 'watch: drop recomputed and expired slices', signal }
-  );
+  await dropSlices(ex, tb.sessions, o.stale, signal);
   if (!o.recompute.length) return;
   const id = quoteIdent(d.spec.user ?? d.spec.group);
   const first = o.recompute[0]! * o.width;
@@ -466,7 +474,7 @@ async function storePartials(
   ex: Executor,
   partial: Dag,
   tb: WatchTables,
-  o: { lo: number; recompute: number[] | null },
+  o: { lo: number; recompute: number[] | null; stale: number[] },
   signal?: AbortSignal
 ): Promise<void> {
   for (const q of [...partial.queries, partial.totals]) {
@@ -479,21 +487,18 @@ async function storePartials(
       const keys = tb.keys(q.id);
       if (o.recompute === null) {
         await ex.command(`DROP TABLE IF EXISTS ${keys}`, {}, { label: 'watch: drop old keys', signal });
-        await ex.command(`CREATE TABLE ${keys} ENGINE = MergeTree ORDER BY ${SLICE} AS SELECT * FROM ${q.store.table}`, {}, {
+        await ex.command(`CREATE TABLE ${keys} ENGINE = MergeTree PARTITION BY ${SLICE} ORDER BY ${SLICE} AS SELECT * FROM ${q.store.table}`, {}, {
           label: `watch: store the keys of ${q.id}`,
           signal,
         });
       } else {
-        await ex.command(`DELETE FROM ${keys} WHERE ${SLICE} < {w_lo:Int64} OR ${SLICE} IN {w_slices:Array(Int64)}`, { w_lo: o.lo, w_slices: o.recompute }, {
-          label: `watch: drop stale keys of ${q.id}`,
-          signal,
-        });
+        await dropSlices(ex, keys, o.stale, signal);
         await ex.command(`INSERT INTO ${keys} SELECT * FROM ${q.store.table}`, {}, { label: `watch: store the keys of ${q.id}`, signal });
       }
     }
     if (o.recompute === null) {
       for (const t of [table, sums]) await ex.command(`DROP TABLE IF EXISTS ${t}`, {}, { label: 'watch: drop old partials', signal });
-      await ex.command(`CREATE TABLE ${table} ENGINE = MergeTree ORDER BY ${SLICE} AS\n${q.sql}`, q.params, {
+      await ex.command(`CREATE TABLE ${table} ENGINE = MergeTree PARTITION BY ${SLICE} ORDER BY ${SLICE} AS\n${q.sql}`, q.params, {
         label: `watch: partials of ${q.id}`,
         signal,
       });
@@ -504,13 +509,12 @@ async function storePartials(
       );
       continue;
     }
-    const slices = { w_lo: o.lo, w_slices: o.recompute };
-    const stale = `${SLICE} < {w_lo:Int64} OR ${SLICE} IN {w_slices:Array(Int64)}`;
-    await ex.command(`INSERT INTO ${sums} SELECT ${signedRows(q, -1)} FROM ${table} WHERE ${stale}`, slices, {
+    const slices = { w_stale: o.stale, w_slices: o.recompute };
+    await ex.command(`INSERT INTO ${sums} SELECT ${signedRows(q, -1)} FROM ${table} WHERE ${SLICE} IN {w_stale:Array(Int64)}`, slices, {
       label: `watch: take stale slices out of the sums of ${q.id}`,
       signal,
     });
-    await ex.command(`DELETE FROM ${table} WHERE ${stale}`, slices, { label: `watch: drop stale partials of ${q.id}`, signal });
+    await dropSlices(ex, table, o.stale, signal);
     if (!o.recompute.length) continue;
     await ex.command(`INSERT INTO ${table}\n${q.sql}`, q.params, { label: `watch: partials of ${q.id}`, signal });
     await ex.command(
@@ -557,6 +561,18 @@ async function sumPartials(
   );
   if (q.byBucket) for (const r of rows) r.b = r.nb;
   return rows;
+}
+
+const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
+
+/** Drops slices from a table partitioned by slice: a metadata change, not a rewrite (absent ones are no-ops). */
+async function dropSlices(ex: Executor, table: string, slices: number[], signal?: AbortSignal): Promise<void> {
+  if (!slices.length) return;
+  const parts = slices.map((x) => {
+    if (!Number.isSafeInteger(x)) throw new Error(`slice ${x} is not an integer`);
+    return `DROP PARTITION ${x}`;
+  });
+  await ex.command(`ALTER TABLE ${table} ${parts.join(', ')}`, {}, { label: `watch: drop ${slices.length} stale slices`, signal });
 }
 
 /** Tables of the watch's earlier pins: their partials mean other keys, so a full run drops them. */
