@@ -131,7 +131,7 @@ export function formatTable(r: Run): string {
   }
   if (r.watch) {
     const w = r.watch;
-    L.push(`watch re-run (+1 h, 7 days)  ${f(w.watch_rerun.wall_s).padStart(9)} s   vs full run of the same window ${f(w.full.wall_s)} s = ${f(w.rerun_over_full * 100, 1)}% (${int(w.window_events)} events in the window; without the experts stage ${f(w.rerun_over_full_before_experts * 100, 1)}%; first watch run ${f(w.watch_first.wall_s)} s; ${w.watch_rerun.watch?.slices_computed} of ${w.watch_rerun.watch?.slices_in_window} hour slices computed; same leads as a pinned full run: ${w.same_leads})`);
+    L.push(`watch re-run (+1 h, 7 days)  ${f(w.watch_rerun.wall_s).padStart(9)} s   vs full run of the same window ${f(w.full.wall_s)} s = ${f(w.rerun_over_full * 100, 1)}% (${int(w.window_events)} events in the window; without the experts stage ${f(w.rerun_over_full_before_experts * 100, 1)}%; first watch run ${f(w.watch_first.wall_s)} s; ${w.watch_rerun.watch?.slices_computed} of ${w.watch_rerun.watch?.slices_in_window} slices of ${w.watch_rerun.watch?.slice_hours} h computed; same leads as a pinned full run: ${w.same_leads})`);
   }
   if (r.checks) L.push(`checks                       ${Object.entries(r.checks).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   L.push('');

@@ -298,7 +298,7 @@ export async function observeWatch(
       changed = qualified(db, `sess_${runTag}_new`);
       scratch.push(changed);
       await ex.command(
-        `CREATE TABLE ${changed} ENGINE = Memory AS SELECT * FROM ${tb.sessions} WHERE ${SLICE} IN {w_slices:Array(Int64)}`,
+        `CREATE TABLE ${changed} ENGINE = Memory AS SELECT * FROM ${tb.sessions} WHERE ${SLICE} IN {w_slices:Array(Int64)}\n${MEMORY_TABLE_SETTINGS}`,
         { w_slices: recompute },
         { label: 'watch: the changed slices', signal }
       );
