@@ -10,6 +10,7 @@ export const NOTES = {
   peak_rss_mb_by_stage: 'peak RSS (MB) of the child process during each analyze() stage: the new maxRSS when it grew in that stage, else the highest RSS sampled (every 20 ms and at each change of stage) during it',
   peak_rss_mb: 'process maxRSS of the child process right after analyze() returned (chdb is in-process; baseline RSS of node + chdb included, see rss_before_analysis_mb)',
   ratio_vs_per_query_sql: 'mean seconds of one standalone SQL query per sampled hypothesis / (wall_s / hypotheses.total)',
+  watch: 'with --watch: a 7-day window of the dataset, ending on its last whole hour. full = analyze() of that window; watch_first = the watch\'s first (full) run an hour earlier, storing per-slice partials; watch_rerun = the watch re-run after one more hour; rerun_over_full = watch_rerun.wall_s / full.wall_s; measured on a machine shared with other work',
   ratio_vs_sampled_aho_corasick: '(fetch + build + scan seconds of the sampled Aho-Corasick baseline / pattern×KPI hypotheses counted) / (wall_s / hypotheses.total); it reads only a sample of groups',
 };
 
@@ -26,6 +27,9 @@ export function assemble(runs: Run[], machine: Record<string, unknown>, config: 
     generate_s: r.generate_s,
     s_per_m_events: r.wall_s / (r.events / 1e6),
     stages: r.stages,
+    watch: r.watch
+      ? { window_events: r.watch.window_events, full_s: r.watch.full.wall_s, rerun_s: r.watch.watch_rerun.wall_s, rerun_over_full: r.watch.rerun_over_full }
+      : null,
   }));
   const spm = curve.map((c) => c.s_per_m_events);
   return {
@@ -60,6 +64,7 @@ export function assemble(runs: Run[], machine: Record<string, unknown>, config: 
     rss_before_analysis_mb: top.rss_before_analysis_mb,
     peak_rss_mb_incl_bench: top.peak_rss_mb_incl_bench,
     leads: top.leads,
+    watch: top.watch ?? null,
     config,
     notes: NOTES,
     // Every size's full child output, for the record.
@@ -124,10 +129,16 @@ export function formatTable(r: Run): string {
       L.push(`  … vs engine pattern scans  ${f(ac.ratio_vs_engine_pattern_scans_only, 2).padStart(9)}×   (engine: isolated ngram + ordered_pattern scans only, ${f(ac.engine_pattern_scan_per_hypothesis_s * 1e3, 3)} ms per pattern hypothesis vs ${f(ac.per_hypothesis_s * 1e3, 3)} ms; ratio > 1 = baseline slower)`);
     }
   }
+  if (r.watch) {
+    const w = r.watch;
+    L.push(`watch re-run (+1 h, 7 days)  ${f(w.watch_rerun.wall_s).padStart(9)} s   vs full run of the same window ${f(w.full.wall_s)} s = ${f(w.rerun_over_full * 100, 1)}% (${int(w.window_events)} events in the window; without the experts stage ${f(w.rerun_over_full_before_experts * 100, 1)}%; first watch run ${f(w.watch_first.wall_s)} s; ${w.watch_rerun.watch?.slices_computed} of ${w.watch_rerun.watch?.slices_in_window} slices of ${w.watch_rerun.watch?.slice_hours} h computed; same leads as a pinned full run: ${w.same_leads})`);
+  }
   if (r.checks) L.push(`checks                       ${Object.entries(r.checks).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   L.push('');
   L.push('Per size');
-  L.push(`  ${'events'.padStart(12)} ${'groups'.padStart(9)} ${'wall s'.padStart(9)} ${'1st lead s'.padStart(11)} ${'s/M events'.padStart(11)} ${'hypotheses'.padStart(11)} ${'peak RSS MB'.padStart(12)}`);
-  for (const c of r.runs) L.push(`  ${int(c.events).padStart(12)} ${int(c.groups).padStart(9)} ${f(c.wall_s).padStart(9)} ${f(c.first_lead_s).padStart(11)} ${f(c.s_per_m_events).padStart(11)} ${int(c.hypotheses).padStart(11)} ${int(c.peak_rss_mb).padStart(12)}`);
+  const watched = r.runs.some((c: Run) => c.watch);
+  L.push(`  ${'events'.padStart(12)} ${'groups'.padStart(9)} ${'wall s'.padStart(9)} ${'1st lead s'.padStart(11)} ${'s/M events'.padStart(11)} ${'hypotheses'.padStart(11)} ${'peak RSS MB'.padStart(12)}${watched ? ` ${'watch re-run / full (7 d)'.padStart(26)}` : ''}`);
+  for (const c of r.runs)
+    L.push(`  ${int(c.events).padStart(12)} ${int(c.groups).padStart(9)} ${f(c.wall_s).padStart(9)} ${f(c.first_lead_s).padStart(11)} ${f(c.s_per_m_events).padStart(11)} ${int(c.hypotheses).padStart(11)} ${int(c.peak_rss_mb).padStart(12)}${watched ? ` ${(c.watch ? `${f(c.watch.rerun_s)} / ${f(c.watch.full_s)} s = ${f(c.watch.rerun_over_full * 100, 1)}%` : '—').padStart(26)}` : ''}`);
   return L.join('\n');
 }

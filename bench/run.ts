@@ -11,6 +11,7 @@ import { cpus, hostname, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { analyzeChild, generateChild, readMeta } from './child';
+import { watchChild } from './watch';
 import { assemble, formatTable, missingKeys } from './report';
 
 const ROOT = resolve(__dirname, '..');
@@ -63,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--ac-fraction <f>', 'share of groups the sampled Aho-Corasick baseline reads', num, 0.1)
     .option('--no-baselines', 'skip both baselines')
     .option('--no-attribution', 'skip the isolated per-family scans')
+    .option('--watch', 'also measure a watch re-run after one more hour vs a full run of a 7-day window (bench/watch.ts)')
     // Internal: what a child process does.
     .option('--child <mode>', '(internal) generate | analyze')
     .option('--dir <dir>', '(internal) dataset folder')
@@ -74,6 +76,10 @@ async function main(argv: string[]): Promise<void> {
   if (o.child === 'generate') {
     const n = (o.events as number[])[0]!;
     await generateChild(o.dir, n, o.seed);
+    return;
+  }
+  if (o.child === 'watch') {
+    writeFileSync(o.result, JSON.stringify(await watchChild(o.dir), null, 2));
     return;
   }
   if (o.child === 'analyze') {
@@ -100,7 +106,14 @@ async function main(argv: string[]): Promise<void> {
       '--child', 'analyze', '--dir', dir, '--result', result, '--seed', String(o.seed), '--sample', String(o.sample), '--ac-fraction', String(o.acFraction),
       ...(o.baselines ? [] : ['--no-baselines']), ...(o.attribution ? [] : ['--no-attribution']),
     ]);
-    runs.push(JSON.parse(readFileSync(result, 'utf8')));
+    const run = JSON.parse(readFileSync(result, 'utf8'));
+    if (o.watch) {
+      process.stderr.write(`Watch figure on ${n.toLocaleString('en-US')} events (7-day window, one more hour) in a fresh process …\n`);
+      const watchResult = join(dir, 'bench-watch.json');
+      await runSelf(['--child', 'watch', '--dir', dir, '--result', watchResult]);
+      run.watch = JSON.parse(readFileSync(watchResult, 'utf8'));
+    }
+    runs.push(run);
   }
 
   const chdb = (JSON.parse(readFileSync(join(ROOT, 'node_modules/chdb/package.json'), 'utf8')) as { version: string }).version;

@@ -141,6 +141,17 @@ export const RunSummary = z.object({
   events: z.number(),
   timings: z.record(z.string(), z.number()),
   dropped_by_robust_inference: z.number(),
+  watch: z
+    .object({
+      incremental: z.boolean().describe('Only the changed time slices were analyzed; the rest came from stored partial counts'),
+      reason: z.string().describe('Why the run was full, or what the incremental run recomputed'),
+      slices_computed: z.number().describe('Time slices sessionized and scanned by this run'),
+      slices_in_window: z.number(),
+      slice_hours: z.number().describe('Width of a slice in hours (the window’s time bucket)'),
+      window_copy_s: z.number().describe('Seconds copying the window’s stored groups for the leads’ membership'),
+    })
+    .optional()
+    .describe('Scheduled runs of an investigation run as a watch (see README, Watch runs)'),
   leads: z.number(),
   new_leads: z.number(),
   known_leads: z.number(),

@@ -156,7 +156,16 @@ export function compileDag(
   sessTable: string,
   minSupport: number,
   buckets: Buckets,
-  opts: { storeKeys?: boolean } = {}
+  opts: {
+    storeKeys?: boolean;
+    /**
+     * A session-table column to add to every scan's GROUP BY (pipeline/watch.ts: the time slice of the group), with
+     * no support floor: the rows are additive partials, summed over slices and floored later.
+     */
+    partialsBy?: string;
+    /** Where a family's stored keys go (storeKeys), instead of a table named after the session table. */
+    keysTableOf?: (template: string) => string;
+  } = {}
 ): Dag {
   const variants = variantsOf(d.kpis);
   const variantOfKpi = new Map<string, Variant>();
@@ -235,7 +244,7 @@ export function compileDag(
     if (vn.length === 0) continue;
     const kpis = v.kpis.filter((k) => vn.some((n) => n.kpis.includes(k.kpi.name)));
     const seq = variantSequence(v, ctxBase.vocab);
-    queries.push(aggregateQuery(`agg_${v.id}`, vn, kpis, seq.rowCols, seq.params, sessTable, minSupport, false));
+    queries.push(aggregateQuery(`agg_${v.id}`, vn, kpis, seq.rowCols, seq.params, sessTable, minSupport, false, opts.partialsBy));
   }
   // Nodes serving every variant: one scan per family (one query with all of them analyzes and runs slower than
   // the parts), each storing its keys for the leads' membership.
@@ -251,7 +260,8 @@ export function compileDag(
         variantOfKpi,
         sessTable,
         minSupport,
-        opts.storeKeys ? suffixed(sessTable, `_keys_${template}`) : undefined
+        opts.storeKeys ? (opts.keysTableOf?.(template) ?? suffixed(sessTable, `_keys_${template}`)) : undefined,
+        opts.partialsBy
       )
     );
   }
@@ -268,7 +278,8 @@ export function compileDag(
         {},
         sessTable,
         minSupport,
-        true
+        true,
+        opts.partialsBy
       )
     );
   }
@@ -281,10 +292,10 @@ export function compileDag(
     kpis: d.kpis,
     sql: sql`
       -- every group of the window, per time bucket: the base every cohort is compared with
-      SELECT ${BUCKET}, count() AS ${GROUPS},
+      SELECT ${BUCKET},${opts.partialsBy ? ` ${opts.partialsBy},` : ''} count() AS ${GROUPS},
         ${statsColumns(d.kpis).join(',\n')}
       FROM ${sessTable}
-      GROUP BY b`,
+      GROUP BY b${opts.partialsBy ? `, ${opts.partialsBy}` : ''}`,
     params: {},
   };
   const bk = { bk_from: buckets.from, bk_width: buckets.width };
@@ -308,7 +319,8 @@ function aggregateQuery(
   params: Params,
   sessTable: string,
   minSupport: number,
-  byBucket: boolean
+  byBucket: boolean,
+  partialsBy?: string
 ): AggregateQuery {
   const p: Params = { ...params, [`${id}_min`]: minSupport };
   nodes.forEach((n) => Object.assign(p, n.spec.params));
@@ -324,11 +336,13 @@ function aggregateQuery(
   // Integer keys come back as text: they exceed 2^53, and JSON numbers would round them.
   const select = sql`
     -- one row per key${byBucket ? ' and bucket' : ''}: the groups with it, and each KPI over them
-    SELECT ${intKeys ? 'toString(ik) AS key' : 'key'},${byBucket ? ' b,' : ''} count() AS ${GROUPS},
+    SELECT ${intKeys ? 'toString(ik) AS key' : 'key'},${byBucket ? ' b,' : ''}${partialsBy ? ` ${partialsBy},` : ''} count() AS ${GROUPS},
       ${statsColumns(kpis).join(',\n')}`;
   // Per-bucket rows carry no support floor: it applies to the key's total, after the rows are summed.
-  const groupBy = byBucket ? [`GROUP BY ${key}, b`] : [`GROUP BY ${key}`, `HAVING ${GROUPS} >= {${id}_min:UInt64}`];
-  if (byBucket) delete p[`${id}_min`];
+  const by = partialsBy ? `, ${partialsBy}` : '';
+  const groupBy =
+    byBucket || partialsBy ? [`GROUP BY ${key}${byBucket ? ', b' : ''}${by}`] : [`GROUP BY ${key}`, `HAVING ${GROUPS} >= {${id}_min:UInt64}`];
+  if (byBucket || partialsBy) delete p[`${id}_min`];
   const text = scanSql(perGroup, select, sessTable, [`ARRAY JOIN keys AS ${key}`, ...groupBy]);
   return { id, intKeys, byBucket, positioned: false, nodes: nodes.map((n) => n.id), kpis, sql: text, params: p };
 }
@@ -402,9 +416,10 @@ function positionedQuery(
   variantOfKpi: Map<string, Variant>,
   sessTable: string,
   minSupport: number,
-  keysTable: string | undefined
+  keysTable: string | undefined,
+  partialsBy?: string
 ): AggregateQuery {
-  const p: Params = { [`${id}_min`]: minSupport };
+  const p: Params = partialsBy ? {} : { [`${id}_min`]: minSupport };
   nodes.forEach((n) => Object.assign(p, n.spec.params));
   const cols: string[] = [];
   const cpNames: string[] = [];
@@ -432,7 +447,7 @@ function positionedQuery(
   const select = sql`
     -- one row per key (its position masked off): the groups with it, those where it is complete before each
     -- KPI cut, and each KPI over the latter
-    SELECT toString(ik) AS key, count() AS ${GROUPS}, ${ns.join(', ')},
+    SELECT toString(ik) AS key,${partialsBy ? ` ${partialsBy},` : ''} count() AS ${GROUPS}, ${ns.join(', ')},
       ${statsColumns(kpis, (k) => conds.get(k.index) ?? null).join(',\n')}`;
   const perGroup: Step[] = [
     { why: 'what the nodes compute once per group before their keys', exprs: preludes(nodes) },
@@ -441,14 +456,14 @@ function positionedQuery(
   ];
   const rest = [
     'ARRAY JOIN keys AS kp',
-    `GROUP BY bitAnd(kp, bitNot(toUInt64(${MAX_POSITION}))) AS ik`,
-    `HAVING ${support} >= {${id}_min:UInt64}`,
+    `GROUP BY bitAnd(kp, bitNot(toUInt64(${MAX_POSITION}))) AS ik${partialsBy ? `, ${partialsBy}` : ''}`,
+    ...(partialsBy ? [] : [`HAVING ${support} >= {${id}_min:UInt64}`]),
   ];
   const base = { id, intKeys: true, byBucket: false, positioned: true, nodes: nodes.map((n) => n.id), kpis, params: p };
   if (!keysTable) return { ...base, sql: scanSql(perGroup, select, sessTable, rest) };
   // Stored: the per-group keys (the costly part) go to a table first; the aggregate reads them back, and so
   // does the leads' membership later (compile/membership.ts), instead of enumerating the chains again.
-  const stored = [...kpis.map((k) => kpiColumn(k.index)), ...cpNames, 'keys'];
+  const stored = [...kpis.map((k) => kpiColumn(k.index)), ...cpNames, 'keys', ...(partialsBy ? [partialsBy] : [])];
   return {
     ...base,
     store: {

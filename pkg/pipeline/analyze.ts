@@ -56,6 +56,10 @@ export interface AnalyzeOptions extends PlanRequest {
    * over the whole run's leads at the end, so its false discovery rate spans them all) is not in them yet.
    */
   onKpiLeads?: (kpi: string, opportunities: Opportunity[]) => void;
+  /** What computes the observations instead of observeFastPath (pipeline/watch.ts: from stored per-slice partials). */
+  observer?: typeof observeFastPath;
+  /** The transition profile and context windows to use instead of measuring them (a watch's pinned inputs). */
+  pinned?: { profile: Profile; contexts: NodeContext['contexts'] };
 }
 
 export interface Opportunity {
@@ -146,7 +150,7 @@ export async function analyze(ex: Executor, cfg: LoadedConfig, opts: AnalyzeOpti
   let memberships: Memberships | undefined;
   let fast: FastPath | undefined;
   try {
-    fast = await observeFastPath(ex, cfg, opts, t);
+    fast = await (opts.observer ?? observeFastPath)(ex, cfg, opts, t);
     const { d, plan, sess, dag, totals, observations, vocab, lookbackMs, runTag } = fast;
     const db = cfg.store.results_database;
     const sample = sampleOf(cfg, d);
@@ -268,7 +272,7 @@ export interface FastPath {
   drop(): Promise<void>;
 }
 
-type Timer = <T>(stage: string, fn: () => Promise<T>, done?: number, total?: number) => Promise<T>;
+export type Timer = <T>(stage: string, fn: () => Promise<T>, done?: number, total?: number) => Promise<T>;
 
 /**
  * Inspect → plan → sessionize → profile → compile → aggregate: the observations the experts read. The caller
@@ -301,8 +305,8 @@ export async function observeFastPath(
 
     const absenceItem = plan.items.find((i) => i.template === 'absence');
     const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;
-    const profile = await t('profile', () => profileOf(ex, d, sess, vocab, followWithin, q.signal));
-    const contexts = await t('profile', () => contextWindows(ex, d, q.signal));
+    const profile = opts.pinned?.profile ?? (await t('profile', () => profileOf(ex, d, sess, vocab, followWithin, q.signal)));
+    const contexts = opts.pinned?.contexts ?? (await t('profile', () => contextWindows(ex, d, q.signal)));
 
     const ctxBase = nodeContextBase(d, vocab, profile, contexts);
     const buckets = bucketsFor(d.range.from, d.range.to);

@@ -73,13 +73,19 @@ export async function observe(
   d: Dataset,
   totals: Totals,
   minSupport: number,
-  opts: { signal?: AbortSignal; onQuery?: (done: number, total: number) => void } = {}
+  opts: {
+    signal?: AbortSignal;
+    onQuery?: (done: number, total: number) => void;
+    /** Where a scan's rows come from instead of running it (pipeline/watch.ts: summed per-slice partials). */
+    rowsOf?: (query: Dag['queries'][number]) => Promise<Row[]>;
+  } = {}
 ): Promise<Observation[]> {
   const observations: Observation[] = [];
   const nodeById = new Map(dag.nodes.map((n) => [n.id, n]));
   const fetch = async (i: number) => {
     const query = dag.queries[i]!;
     opts.onQuery?.(i, dag.queries.length);
+    if (opts.rowsOf) return opts.rowsOf(query);
     const label = `aggregate ${query.id} (${query.nodes.map((n) => nodeById.get(n)!.template).join(', ')})`;
     if (query.store)
       await ex.command(query.store.sql, query.params, { label: `${label}: store keys`, signal: opts.signal });

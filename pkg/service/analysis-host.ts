@@ -13,6 +13,7 @@ import { CancelledError, type Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
 import { answerCall, fromWire, type RemoteCall, type WireError } from '../execute/remote';
 import type { AnalyzeOptions, Opportunity, Progress, Report } from '../pipeline/analyze';
+import type { WatchInfo } from '../pipeline/watch';
 import type { ToWorker, WorkerInput } from './analysis-worker';
 
 type FromWorker =
@@ -50,9 +51,9 @@ export interface WorkerOptions {
 export function analyzeInWorker(
   ex: Executor,
   cfg: LoadedConfig,
-  opts: AnalyzeOptions,
+  opts: AnalyzeOptions & { watch?: string },
   w: WorkerOptions
-): Promise<Report> {
+): Promise<Report & { watch?: WatchInfo }> {
   const { signal, onProgress, onKpiLeads, onTested: _unused, ...rest } = opts;
   if (signal?.aborted) return Promise.reject(new CancelledError());
   const input: WorkerInput = {

@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../config/load';
 import type { Executor } from '../execute/executor';
 import { RemoteExecutor, toWire, type RemoteReply } from '../execute/remote';
 import { analyze, type AnalyzeOptions } from '../pipeline/analyze';
+import { watchAnalyze } from '../pipeline/watch';
 
 /** Sent once, as workerData. */
 export interface WorkerInput {
@@ -14,7 +15,8 @@ export interface WorkerInput {
   limits: Executor['limits'];
   describeTarget: string;
   cfg: LoadedConfig;
-  opts: Omit<AnalyzeOptions, 'signal' | 'onProgress' | 'onTested' | 'onKpiLeads'>;
+  /** `watch`: the watch id of a scheduled run (pipeline/watch.ts: only new data is analyzed); absent: analyze(). */
+  opts: Omit<AnalyzeOptions, 'signal' | 'onProgress' | 'onTested' | 'onKpiLeads'> & { watch?: string };
   /** Whether the host wants each KPI's leads as soon as they are final (functions do not cross to a worker). */
   kpiLeads: boolean;
 }
@@ -36,12 +38,14 @@ port.on('message', (m: ToWorker) => {
 if (process.env.SURFACER_WORKER_REQUIRE) require(process.env.SURFACER_WORKER_REQUIRE);
 
 // The pipeline takes an Executor and uses only what RemoteExecutor has (Queries in execute/remote.ts).
-analyze(remote as unknown as Executor, input.cfg, {
-  ...input.opts,
+const { watch, ...opts } = input.opts;
+const run: AnalyzeOptions = {
+  ...opts,
   signal: ac.signal,
   onProgress: (p) => port.postMessage({ type: 'progress', progress: p }),
   onKpiLeads: input.kpiLeads ? (kpi, opportunities) => port.postMessage({ type: 'kpiLeads', kpi, opportunities }) : undefined,
-}).then(
+};
+(watch ? watchAnalyze(remote as unknown as Executor, input.cfg, { ...run, watch }) : analyze(remote as unknown as Executor, input.cfg, run)).then(
   (report) => port.postMessage({ type: 'done', report }),
   (e) => port.postMessage({ type: 'failed', error: toWire(e) })
 );

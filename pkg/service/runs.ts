@@ -42,6 +42,8 @@ interface Live {
   /** Why the last save of the record failed; cleared by a save that succeeds. */
   saveError?: string;
   done?: Promise<void>;
+  /** A scheduled run of an investigation: analyzed as a watch under the investigation's id (pipeline/watch.ts). */
+  watch?: boolean;
 }
 
 export class Conflict extends Error {
@@ -117,7 +119,7 @@ export class RunManager {
    * Queues a run (the request was checked by the caller); resolves once the run is stored as `queued`. Throws
    * QueueFull when `maxQueued` runs wait already, StoreUnavailable when the store refuses the record.
    */
-  async submit(request: RunRequest, opts: { investigationId?: string } = {}): Promise<RunRecord> {
+  async submit(request: RunRequest, opts: { investigationId?: string; watch?: boolean } = {}): Promise<RunRecord> {
     if (this.closed) throw new Conflict('the service is shutting down');
     // Submissions still being stored count too: 280 requests at once all arrive before the first is queued.
     const waiting = this.queue.length + this.submitting;
@@ -139,7 +141,7 @@ export class RunManager {
       summary: null,
       investigation_id: opts.investigationId ?? '',
     };
-    const l: Live = { run, ac: new AbortController(), persisted: Promise.resolve() };
+    const l: Live = { run, ac: new AbortController(), persisted: Promise.resolve(), watch: Boolean(opts.watch && opts.investigationId) };
     this.live.set(run.id, l);
     this.submitting++;
     await this.persist(l).finally(() => this.submitting--);
@@ -315,6 +317,7 @@ export class RunManager {
         to: d.range.to,
         plan,
         dataset: d,
+        ...(l.watch ? { watch: run.investigation_id } : {}),
         signal,
         onProgress: (p: Progress) => {
           if (p.stage !== 'done') this.setProgress(l, { stage: p.stage, done: p.done, total: p.total, message: p.message });
@@ -348,6 +351,7 @@ export class RunManager {
         events: report.events,
         timings: report.timings,
         dropped_by_robust_inference: report.dropped_by_robust_inference,
+        ...(report.watch ? { watch: report.watch } : {}),
         leads: stored.ids.length,
         new_leads: stored.newIds.length,
         known_leads: stored.knownIds.length,

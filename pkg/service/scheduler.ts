@@ -55,7 +55,8 @@ export class Scheduler {
       }
       let run;
       try {
-        run = await runs.submit(inv.request, { investigationId: inv.id });
+        // As a watch: the run pays for the data that changed since the investigation's last scheduled run.
+        run = await runs.submit(inv.request, { investigationId: inv.id, watch: true });
       } catch (e) {
         // Queue full or store refusing writes: still due, so the next tick tries again.
         log.warn({ investigation: inv.id, error: (e as Error).message }, 'scheduled run not started');

@@ -64,6 +64,8 @@ export interface RunSummary {
   events: number;
   timings: Record<string, number>;
   dropped_by_robust_inference: number;
+  /** Scheduled runs (pipeline/watch.ts WatchInfo): whether only changed slices were computed, and how many. */
+  watch?: { incremental: boolean; reason: string; slices_computed: number; slices_in_window: number; slice_hours: number; window_copy_s: number };
   leads: number;
   new_leads: number;
   known_leads: number;

@@ -909,6 +909,20 @@ export interface paths {
                                 timings: {
                                     [key: string]: number;
                                 };
+                                /** @description Scheduled runs of an investigation run as a watch (see README, Watch runs) */
+                                watch?: {
+                                    /** @description Only the changed time slices were analyzed; the rest came from stored partial counts */
+                                    incremental: boolean;
+                                    /** @description Why the run was full, or what the incremental run recomputed */
+                                    reason: string;
+                                    /** @description Width of a slice in hours (the window’s time bucket) */
+                                    slice_hours: number;
+                                    /** @description Time slices sessionized and scanned by this run */
+                                    slices_computed: number;
+                                    slices_in_window: number;
+                                    /** @description Seconds copying the window’s stored groups for the leads’ membership */
+                                    window_copy_s: number;
+                                };
                                 window: {
                                     from: string;
                                     to: string;
@@ -1980,6 +1994,20 @@ export interface paths {
                                     timings: {
                                         [key: string]: number;
                                     };
+                                    /** @description Scheduled runs of an investigation run as a watch (see README, Watch runs) */
+                                    watch?: {
+                                        /** @description Only the changed time slices were analyzed; the rest came from stored partial counts */
+                                        incremental: boolean;
+                                        /** @description Why the run was full, or what the incremental run recomputed */
+                                        reason: string;
+                                        /** @description Width of a slice in hours (the window’s time bucket) */
+                                        slice_hours: number;
+                                        /** @description Time slices sessionized and scanned by this run */
+                                        slices_computed: number;
+                                        slices_in_window: number;
+                                        /** @description Seconds copying the window’s stored groups for the leads’ membership */
+                                        window_copy_s: number;
+                                    };
                                     window: {
                                         from: string;
                                         to: string;
@@ -2203,6 +2231,20 @@ export interface paths {
                                 new_leads: number;
                                 timings: {
                                     [key: string]: number;
+                                };
+                                /** @description Scheduled runs of an investigation run as a watch (see README, Watch runs) */
+                                watch?: {
+                                    /** @description Only the changed time slices were analyzed; the rest came from stored partial counts */
+                                    incremental: boolean;
+                                    /** @description Why the run was full, or what the incremental run recomputed */
+                                    reason: string;
+                                    /** @description Width of a slice in hours (the window’s time bucket) */
+                                    slice_hours: number;
+                                    /** @description Time slices sessionized and scanned by this run */
+                                    slices_computed: number;
+                                    slices_in_window: number;
+                                    /** @description Seconds copying the window’s stored groups for the leads’ membership */
+                                    window_copy_s: number;
                                 };
                                 window: {
                                     from: string;
@@ -2464,6 +2506,20 @@ export interface paths {
                                 timings: {
                                     [key: string]: number;
                                 };
+                                /** @description Scheduled runs of an investigation run as a watch (see README, Watch runs) */
+                                watch?: {
+                                    /** @description Only the changed time slices were analyzed; the rest came from stored partial counts */
+                                    incremental: boolean;
+                                    /** @description Why the run was full, or what the incremental run recomputed */
+                                    reason: string;
+                                    /** @description Width of a slice in hours (the window’s time bucket) */
+                                    slice_hours: number;
+                                    /** @description Time slices sessionized and scanned by this run */
+                                    slices_computed: number;
+                                    slices_in_window: number;
+                                    /** @description Seconds copying the window’s stored groups for the leads’ membership */
+                                    window_copy_s: number;
+                                };
                                 window: {
                                     from: string;
                                     to: string;
@@ -2689,6 +2745,20 @@ export interface paths {
                                 new_leads: number;
                                 timings: {
                                     [key: string]: number;
+                                };
+                                /** @description Scheduled runs of an investigation run as a watch (see README, Watch runs) */
+                                watch?: {
+                                    /** @description Only the changed time slices were analyzed; the rest came from stored partial counts */
+                                    incremental: boolean;
+                                    /** @description Why the run was full, or what the incremental run recomputed */
+                                    reason: string;
+                                    /** @description Width of a slice in hours (the window’s time bucket) */
+                                    slice_hours: number;
+                                    /** @description Time slices sessionized and scanned by this run */
+                                    slices_computed: number;
+                                    slices_in_window: number;
+                                    /** @description Seconds copying the window’s stored groups for the leads’ membership */
+                                    window_copy_s: number;
                                 };
                                 window: {
                                     from: string;

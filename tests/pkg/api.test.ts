@@ -536,7 +536,17 @@ describe('HTTP API on an embedded store', () => {
     const after = (await get(`/api/investigations/${inv.id}`)).body;
     expect(after.last_run_id).toBe(run.id);
     expect(Date.parse(after.next_run_at)).toBeGreaterThan(Date.now() + 3_600_000);
-    expect((await get(`/api/runs?investigation=${inv.id}`)).body.items.map((x: { id: string }) => x.id)).toEqual([run.id]);
+    // Scheduled runs are watch runs: the first one full, the next one only the slices that can have changed.
+    expect(run.summary.watch).toMatchObject({ incremental: false, reason: 'full run: first run of this watch' });
+    const again = await app.surfacer.scheduler.tick(Date.parse(after.next_run_at) + 1);
+    expect(again).toHaveLength(1);
+    const second = (await waitRun(again[0]!)).run;
+    expect(second.status).toBe('succeeded');
+    expect(second.summary.watch.incremental).toBe(true);
+    expect(second.summary.watch.slices_computed).toBeLessThan(second.summary.watch.slices_in_window);
+    expect(second.summary.groups).toBe(run.summary.groups);
+    expect(second.summary.hypotheses_tested).toBe(run.summary.hypotheses_tested);
+    expect((await get(`/api/runs?investigation=${inv.id}`)).body.items.map((x: { id: string }) => x.id).sort()).toEqual([run.id, second.id].sort());
     // Edit, run on demand, delete.
     const off = await patch(`/api/investigations/${inv.id}`, { enabled: false, name: 'slow pages' });
     expect(off.body).toMatchObject({ enabled: false, name: 'slow pages' });
