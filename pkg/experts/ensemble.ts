@@ -153,7 +153,7 @@ export function runEnsemble(observations: Observation[], minSupport: number): En
     }
     const root = (k: string): string => (foldedInto.has(k) ? root(foldedInto.get(k)!) : k);
     const kept = list.filter((s) => !foldedInto.has(s.finding.obs.hyp.key));
-    kept.sort((x, y) => y.finding.impact - x.finding.impact || x.q - y.q);
+    kept.sort(byImpact);
     const foldedByRoot = new Map<string, string[]>();
     for (const c of foldedInto.keys()) pushTo(foldedByRoot, root(c), c);
     kept.forEach((s, i) => {
@@ -162,6 +162,21 @@ export function runEnsemble(observations: Observation[], minSupport: number): En
     });
   }
   return { tested: findings.length, leads, findings: scored };
+}
+
+/**
+ * Leads by impact (largest first), then q, then key. Impact and q are compared to 10 significant digits: numeric
+ * KPIs' sums come from threads adding floats in any order, so the same cohort's impact can differ in the last bits
+ * between runs; a tie there must fall to the key, not to that noise.
+ */
+export function byImpact(x: { finding: Finding; q: number }, y: { finding: Finding; q: number }): number {
+  const r = (v: number) => Number(v.toPrecision(10));
+  const key = (l: { finding: Finding }) => l.finding.obs.hyp.key;
+  return (
+    r(y.finding.impact) - r(x.finding.impact) ||
+    r(x.q) - r(y.q) ||
+    (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0)
+  );
 }
 
 /** Observations by KPI, then hypothesis key: the same order whatever order the scans returned them in. */

@@ -18,7 +18,7 @@ import type { Dataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
 import { clusterLeads, type MembershipRow } from '../experts/cluster';
 import { rankByCoverage } from '../experts/coverage';
-import { worseThan, type Lead } from '../experts/ensemble';
+import { byImpact, worseThan, type Lead } from '../experts/ensemble';
 import { benjaminiHochberg, twoProportionZ } from '../experts/stats';
 import { trendExpert } from '../experts/trend';
 import { addStats, emptyStats, type KpiStats } from '../experts/types';
@@ -224,7 +224,7 @@ export async function groupLeads(
       }
       const keep = list
         .filter((_, i) => !folded.has(i))
-        .sort((a, b) => b.finding.impact - a.finding.impact || a.q - b.q);
+        .sort(byImpact);
       keep.forEach((l, i) => (l.rank = i + 1));
       for (const i of [...folded].sort((a, b) => b - a)) leads.splice(leads.indexOf(top[i]!), 1);
     }
