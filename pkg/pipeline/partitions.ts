@@ -49,10 +49,7 @@ export async function createPartitionedSessionTable(
     return;
   }
   const first = sessionizeSql(d, { ...so, part: { index: 0, count } });
-  await ex.command(`CREATE TABLE ${sess} ENGINE = ${engine} EMPTY AS\n${first.select}`, first.params, {
-    ...opts,
-    label: `${opts.label}: create the table`,
-  });
+  await ex.command(`CREATE TABLE ${sess} ENGINE = ${engine} EMPTY AS\n${first.select}`, first.params, opts);
   for (let index = 0; index < count; index++) {
     opts.onPart?.(index, count);
     const sz = sessionizeSql(d, { ...so, part: { index, count } });
