@@ -311,7 +311,12 @@ export async function observeFastPath(
     // On a cluster every shard sessionizes its own events; on one machine, in partitions when over the budget.
     const layout = cluster ? undefined : layoutFor(cfg, d.totalEvents);
     const onPart = (index: number, count: number) =>
-      opts.onProgress?.({ stage: 'sessionize', done: STAGES.indexOf('sessionize'), total: STAGES.length, message: `sessionizing part ${index + 1} of ${count} of the users (memory budget ${cfg.analysis.memory_budget_gb} GB)` });
+      opts.onProgress?.({
+        stage: 'sessionize',
+        done: STAGES.indexOf('sessionize'),
+        total: STAGES.length,
+        message: `sessionizing part ${index + 1} of ${count} of the ${d.spec.user ? 'users' : 'groups'} (over the memory budget of ${cfg.analysis.memory_budget_gb} GB in one pass)`,
+      });
     drops = await t('sessionize', () =>
       createSessionTable(ex, d, sess, { lookbackMs, sample: cfg.analysis.sample, cluster, layout, onPart }, q.signal)
     );
