@@ -43,18 +43,20 @@ export async function createPartitionedSessionTable(
 ): Promise<void> {
   const { engine, settings } = layout.scratch;
   const count = layout.partitions;
+  // Only what a query takes: in the service the executor posts its options to another thread (no functions).
+  const q = { label: opts.label, signal: opts.signal };
   if (count <= 1) {
     const sz = sessionizeSql(d, so);
-    await ex.command(`CREATE TABLE ${sess} ENGINE = ${engine} AS\n${sz.select}\n${settings}`, sz.params, opts);
+    await ex.command(`CREATE TABLE ${sess} ENGINE = ${engine} AS\n${sz.select}\n${settings}`, sz.params, q);
     return;
   }
   const first = sessionizeSql(d, { ...so, part: { index: 0, count } });
-  await ex.command(`CREATE TABLE ${sess} ENGINE = ${engine} EMPTY AS\n${first.select}`, first.params, opts);
+  await ex.command(`CREATE TABLE ${sess} ENGINE = ${engine} EMPTY AS\n${first.select}`, first.params, q);
   for (let index = 0; index < count; index++) {
     opts.onPart?.(index, count);
     const sz = sessionizeSql(d, { ...so, part: { index, count } });
     await ex.command(`INSERT INTO ${sess}\n${sz.select}\n${settings}`, sz.params, {
-      ...opts,
+      ...q,
       label: `${opts.label} (part ${index + 1} of ${count})`,
     });
   }
