@@ -119,6 +119,7 @@ export function formatTable(r: Run): string {
   L.push(`peak RSS                     ${int(r.peak_rss_mb).padStart(9)} MB`);
   const pq = r.baselines?.per_query_sql;
   const ac = r.baselines?.sampled_aho_corasick;
+  if ((pq || ac) && r.baselines_events !== r.events) L.push(`baselines measured at ${int(r.baselines_events)} events (the largest size that ran them):`);
   if (pq) {
     L.push(`vs one SQL query/hypothesis  ${f(r.ratio_vs_per_query_sql, 0).padStart(9)}×   (${pq.sampled} sampled, mean ${f(pq.per_hypothesis_s)} s each → ${f(pq.extrapolated_total_s / 3600, 1)} h for all; cohort mismatches: ${pq.mismatches.length})`);
     if (pq.ratio_weighted !== undefined) L.push(`  … weighted by family mix    ${f(pq.ratio_weighted, 0).padStart(9)}×   (family means weighted by each family's share of hypotheses: ${f(pq.weighted_per_hypothesis_s)} s each)`);
