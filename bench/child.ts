@@ -20,6 +20,7 @@ import { rebuildDag } from './engine-dag';
 import { paramsText, recordingExecutor, replayExecutor } from './recording';
 import { rng } from '../pkg/util/random';
 import { StagePeaks } from './stage-memory';
+import { layoutFor } from '../pkg/pipeline/partitions';
 
 export interface GenerateMeta {
   events_requested: number;
@@ -129,6 +130,7 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
       },
     });
     const wall = (performance.now() - started) / 1000;
+    const layout = layoutFor(cfg, report.events);
     const stagePeaks = memory.finish();
     const peak = rssMb();
     log(`  analysis: ${wall.toFixed(1)} s, ${report.hypotheses_tested} hypotheses tested, peak RSS ${peak} MB`);
@@ -149,6 +151,7 @@ export async function analyzeChild(o: ChildOptions): Promise<Record<string, unkn
       first_lead_kpi: lead?.kpi ?? null,
       rss_before_analysis_mb: rssBefore,
       leads: report.opportunities.length,
+      partitions: { count: layout.partitions, scratch_on_disk: layout.scratch.onDisk, memory_budget_gb: cfg.analysis.memory_budget_gb },
       chdb_version: version,
       queries_by_label: Object.fromEntries(
         [...rec.byLabel]

@@ -14,6 +14,7 @@ import { parseDuration } from '../pkg/config/schema';
 import type { Dataset } from '../pkg/dataset/inspect';
 import type { Executor } from '../pkg/execute/executor';
 import { contextWindows, createSessionTable, profileOf } from '../pkg/pipeline/analyze';
+import { layoutFor } from '../pkg/pipeline/partitions';
 import type { Plan } from '../pkg/planner/types';
 import type { NodeContext } from '../pkg/templates/types';
 
@@ -25,7 +26,7 @@ export interface EngineDag {
 }
 
 export async function sessionize(ex: Executor, cfg: LoadedConfig, d: Dataset, sess: string): Promise<void> {
-  await createSessionTable(ex, d, sess, { lookbackMs: cfg.analysis.lookback_days * 86_400_000, sample: cfg.analysis.sample }, undefined, 'bench sessionize');
+  await createSessionTable(ex, d, sess, { lookbackMs: cfg.analysis.lookback_days * 86_400_000, sample: cfg.analysis.sample, layout: layoutFor(cfg, d.totalEvents) }, undefined, 'bench sessionize');
 }
 
 export async function rebuildDag(ex: Executor, cfg: LoadedConfig, d: Dataset, plan: Plan, sess: string): Promise<EngineDag> {
@@ -37,6 +38,8 @@ export async function rebuildDag(ex: Executor, cfg: LoadedConfig, d: Dataset, pl
   const ctxBase = nodeContextBase(d, vocab, profile, contexts);
   const buckets = bucketsFor(d.range.from, d.range.to);
   // As analyze() compiles on one machine: ordered patterns' keys stored for the leads' membership.
-  const compile = (items: PlanItem[]) => compileDag(items, d, ctxBase, sess, cfg.analysis.min_support, buckets, { storeKeys: true });
+  // Its scratch tables where the run kept them (in memory, or on disk when partitioned).
+  const scratch = layoutFor(cfg, d.totalEvents).scratch;
+  const compile = (items: PlanItem[]) => compileDag(items, d, ctxBase, sess, cfg.analysis.min_support, buckets, { storeKeys: true, scratch });
   return { dag: compile(plan.items), ctxBase, compile };
 }

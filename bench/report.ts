@@ -11,11 +11,15 @@ export const NOTES = {
   peak_rss_mb: 'process maxRSS of the child process right after analyze() returned (chdb is in-process; baseline RSS of node + chdb included, see rss_before_analysis_mb)',
   ratio_vs_per_query_sql: 'mean seconds of one standalone SQL query per sampled hypothesis / (wall_s / hypotheses.total)',
   watch: 'with --watch: a 7-day window of the dataset, ending on its last whole hour. full = analyze() of that window; watch_first = the watch\'s first (full) run an hour earlier, storing per-slice partials; watch_rerun = the watch re-run after one more hour; rerun_over_full = watch_rerun.wall_s / full.wall_s; measured on a machine shared with other work',
+  extras_skipped: 'sizes above config.extras_max_events run without the baselines and isolated family scans (each per-query baseline query sessionizes the raw events on its own: minutes per query at 100M events, and more memory than the run); then ratio_vs_* and baselines come from the largest size that ran them (baselines_events)',
+  partitions: 'how the run was laid out (pipeline/partitions.ts): partitions of the users sessionized one at a time, scratch tables on disk when more than one',
   ratio_vs_sampled_aho_corasick: '(fetch + build + scan seconds of the sampled Aho-Corasick baseline / pattern×KPI hypotheses counted) / (wall_s / hypotheses.total); it reads only a sample of groups',
 };
 
 export function assemble(runs: Run[], machine: Record<string, unknown>, config: Record<string, unknown>): Record<string, unknown> {
   const top = runs[runs.length - 1]!;
+  // The ratios of the largest size that ran the baselines (sizes above extras_max_events skip them).
+  const based = [...runs].reverse().find((r) => r.per_query_sql || r.sampled_aho_corasick) ?? top;
   const curve = runs.map((r) => ({
     events: r.events,
     groups: r.groups,
@@ -26,6 +30,7 @@ export function assemble(runs: Run[], machine: Record<string, unknown>, config: 
     first_lead_s: r.first_lead_s ?? null,
     generate_s: r.generate_s,
     s_per_m_events: r.wall_s / (r.events / 1e6),
+    partitions: r.partitions ?? null,
     stages: r.stages,
     watch: r.watch
       ? { window_events: r.watch.window_events, full_s: r.watch.full.wall_s, rerun_s: r.watch.watch_rerun.wall_s, rerun_over_full: r.watch.rerun_over_full }
@@ -45,8 +50,10 @@ export function assemble(runs: Run[], machine: Record<string, unknown>, config: 
     first_lead_s: top.first_lead_s ?? null,
     first_lead_kpi: top.first_lead_kpi ?? null,
     first_lead_share: typeof top.first_lead_s === 'number' ? top.first_lead_s / top.wall_s : null,
-    ratio_vs_per_query_sql: top.ratio_vs_per_query_sql ?? null,
-    ratio_vs_sampled_aho_corasick: top.ratio_vs_sampled_aho_corasick ?? null,
+    ratio_vs_per_query_sql: based.ratio_vs_per_query_sql ?? null,
+    ratio_vs_sampled_aho_corasick: based.ratio_vs_sampled_aho_corasick ?? null,
+    baselines_events: based.per_query_sql || based.sampled_aho_corasick ? based.events : null,
+    extras_skipped: runs.filter((r) => r.extras_skipped).map((r) => r.extras_skipped),
     machine,
     runs: curve,
     linearity: {
@@ -55,8 +62,8 @@ export function assemble(runs: Run[], machine: Record<string, unknown>, config: 
       largest_over_smallest: spm.length > 1 ? +(spm[spm.length - 1]! / spm[0]!).toFixed(3) : null,
     },
     baselines: {
-      per_query_sql: top.per_query_sql ?? null,
-      sampled_aho_corasick: top.sampled_aho_corasick ?? null,
+      per_query_sql: based.per_query_sql ?? null,
+      sampled_aho_corasick: based.sampled_aho_corasick ?? null,
     },
     aggregate_scans: top.aggregate_scans,
     queries_by_label: top.queries_by_label,
@@ -117,6 +124,7 @@ export function formatTable(r: Run): string {
   L.push(`peak RSS                     ${int(r.peak_rss_mb).padStart(9)} MB`);
   const pq = r.baselines?.per_query_sql;
   const ac = r.baselines?.sampled_aho_corasick;
+  if ((pq || ac) && r.baselines_events !== r.events) L.push(`baselines measured at ${int(r.baselines_events)} events (the largest size that ran them):`);
   if (pq) {
     L.push(`vs one SQL query/hypothesis  ${f(r.ratio_vs_per_query_sql, 0).padStart(9)}×   (${pq.sampled} sampled, mean ${f(pq.per_hypothesis_s)} s each → ${f(pq.extrapolated_total_s / 3600, 1)} h for all; cohort mismatches: ${pq.mismatches.length})`);
     if (pq.ratio_weighted !== undefined) L.push(`  … weighted by family mix    ${f(pq.ratio_weighted, 0).padStart(9)}×   (family means weighted by each family's share of hypotheses: ${f(pq.weighted_per_hypothesis_s)} s each)`);
@@ -137,8 +145,16 @@ export function formatTable(r: Run): string {
   L.push('');
   L.push('Per size');
   const watched = r.runs.some((c: Run) => c.watch);
-  L.push(`  ${'events'.padStart(12)} ${'groups'.padStart(9)} ${'wall s'.padStart(9)} ${'1st lead s'.padStart(11)} ${'s/M events'.padStart(11)} ${'hypotheses'.padStart(11)} ${'peak RSS MB'.padStart(12)}${watched ? ` ${'watch re-run / full (7 d)'.padStart(26)}` : ''}`);
+  L.push(`  ${'events'.padStart(12)} ${'groups'.padStart(9)} ${'parts'.padStart(5)} ${'wall s'.padStart(9)} ${'1st lead s'.padStart(11)} ${'s/M events'.padStart(11)} ${'hypotheses'.padStart(11)} ${'peak RSS MB'.padStart(12)}${watched ? ` ${'watch re-run / full (7 d)'.padStart(26)}` : ''}`);
   for (const c of r.runs)
-    L.push(`  ${int(c.events).padStart(12)} ${int(c.groups).padStart(9)} ${f(c.wall_s).padStart(9)} ${f(c.first_lead_s).padStart(11)} ${f(c.s_per_m_events).padStart(11)} ${int(c.hypotheses).padStart(11)} ${int(c.peak_rss_mb).padStart(12)}${watched ? ` ${(c.watch ? `${f(c.watch.rerun_s)} / ${f(c.watch.full_s)} s = ${f(c.watch.rerun_over_full * 100, 1)}%` : '—').padStart(26)}` : ''}`);
+    L.push(`  ${int(c.events).padStart(12)} ${int(c.groups).padStart(9)} ${int(c.partitions?.count).padStart(5)} ${f(c.wall_s).padStart(9)} ${f(c.first_lead_s).padStart(11)} ${f(c.s_per_m_events).padStart(11)} ${int(c.hypotheses).padStart(11)} ${int(c.peak_rss_mb).padStart(12)}${watched ? ` ${(c.watch ? `${f(c.watch.rerun_s)} / ${f(c.watch.full_s)} s = ${f(c.watch.rerun_over_full * 100, 1)}%` : '—').padStart(26)}` : ''}`);
+  const stages = [...new Set(r.runs.flatMap((c: Run) => Object.keys(c.peak_rss_mb_by_stage ?? {})))] as string[];
+  if (stages.length) {
+    L.push('');
+    L.push('Peak RSS by stage (MB) per size');
+    L.push(`  ${'events'.padStart(12)} ${stages.map((s) => s.padStart(11)).join(' ')}`);
+    for (const c of r.runs) L.push(`  ${int(c.events).padStart(12)} ${stages.map((s) => int(c.peak_rss_mb_by_stage?.[s]).padStart(11)).join(' ')}`);
+  }
+  if (r.extras_skipped?.length) L.push(`\n${r.extras_skipped.join('\n')}`);
   return L.join('\n');
 }

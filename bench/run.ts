@@ -65,6 +65,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--no-baselines', 'skip both baselines')
     .option('--no-attribution', 'skip the isolated per-family scans')
     .option('--watch', 'also measure a watch re-run after one more hour vs a full run of a 7-day window (bench/watch.ts)')
+    .option(
+      '--extras-max-events <n>',
+      'largest size that also runs the baselines and isolated scans (each baseline query sessionizes the raw events on its own: at 100M events one takes minutes and more memory than the run)',
+      (v) => sizes(v)[0]!,
+      20_000_000
+    )
     // Internal: what a child process does.
     .option('--child <mode>', '(internal) generate | analyze')
     .option('--dir <dir>', '(internal) dataset folder')
@@ -102,9 +108,12 @@ async function main(argv: string[]): Promise<void> {
     } else process.stderr.write(`Using ${dir} (${meta.events.toLocaleString('en-US')} events, generated earlier in ${meta.generate_s.toFixed(1)} s)\n`);
     process.stderr.write(`Analyzing ${n.toLocaleString('en-US')} events (every KPI, every family) in a fresh process …\n`);
     const result = join(dir, 'bench-result.json');
+    const extras = n <= o.extrasMaxEvents;
+    if (!extras && (o.baselines || o.attribution))
+      process.stderr.write(`  (baselines and isolated scans skipped above --extras-max-events ${o.extrasMaxEvents.toLocaleString('en-US')})\n`);
     await runSelf([
       '--child', 'analyze', '--dir', dir, '--result', result, '--seed', String(o.seed), '--sample', String(o.sample), '--ac-fraction', String(o.acFraction),
-      ...(o.baselines ? [] : ['--no-baselines']), ...(o.attribution ? [] : ['--no-attribution']),
+      ...(o.baselines && extras ? [] : ['--no-baselines']), ...(o.attribution && extras ? [] : ['--no-attribution']),
     ]);
     const run = JSON.parse(readFileSync(result, 'utf8'));
     if (o.watch) {
@@ -113,6 +122,8 @@ async function main(argv: string[]): Promise<void> {
       await runSelf(['--child', 'watch', '--dir', dir, '--result', watchResult]);
       run.watch = JSON.parse(readFileSync(watchResult, 'utf8'));
     }
+    if (!extras && (o.baselines || o.attribution))
+      run.extras_skipped = `baselines and isolated family scans not run at ${n.toLocaleString('en-US')} events (above --extras-max-events ${o.extrasMaxEvents.toLocaleString('en-US')}); the top-level ratios come from the largest size that ran them`;
     runs.push(run);
   }
 
@@ -127,11 +138,14 @@ async function main(argv: string[]): Promise<void> {
     clickhouse_version: String(runs[runs.length - 1]?.chdb_version ?? 'unknown'),
     load_average_at_end: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),
   };
-  const out = assemble(runs, machine, { seed: o.seed, sample: o.sample, ac_fraction: o.acFraction, git });
+  const out = assemble(runs, machine, { seed: o.seed, sample: o.sample, ac_fraction: o.acFraction, extras_max_events: o.extrasMaxEvents, git });
   const file = resolve(o.out ?? join(ROOT, 'bench/results', `${new Date().toISOString().slice(0, 10)}-${hostname()}.json`));
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  const missing = missingKeys(out, { baselines: o.baselines, attribution: o.attribution });
+  const missing = missingKeys(out, {
+    baselines: o.baselines && list.some((n) => n <= o.extrasMaxEvents),
+    attribution: o.attribution && list[list.length - 1]! <= o.extrasMaxEvents,
+  });
   process.stdout.write(`${formatTable(out)}\nJSON: ${file}${missing.length ? `\nWARNING: missing keys: ${missing.join(', ')}` : ' (all required keys present)'}\n`);
 }
 

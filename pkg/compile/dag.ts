@@ -1,5 +1,5 @@
 import type { Params } from '../execute/executor';
-import { MEMORY_TABLE_SETTINGS, sql } from '../execute/sql';
+import { sql } from '../execute/sql';
 import { pushTo } from '../util/collections';
 import type { Dataset, KpiInfo } from '../dataset/inspect';
 import { getTemplate } from '../templates/catalog';
@@ -16,6 +16,7 @@ import {
 } from '../templates/types';
 import { GROUPS, groupsForKpi, kpiColumn, kpiCutColumn, sequenceView, statColumns } from './columns';
 import { NO_CUT } from './sessionize';
+import { MEMORY_SCRATCH, type ScratchTables } from './scratch';
 
 /** A hypothesis class chosen by a planner: one template, its parameters, the KPIs it is tested against. */
 export interface PlanItem {
@@ -91,6 +92,8 @@ export interface Dag {
   totals: AggregateQuery;
   /** Plan items left out because their parameters or their SQL could not be built, each with why. */
   skipped: string[];
+  /** Where the stored keys (and the leads' memberships built from the DAG) are kept: memory or disk. */
+  scratch: ScratchTables;
 }
 
 /** FamilyNode.variant of a node that serves all its KPIs' variants in one scan (Template.acrossVariants). */
@@ -165,8 +168,11 @@ export function compileDag(
     partialsBy?: string;
     /** Where a family's stored keys go (storeKeys), instead of a table named after the session table. */
     keysTableOf?: (template: string) => string;
+    /** Engines of the scratch tables (compile/scratch.ts): in memory, or on disk for a partitioned run. */
+    scratch?: ScratchTables;
   } = {}
 ): Dag {
+  const scratch = opts.scratch ?? MEMORY_SCRATCH;
   const variants = variantsOf(d.kpis);
   const variantOfKpi = new Map<string, Variant>();
   variants.forEach((v) => v.kpis.forEach((k) => variantOfKpi.set(k.kpi.name, v)));
@@ -261,7 +267,8 @@ export function compileDag(
         sessTable,
         minSupport,
         opts.storeKeys ? (opts.keysTableOf?.(template) ?? suffixed(sessTable, `_keys_${template}`)) : undefined,
-        opts.partialsBy
+        opts.partialsBy,
+        scratch
       )
     );
   }
@@ -300,7 +307,7 @@ export function compileDag(
   };
   const bk = { bk_from: buckets.from, bk_width: buckets.width };
   for (const q of [...queries, totals]) if (q.byBucket) Object.assign(q.params, bk);
-  return { buckets, variants, nodes: all, queries, totals, skipped };
+  return { buckets, variants, nodes: all, queries, totals, skipped, scratch };
 }
 
 /** The variant's view of the sequence over the session table (columns.ts sequenceView), its codes as a parameter. */
@@ -417,7 +424,8 @@ function positionedQuery(
   sessTable: string,
   minSupport: number,
   keysTable: string | undefined,
-  partialsBy?: string
+  partialsBy?: string,
+  scratch: ScratchTables = MEMORY_SCRATCH
 ): AggregateQuery {
   const p: Params = partialsBy ? {} : { [`${id}_min`]: minSupport };
   nodes.forEach((n) => Object.assign(p, n.spec.params));
@@ -468,10 +476,11 @@ function positionedQuery(
     ...base,
     store: {
       table: keysTable,
-      // Memory, in many blocks (scans run a thread per block); MergeTree's compression cost more than the scan.
+      // Memory, in many blocks (scans run a thread per block), where it fits: MergeTree's compression cost more
+      // than the scan. On disk when the run is partitioned (compile/scratch.ts).
       sql: sql`
-        CREATE TABLE ${keysTable} ENGINE = Memory AS
-        ${scanSql(perGroup, `SELECT g, ${stored.join(', ')}`, sessTable, [], `${MEMORY_TABLE_SETTINGS}, max_insert_threads = 2,`)}`,
+        CREATE TABLE ${keysTable} ENGINE = ${scratch.engine} AS
+        ${scanSql(perGroup, `SELECT g, ${stored.join(', ')}`, sessTable, [], `${scratch.settings}, max_insert_threads = 2,`)}`,
     },
     sql: [select, `FROM ${keysTable}`, ...rest].join('\n'),
   };

@@ -1,5 +1,4 @@
 import type { Params } from '../execute/executor';
-import { MEMORY_TABLE_SETTINGS } from '../execute/sql';
 import type { KpiInfo } from '../dataset/inspect';
 import { KEY_BITS, MAX_POSITION, POSITION_BITS } from '../templates/types';
 import { attributeColumn } from './columns';
@@ -121,7 +120,7 @@ function chainsTableSql(
   const cols = nodes.flatMap((n) => kpisOf(n).map((k) => `${n.id}_k${k.index}`));
   // Subqueries, not aliases, between the steps: ClickHouse expands each use of an alias into a copy of its
   // expression when it analyzes a query, and the chains' expression is large.
-  const sql = `CREATE TABLE ${table} ENGINE = Memory AS
+  const sql = `CREATE TABLE ${table} ENGINE = ${dag.scratch.engine} AS
 SELECT g, ${cols.join(', ')}
 FROM (
   SELECT g,
@@ -131,7 +130,7 @@ FROM (
   )
 )
 WHERE ${cols.map((c) => `notEmpty(${c})`).join(' OR ')}
-${MEMORY_TABLE_SETTINGS}`;
+${dag.scratch.settings}`;
   return { sql, params };
 }
 
@@ -191,7 +190,7 @@ export function membershipTableSql(
   const joined = [...new Set(nodes.map(chainsOf))]
     .flatMap((c) => (c ? [` LEFT ANY JOIN ${c.table} USING (g)`] : []))
     .join('');
-  const sql = `CREATE TABLE ${table} ENGINE = Memory AS
+  const sql = `CREATE TABLE ${table} ENGINE = ${dag.scratch.engine} AS
 SELECT arraySort(arrayConcat(${present.join(', ')})) AS sig, v, b${opts.user ? ', u' : ''}${attrs.map((a) => `, ${a}`).join('')}
 FROM (
   SELECT
@@ -199,7 +198,7 @@ FROM (
   FROM ${sessTable}${joined}
   WHERE k${k.index} IS NOT NULL
 )
-${MEMORY_TABLE_SETTINGS}`;
+${dag.scratch.settings}`;
   return { sql, params };
 }
 

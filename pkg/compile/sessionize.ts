@@ -71,6 +71,22 @@ export interface SessionizeOptions {
   vocab: string[];
   /** Fraction of users (groups without users) kept, by hash of the id; 1 or absent = all. */
   sample?: number;
+  /** One of `count` disjoint parts of the users (groups without users), by hash of the id; absent = all. */
+  part?: { index: number; count: number };
+}
+
+/**
+ * The raw events of one part of the users (groups without users): whole users, so each user's lifecycle columns
+ * come out as in one pass. A different hash from the sample's, so the parts of a sample are as even as the
+ * sample is large.
+ */
+export function partFilter(d: Dataset, part: SessionizeOptions['part']): { sql: string; params: Params } {
+  if (!part || part.count <= 1) return { sql: '', params: {} };
+  const id = quoteIdent(d.spec.user ?? d.spec.group);
+  return {
+    sql: ` AND intHash64(cityHash64(toString(${id}))) % {sz_parts:UInt64} = {sz_part:UInt64}`,
+    params: { sz_parts: part.count, sz_part: part.index },
+  };
 }
 
 /** Parts per million of the id hash space kept by a sample; the same users at every run. */
@@ -140,9 +156,11 @@ export function sessionizeSql(d: Dataset, o: SessionizeOptions): { select: strin
   const g = quoteIdent(d.spec.group);
   const u = d.spec.user ? quoteIdent(d.spec.user) : null;
   const sampled = sampleFilter(d, o.sample);
+  const part = partFilter(d, o.part);
   const params: Params = {
     ...d.events.params,
     ...sampled.params,
+    ...part.params,
     sz_vocab: o.vocab,
     sz_codes: o.vocab.map((_, i) => i + 1),
     sz_from: o.from - o.lookbackMs,
@@ -193,7 +211,7 @@ export function sessionizeSql(d: Dataset, o: SessionizeOptions): { select: strin
           SELECT
             ${inner.join(',\n')}
           FROM ${d.events.from}
-          WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}${sampled.sql}
+          WHERE ${d.timeMs} >= {sz_from:Int64} AND ${d.timeMs} < {sz_to:Int64}${sampled.sql}${part.sql}
           GROUP BY ${INNER}${GROUP}
         )
       )${window}

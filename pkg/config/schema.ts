@@ -157,6 +157,20 @@ export const configSchema = z
         min_support: z.number().int().min(1).default(25).describe('Smallest cohort (groups) worth testing'),
         max_execution_time_s: z.number().int().min(1).default(600),
         max_memory_gb: z.number().min(0.1).default(8),
+        memory_budget_gb: z
+          .number()
+          .min(0.5)
+          .default(4)
+          .describe(
+            'Peak memory a run aims to stay under (GB). Datasets whose estimated peak exceeds it are sessionized in partitions by user hash (group hash without users) and keep their scratch tables on disk',
+          ),
+        partitions: z
+          .number()
+          .int()
+          .min(1)
+          .max(1024)
+          .optional()
+          .describe('Fixes the number of partitions instead of deriving it from the events and memory_budget_gb (1 = one pass, tables in memory)'),
         sample: z
           .number()
           // The sample keeps ids by parts per million of their hash: less than one part keeps nobody.
@@ -168,7 +182,7 @@ export const configSchema = z
           ),
       })
       .strict()
-      .default({ lookback_days: 90, max_events_per_group: 500, min_support: 25, max_execution_time_s: 600, max_memory_gb: 8, sample: 1 }),
+      .default({ lookback_days: 90, max_events_per_group: 500, min_support: 25, max_execution_time_s: 600, max_memory_gb: 8, memory_budget_gb: 4, sample: 1 }),
   })
   .strict()
   .superRefine((c, ctx) => {

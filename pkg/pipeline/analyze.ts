@@ -19,12 +19,14 @@ import {
   type ConfounderHint,
 } from './evidence';
 import { applySupportFloors, observe, readTotals, type Totals } from './observe';
+import { createPartitionedSessionTable, layoutFor, type Layout } from './partitions';
 import { contextQueries, profileQueries, toIntervals } from '../compile/profile';
-import { nodeContextBase, readableSessionsCte, sessionizeSql } from '../compile/sessionize';
+import { nodeContextBase, readableSessionsCte } from '../compile/sessionize';
+import { MEMORY_SCRATCH } from '../compile/scratch';
 import { parseDuration } from '../config/schema';
 import { inspectDataset, type Dataset } from '../dataset/inspect';
 import { Executor, type Params } from '../execute/executor';
-import { MEMORY_TABLE_SETTINGS, qualified, quoteIdent } from '../execute/sql';
+import { qualified, quoteIdent } from '../execute/sql';
 import { runEnsemble, type Lead } from '../experts/ensemble';
 import type { KpiStats, Observation } from '../experts/types';
 import { deterministicPlan } from '../planner/deterministic';
@@ -221,7 +223,14 @@ export async function createSessionTable(
   ex: Executor,
   d: Dataset,
   sess: string,
-  o: { lookbackMs: number; sample?: number; cluster?: ClusterSource | null },
+  o: {
+    lookbackMs: number;
+    sample?: number;
+    cluster?: ClusterSource | null;
+    /** Partitions and where the table lives (pipeline/partitions.ts); default one pass, in memory. */
+    layout?: Layout;
+    onPart?: (index: number, count: number) => void;
+  },
   signal?: AbortSignal,
   label = 'sessionize'
 ): Promise<string[]> {
@@ -233,12 +242,16 @@ export async function createSessionTable(
     vocab: d.vocab.map((v) => v.name),
   };
   if (!o.cluster) {
-    const sz = sessionizeSql(d, so);
-    await ex.command(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}\n${MEMORY_TABLE_SETTINGS}`, sz.params, {
-      label,
-      signal,
-    });
-    return [`DROP TABLE IF EXISTS ${sess}`];
+    const drop = [`DROP TABLE IF EXISTS ${sess}`];
+    const layout = o.layout ?? { partitions: 1, scratch: MEMORY_SCRATCH };
+    try {
+      await createPartitionedSessionTable(ex, d, sess, so, layout, { label, signal, onPart: o.onPart });
+    } catch (e) {
+      // A partitioned table exists before its parts are in: it goes with the failure.
+      for (const s of drop) await ex.command(s, {}, { label: 'drop scratch table' }).catch(() => undefined);
+      throw e;
+    }
+    return drop;
   }
   const src = o.cluster;
   const engine = sourceEngineQuery(src);
@@ -299,8 +312,17 @@ export async function observeFastPath(
   await ex.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)}`, {}, { label: 'create results database', ...q });
   try {
     const cluster = clusterSourceOf(cfg);
+    // On a cluster every shard sessionizes its own events; on one machine, in partitions when over the budget.
+    const layout = cluster ? undefined : layoutFor(cfg, d.totalEvents);
+    const onPart = (index: number, count: number) =>
+      opts.onProgress?.({
+        stage: 'sessionize',
+        done: STAGES.indexOf('sessionize'),
+        total: STAGES.length,
+        message: `sessionizing part ${index + 1} of ${count} of the ${d.spec.user ? 'users' : 'groups'} (over the memory budget of ${cfg.analysis.memory_budget_gb} GB in one pass)`,
+      });
     drops = await t('sessionize', () =>
-      createSessionTable(ex, d, sess, { lookbackMs, sample: cfg.analysis.sample, cluster }, q.signal)
+      createSessionTable(ex, d, sess, { lookbackMs, sample: cfg.analysis.sample, cluster, layout, onPart }, q.signal)
     );
 
     const absenceItem = plan.items.find((i) => i.template === 'absence');
@@ -313,7 +335,10 @@ export async function observeFastPath(
     // On one machine the ordered patterns' per-group keys are stored once and read again by the leads' membership;
     // on a cluster they stay on the shards (a table built here would pull every group's keys to this node).
     const dag = await t('compile', async () =>
-      compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support, buckets, { storeKeys: !cluster })
+      compileDag(plan.items, d, ctxBase, sess, cfg.analysis.min_support, buckets, {
+        storeKeys: !cluster,
+        scratch: layout?.scratch,
+      })
     );
     // The plan carries what was left out, so the report and the stored plan say so.
     if (dag.skipped.length) plan.notes.push(...dag.skipped);

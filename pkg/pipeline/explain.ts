@@ -1,11 +1,14 @@
 import type { LoadedConfig } from '../config/load';
+import { clusterSourceOf } from '../compile/cluster';
 import { bucketsFor, compileDag } from '../compile/dag';
+import { MEMORY_SCRATCH } from '../compile/scratch';
 import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
 import { inspectDataset } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
-import { MEMORY_TABLE_SETTINGS, quoteIdent } from '../execute/sql';
+import { quoteIdent } from '../execute/sql';
 import { deterministicPlan } from '../planner/deterministic';
 import type { PlanRequest } from '../planner/types';
+import { layoutFor } from './partitions';
 
 /**
  * The plan, the merged DAG and its SQL, without running the heavy queries (only the inspection scan).
@@ -17,6 +20,8 @@ export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: Plan
   // The run's table is named when it runs: `sess_<run>` is a placeholder quoteIdent would refuse.
   const sess = `${quoteIdent(cfg.store.results_database)}.\`sess_<run>\``;
   const vocab = d.vocab.map((v) => v.name);
+  // As analyze() lays it out: a cluster's shards sessionize their own events in one pass each.
+  const layout = clusterSourceOf(cfg) ? { partitions: 1, scratch: MEMORY_SCRATCH } : layoutFor(cfg, d.totalEvents);
   const dag = compileDag(
     plan.items,
     d,
@@ -29,7 +34,7 @@ export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: Plan
     sess,
     cfg.analysis.min_support,
     bucketsFor(d.range.from, d.range.to),
-    { storeKeys: !cfg.dataset.events.local_table },
+    { storeKeys: !cfg.dataset.events.local_table, scratch: layout.scratch },
   );
   const sz = sessionizeSql(d, { from: d.range.from, to: d.range.to, lookbackMs: cfg.analysis.lookback_days * 86_400_000, vocab });
   const node = (id: string) => dag.nodes.find((n) => n.id === id)!;
@@ -41,6 +46,8 @@ export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: Plan
   out.push('DAG (one scan of the events; every family reads the one session table):');
   out.push(`  scan ${d.events.label} (${d.totalEvents.toLocaleString('en-US')} events)`);
   out.push(`  └─ sessionize → ${sess}: one row per ${d.spec.group} (${d.groups.toLocaleString('en-US')}), shared by every family`);
+  if (layout.partitions > 1)
+    out.push(`     (in ${layout.partitions} partitions of the users by hash, one INSERT each, into an on-disk table: the estimated peak exceeds analysis.memory_budget_gb)`);
   dag.queries.forEach((q, i) => {
     const last = i === dag.queries.length - 1;
     const fams = q.nodes.map((id) => `${node(id).template} ${id}`).join(', ');
@@ -49,7 +56,7 @@ export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: Plan
   out.push(`     (totals: one more pass over ${sess} for the KPIs' overall values)`);
   out.push('');
   out.push('-- sessionize (the shared node)');
-  out.push(`CREATE TABLE ${sess} ENGINE = Memory AS\n${sz.select}\n${MEMORY_TABLE_SETTINGS};`);
+  out.push(`CREATE TABLE ${sess} ENGINE = ${layout.scratch.engine} AS\n${sz.select}\n${layout.scratch.settings};`);
   for (const q of dag.queries) {
     out.push('');
     out.push(`-- ${q.id}: ${q.nodes.map((id) => `${node(id).template} (${id})`).join(', ')}`);

@@ -104,6 +104,28 @@ describe('bench baselines reproduce the engine', () => {
     expect(table).toMatch(/aggregate\s+1\.00\s+900 MB/);
   });
 
+  it('takes the ratios from the largest size that ran the baselines, and lists every size\'s peak RSS by stage', () => {
+    const small = {
+      events: 10e6, groups: 5e5, wall_s: 40, hypotheses_per_s: 1, peak_rss_mb: 2500, generate_s: 1,
+      stages: { sessionize: 1, aggregate: 1, experts: 1, family: { ngram: 1 } }, hypotheses: { total: 2, per_family: { ngram: 2 } },
+      per_query_sql: { sampled: 30, mismatches: [] }, ratio_vs_per_query_sql: 300, ratio_vs_sampled_aho_corasick: 0.5,
+      peak_rss_mb_by_stage: { sessionize: 1300, aggregate: 2000, experts: 2500 }, first_lead_s: 30, partitions: { count: 1 },
+    };
+    const large = {
+      ...small, events: 100e6, wall_s: 400, per_query_sql: undefined, ratio_vs_per_query_sql: undefined, ratio_vs_sampled_aho_corasick: undefined,
+      stages: { sessionize: 1, aggregate: 1, experts: 1 }, peak_rss_mb_by_stage: { sessionize: 2400, aggregate: 2100, experts: 2900 },
+      partitions: { count: 6 }, extras_skipped: 'baselines and isolated family scans not run at 100,000,000 events',
+    };
+    const j = assemble([small, large], { cpu_model: 'x', cores: 2, ram_gb: 1, node: 'v20', clickhouse_version: '26' }, {});
+    expect(j).toMatchObject({ events: 100e6, ratio_vs_per_query_sql: 300, baselines_events: 10e6 });
+    expect(missingKeys(j, { attribution: false })).toEqual([]);
+    const table = formatTable(j);
+    expect(table).toMatch(/100,000,000\s+500,000\s+6\s+400\.00/);
+    expect(table).toMatch(/Peak RSS by stage[\s\S]*100,000,000\s+2,400\s+2,100\s+2,900/);
+    expect(table).toMatch(/not run at 100,000,000 events/);
+    expect(table).toMatch(/baselines measured at 10,000,000 events/);
+  });
+
   it('peak RSS per stage: the new maxRSS where it grew, else the highest RSS read during the stage', () => {
     let rss = 100 * 2 ** 20;
     let max = 100 * 2 ** 20;
