@@ -82,9 +82,9 @@ export async function watchChild(dir: string): Promise<WatchFigure> {
       log(`  ${what}: ${wall.toFixed(1)} s`);
       return [r, wall];
     };
-    const [first, firstWall] = await timed('watch, first (full) run', () => watchAnalyze(ex, cfg, { watch, ...W1 }));
+    const [first, firstWall] = await timed('watch, first (full) run', () => watchAnalyze(ex, cfg, { watch, ...W1, minEvents: 0 }));
     const recRerun = recordingExecutor(ex, { keepSessionTable: false });
-    const [rerun, rerunWall] = await timed('watch re-run after one more hour', () => watchAnalyze(recRerun.ex, cfg, { watch, ...W2 }));
+    const [rerun, rerunWall] = await timed('watch re-run after one more hour', () => watchAnalyze(recRerun.ex, cfg, { watch, ...W2, minEvents: 0 }));
     log(`    ${rerun.watch.reason}`);
     // What a scheduled run costs today: a plain full run of the re-run's window.
     const recFull = recordingExecutor(ex, { keepSessionTable: false });

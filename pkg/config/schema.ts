@@ -13,6 +13,13 @@ export function isSystemDatabase(db: string): boolean {
   return ['system', 'information_schema'].includes(db.toLowerCase());
 }
 
+/**
+ * Events in a window from which a scheduled run is a watch. Measured with `npm run bench -- --watch` on a 2-core
+ * machine: a re-run after one more hour of a 7-day window cost more than a full run at 0.16 M events in the window
+ * and less at 1.6 M (bench/results/watch-*.json); a setting, since the crossover moves with the machine.
+ */
+const WATCH_MIN_EVENTS = 1_000_000;
+
 const duration = z
   .string()
   .refine((s) => /^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/.test(s), { message: 'expected a duration such as 500ms, 10s, 5m, 2h or 30d' })
@@ -171,6 +178,14 @@ export const configSchema = z
           .max(1024)
           .optional()
           .describe('Fixes the number of partitions instead of deriving it from the events and memory_budget_gb (1 = one pass, tables in memory)'),
+        watch_min_events: z
+          .number()
+          .int()
+          .min(0)
+          .default(WATCH_MIN_EVENTS)
+          .describe(
+            'Scheduled runs over windows with at least this many events run as watches (only changed time slices are recomputed); smaller windows run in full, which costs less there. 0 = always a watch',
+          ),
         sample: z
           .number()
           // The sample keeps ids by parts per million of their hash: less than one part keeps nobody.
@@ -182,7 +197,7 @@ export const configSchema = z
           ),
       })
       .strict()
-      .default({ lookback_days: 90, max_events_per_group: 500, min_support: 25, max_execution_time_s: 600, max_memory_gb: 8, memory_budget_gb: 4, sample: 1 }),
+      .default({ lookback_days: 90, max_events_per_group: 500, min_support: 25, max_execution_time_s: 600, max_memory_gb: 8, memory_budget_gb: 4, watch_min_events: WATCH_MIN_EVENTS, sample: 1 }),
   })
   .strict()
   .superRefine((c, ctx) => {

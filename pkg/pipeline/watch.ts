@@ -63,6 +63,8 @@ export interface WatchOptions extends AnalyzeOptions {
   settleMs?: number;
   /** A full run (new pins) when the window end moved this far since the last full run. Default 1 day. */
   maxPinAgeMs?: number;
+  /** Windows with fewer events run as plain full runs; default analysis.watch_min_events (0: always a watch). */
+  minEvents?: number;
 }
 
 export interface WatchInfo {
@@ -104,6 +106,24 @@ export async function watchAnalyze(
   cfg: LoadedConfig,
   opts: WatchOptions
 ): Promise<Report & { watch: WatchInfo }> {
+  // Keeping per-slice partials has costs a small window does not earn back (each scan's fixed cost, storing the
+  // partials, copying the window for the memberships): below the configured size a scheduled run is a plain one.
+  const minEvents = opts.minEvents ?? cfg.analysis.watch_min_events;
+  if (minEvents > 0 && opts.from !== undefined && opts.to !== undefined) {
+    const dataset = opts.dataset ?? (await inspectDataset(ex, cfg, { from: opts.from, to: opts.to }));
+    if (dataset.totalEvents < minEvents) {
+      const report = await analyze(ex, cfg, { ...opts, dataset });
+      const width = sliceWidth(opts.from, opts.to);
+      const { lo, hi } = sliceRange(watchWindow(opts.from, opts.to).from, opts.to, width);
+      const n = (x: number) => x.toLocaleString('en-US');
+      const reason = `full run: ${n(dataset.totalEvents)} events in the window, fewer than analysis.watch_min_events (${n(minEvents)}), where a full run costs less than keeping per-slice partials`;
+      return {
+        ...report,
+        watch: { incremental: false, reason, slices_computed: hi - lo, slices_in_window: hi - lo, slice_hours: width / 3_600_000, window_copy_s: 0 },
+      };
+    }
+    opts = { ...opts, dataset };
+  }
   let info: WatchInfo | undefined;
   const report = await analyze(ex, cfg, {
     ...opts,

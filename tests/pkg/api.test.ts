@@ -139,6 +139,8 @@ describe('HTTP API on an embedded store', () => {
     grafana = await grafanaStandin();
     ollama = await startOllamaStandin();
     cfg = loadConfigFile(g.files.config);
+    // Every scheduled run a watch, small as this dataset is (watch-incremental.test covers the size floor).
+    cfg.analysis.watch_min_events = 0;
     cfg.server.token = TOKEN;
     cfg.server.public_url = PUBLIC_URL;
     cfg.grafana = { url: grafana.url, token: 'glsa_test_token', dashboard_uid: 'dash-1', tags: ['surfacer'] };

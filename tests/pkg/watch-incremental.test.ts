@@ -144,7 +144,7 @@ describe('watch re-run equals a full run (embedded ClickHouse)', () => {
     const tested = (into: string[]) => (tests: { kpi: string; p: number }[]) => into.push(...tests.map((x) => `${x.kpi} ${x.p.toPrecision(9)}`));
     const testsWatched: string[] = [];
     const testsFull: string[] = [];
-    const watched: Report & { watch: { incremental: boolean } } = await watchAnalyze(ex, cfg, { watch: 'inv-1', ...W3, onTested: tested(testsWatched) });
+    const watched: Report & { watch: { incremental: boolean } } = await watchAnalyze(ex, cfg, { watch: 'inv-1', ...W3, minEvents: 0, onTested: tested(testsWatched) });
     expect(watched.watch.incremental).toBe(true);
     const pins = (await watchPins(ex, cfg, 'inv-1'))!;
     const w3 = watchWindow(W3.from, W3.to);
@@ -171,5 +171,21 @@ describe('watch re-run equals a full run (embedded ClickHouse)', () => {
     expect(changed.info.incremental).toBe(false);
     expect(changed.info.reason).toMatch(/config or the request changed/);
     expect(changed.info.slices_computed).toBe(changed.info.slices_in_window);
+  }, 600_000);
+
+  it('runs a window with fewer events than analysis.watch_min_events in full, leaving the watch as it was', async () => {
+    const W4 = { from: W2.from + 2 * H, to: W2.to + 2 * H };
+    const before = JSON.stringify(await watchPins(ex, cfg, 'inv-1'));
+    const events = (await inspectDataset(ex, cfg, W4)).totalEvents;
+    const small = await watchAnalyze(ex, cfg, { watch: 'inv-1', ...W4, minEvents: events + 1 });
+    expect(small.watch.incremental).toBe(false);
+    expect(small.watch.reason).toBe(
+      `full run: ${events.toLocaleString('en-US')} events in the window, fewer than analysis.watch_min_events (${(events + 1).toLocaleString('en-US')}), where a full run costs less than keeping per-slice partials`
+    );
+    expect(small.watch.window_copy_s).toBe(0);
+    const plain = await analyze(ex, cfg, W4);
+    expect(small.opportunities.map((o) => `${o.fingerprint} #${o.rank}`)).toEqual(plain.opportunities.map((o) => `${o.fingerprint} #${o.rank}`));
+    // The stored partials and pins were not touched: the watch's next run goes on from them.
+    expect(JSON.stringify(await watchPins(ex, cfg, 'inv-1'))).toBe(before);
   }, 600_000);
 });
