@@ -100,6 +100,8 @@ export interface RunManagerOptions {
 export class RunManager {
   private readonly live = new Map<string, Live>();
   private readonly unsaved = new Map<string, RunRecord>();
+  /** Finished runs whose last save has not answered yet. */
+  private readonly finishing = new Map<string, RunRecord>();
   private readonly queue: string[] = [];
   private running = 0;
   private submitting = 0;
@@ -158,7 +160,7 @@ export class RunManager {
   get(id: string): RunRecord | undefined {
     const l = this.live.get(id);
     if (l) return { ...l.run, progress: { ...l.run.progress } };
-    return this.unsaved.get(id);
+    return this.finishing.get(id) ?? this.unsaved.get(id);
   }
 
   /** Runs of this process waiting and running. */
@@ -262,8 +264,12 @@ export class RunManager {
     l.run.updated_at = now;
     const ended = status === 'succeeded';
     l.run.progress = ended ? { stage: 'done', done: 1, total: 1, updated_at: now } : { ...l.run.progress, updated_at: now }; // where it stopped
-    void this.persist(l);
-    this.live.delete(l.run.id);
+    // Readable from memory until its last save has answered (then it is in the store, or kept as unsaved): a read
+    // in between would go to a store that may not have it (seen: a 503 while the store refused writes).
+    const id = l.run.id;
+    this.finishing.set(id, this.snapshot(l));
+    void this.persist(l).finally(() => this.finishing.delete(id));
+    this.live.delete(id);
   }
 
   private pump(): void {
