@@ -325,9 +325,7 @@ export async function observeFastPath(
       createSessionTable(ex, d, sess, { lookbackMs, sample: cfg.analysis.sample, cluster, layout, onPart }, q.signal)
     );
 
-    const absenceItem = plan.items.find((i) => i.template === 'absence');
-    const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;
-    const profile = opts.pinned?.profile ?? (await t('profile', () => profileOf(ex, d, sess, vocab, followWithin, q.signal)));
+    const profile = opts.pinned?.profile ?? (await t('profile', () => profileOf(ex, d, sess, vocab, followWithinOf(plan), q.signal)));
     const contexts = opts.pinned?.contexts ?? (await t('profile', () => contextWindows(ex, d, q.signal)));
 
     const ctxBase = nodeContextBase(d, vocab, profile, contexts);
@@ -479,6 +477,12 @@ function toOpportunity(
     incremental_coverage: l.incrementalCoverage ?? null,
     sql: cohortSql(o.hyp.predicate),
   };
+}
+
+/** The window the transition profile measures "A is followed by B" in: the plan's absence `within`, else 30 s. */
+export function followWithinOf(plan: Plan): number {
+  const absence = plan.items.find((i) => i.template === 'absence');
+  return absence?.params.within ? parseDuration(String(absence.params.within)) : 30_000;
 }
 
 /** Groups above which the transition profile reads a hash sample of about this many groups. */

@@ -4,7 +4,6 @@ import { clusterSourceOf } from '../compile/cluster';
 import { groupsForKpi, GROUPS } from '../compile/columns';
 import { bucketsFor, compileDag, statsColumns, type AggregateQuery, type Dag } from '../compile/dag';
 import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
-import { parseDuration } from '../config/schema';
 import { inspectDataset, type Dataset } from '../dataset/inspect';
 import type { Executor, Params } from '../execute/executor';
 import { MEMORY_TABLE_SETTINGS, qualified, quoteIdent } from '../execute/sql';
@@ -14,6 +13,7 @@ import { canonicalJson, type NodeContext, type Profile } from '../templates/type
 import {
   analyze,
   contextWindows,
+  followWithinOf,
   profileOf,
   type AnalyzeOptions,
   type FastPath,
@@ -305,9 +305,7 @@ export async function observeWatch(
     await t('sessionize', () => storeSessions(ex, d, tb, so, signal));
     if (recompute === null) {
       // New pins: measured over the stored window, as analyze measures them over its session table.
-      const absenceItem = pins.plan.items.find((i) => i.template === 'absence');
-      const followWithin = absenceItem?.params.within ? parseDuration(String(absenceItem.params.within)) : 30_000;
-      pins.profile = opts.pinned?.profile ?? (await t('profile', () => profileOf(ex, d, tb.sessions, vocab, followWithin, signal)));
+      pins.profile = opts.pinned?.profile ?? (await t('profile', () => profileOf(ex, d, tb.sessions, vocab, followWithinOf(pins.plan), signal)));
       pins.contexts = opts.pinned?.contexts ?? (await t('profile', () => contextWindows(ex, d, signal)));
     }
     const ctxBase = nodeContextBase(d, vocab, pins.profile, pins.contexts);
