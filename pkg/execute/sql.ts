@@ -32,7 +32,9 @@ export function sql(strings: TemplateStringsArray, ...values: (string | number)[
   strings.forEach((s, i) => {
     out += s;
     if (i < values.length) {
-      const lineIndent = /^ */.exec(/[^\n]*$/.exec(out)![0])![0];
+      // The last line's indent, found from its start: a regex anchored at the end (/[^\n]*$/) tries every
+      // position of a long line, quadratic in the length of a one-line key expression.
+      const lineIndent = /^ */.exec(out.slice(out.lastIndexOf('\n') + 1))![0];
       out += String(values[i]).replace(/\n/g, `\n${lineIndent}`);
     }
   });
