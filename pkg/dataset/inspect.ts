@@ -54,6 +54,11 @@ export interface Dataset {
   range: { from: number; to: number };
   groups: number;
   totalEvents: number;
+  /**
+   * Events the session table groups: the window's and the lookback's before it (users' history for the lifecycle
+   * columns), which a window at the end of long data can hold many times over. Absent: totalEvents.
+   */
+  sessionizedEvents?: number;
   /** Only groups with these attribute values (the prompt's scope, or the request's): every analysis query keeps to them. */
   filters?: Array<{ attribute: string; values: string[] }>;
 }
@@ -162,6 +167,17 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
   const s = stats[0]!;
   if (Number(s.n) === 0)
     throw new SchemaError(`no events in ${events.label}${opts.from || opts.to ? ' in the requested time range' : ''}`);
+  // Without a start the window begins at the first event: there is nothing before it to read.
+  const lookbackMs = cfg.analysis.lookback_days * 86_400_000;
+  let before = 0;
+  if (opts.from !== undefined && lookbackMs > 0) {
+    const rows = await ex.query<{ n: number }>(
+      `SELECT count() AS n FROM ${events.from} WHERE ${timeMs} >= {lb_from:Int64} AND ${timeMs} < {lb_to:Int64}`,
+      { ...events.params, lb_from: opts.from - lookbackMs, lb_to: opts.from },
+      { label: 'events in the lookback' }
+    );
+    before = Number(rows[0]!.n);
+  }
   const vocab = vocabRows.map((r) => ({ name: r.name, events: Number(r.events), groups: Number(r.groups) }));
   const known = new Set(vocab.map((v) => v.name));
   for (const k of kpis) {
@@ -207,8 +223,12 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
     range: { from: opts.from ?? Number(s.lo), to: opts.to ?? Number(s.hi) + 1 },
     groups: Number(s.groups),
     totalEvents: Number(s.n),
+    sessionizedEvents: Number(s.n) + before,
   };
 }
+
+/** Events the session table groups (Dataset.sessionizedEvents), what a run's memory grows with. */
+export const sessionizedEventsOf = (d: Pick<Dataset, 'totalEvents' | 'sessionizedEvents'>): number => d.sessionizedEvents ?? d.totalEvents;
 
 export function windowWhere(
   timeMs: string,

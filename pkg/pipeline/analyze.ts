@@ -24,7 +24,7 @@ import { contextQueries, profileQueries, toIntervals } from '../compile/profile'
 import { nodeContextBase, readableSessionsCte } from '../compile/sessionize';
 import { MEMORY_SCRATCH } from '../compile/scratch';
 import { parseDuration } from '../config/schema';
-import { inspectDataset, type Dataset } from '../dataset/inspect';
+import { inspectDataset, sessionizedEventsOf, type Dataset } from '../dataset/inspect';
 import { Executor, type Params } from '../execute/executor';
 import { qualified, quoteIdent } from '../execute/sql';
 import { runEnsemble, type Lead } from '../experts/ensemble';
@@ -313,7 +313,7 @@ export async function observeFastPath(
   try {
     const cluster = clusterSourceOf(cfg);
     // On a cluster every shard sessionizes its own events; on one machine, in partitions when over the budget.
-    const layout = cluster ? undefined : layoutFor(cfg, d.totalEvents);
+    const layout = cluster ? undefined : layoutFor(cfg, sessionizedEventsOf(d));
     const onPart = (index: number, count: number) =>
       opts.onProgress?.({
         stage: 'sessionize',

@@ -3,7 +3,7 @@ import { clusterSourceOf } from '../compile/cluster';
 import { bucketsFor, compileDag } from '../compile/dag';
 import { MEMORY_SCRATCH } from '../compile/scratch';
 import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
-import { inspectDataset } from '../dataset/inspect';
+import { inspectDataset, sessionizedEventsOf } from '../dataset/inspect';
 import type { Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
 import { deterministicPlan } from '../planner/deterministic';
@@ -21,7 +21,7 @@ export async function explainAnalysis(ex: Executor, cfg: LoadedConfig, req: Plan
   const sess = `${quoteIdent(cfg.store.results_database)}.\`sess_<run>\``;
   const vocab = d.vocab.map((v) => v.name);
   // As analyze() lays it out: a cluster's shards sessionize their own events in one pass each.
-  const layout = clusterSourceOf(cfg) ? { partitions: 1, scratch: MEMORY_SCRATCH } : layoutFor(cfg, d.totalEvents);
+  const layout = clusterSourceOf(cfg) ? { partitions: 1, scratch: MEMORY_SCRATCH } : layoutFor(cfg, sessionizedEventsOf(d));
   const dag = compileDag(
     plan.items,
     d,

@@ -39,23 +39,30 @@ export async function createPartitionedSessionTable(
   sess: string,
   so: Omit<SessionizeOptions, 'part'>,
   layout: Layout,
-  opts: { signal?: AbortSignal; label: string; onPart?: (index: number, count: number) => void }
+  opts: {
+    signal?: AbortSignal;
+    label: string;
+    onPart?: (index: number, count: number) => void;
+    /** A table other than a scratch one (the watch's stored sessions): its engine, and its rows from the sessions'. */
+    table?: { engine: string; settings: string; rows: (sessions: string) => string };
+  }
 ): Promise<void> {
-  const { engine, settings } = layout.scratch;
+  const { engine, settings } = opts.table ?? layout.scratch;
+  const rows = opts.table?.rows ?? ((sessions: string) => sessions);
   const count = layout.partitions;
   // Only what a query takes: in the service the executor posts its options to another thread (no functions).
   const q = { label: opts.label, signal: opts.signal };
   if (count <= 1) {
     const sz = sessionizeSql(d, so);
-    await ex.command(`CREATE TABLE ${sess} ENGINE = ${engine} AS\n${sz.select}\n${settings}`, sz.params, q);
+    await ex.command(`CREATE TABLE ${sess} ENGINE = ${engine} AS\n${rows(sz.select)}\n${settings}`, sz.params, q);
     return;
   }
   const first = sessionizeSql(d, { ...so, part: { index: 0, count } });
-  await ex.command(`CREATE TABLE ${sess} ENGINE = ${engine} EMPTY AS\n${first.select}`, first.params, q);
+  await ex.command(`CREATE TABLE ${sess} ENGINE = ${engine} EMPTY AS\n${rows(first.select)}`, first.params, q);
   for (let index = 0; index < count; index++) {
     opts.onPart?.(index, count);
     const sz = sessionizeSql(d, { ...so, part: { index, count } });
-    await ex.command(`INSERT INTO ${sess}\n${sz.select}\n${settings}`, sz.params, {
+    await ex.command(`INSERT INTO ${sess}\n${rows(sz.select)}\n${settings}`, sz.params, {
       ...q,
       label: `${opts.label} (part ${index + 1} of ${count})`,
     });

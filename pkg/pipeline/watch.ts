@@ -4,9 +4,10 @@ import { clusterSourceOf } from '../compile/cluster';
 import { groupsForKpi, GROUPS } from '../compile/columns';
 import { bucketsFor, compileDag, statsColumns, type AggregateQuery, type Dag } from '../compile/dag';
 import { nodeContextBase, sessionizeSql } from '../compile/sessionize';
-import { inspectDataset, type Dataset } from '../dataset/inspect';
+import { inspectDataset, sessionizedEventsOf, type Dataset } from '../dataset/inspect';
 import type { Executor, Params } from '../execute/executor';
-import { MEMORY_TABLE_SETTINGS, qualified, quoteIdent } from '../execute/sql';
+import { qualified, quoteIdent } from '../execute/sql';
+import { DISK_SCRATCH } from '../compile/scratch';
 import { deterministicPlan } from '../planner/deterministic';
 import type { Plan } from '../planner/types';
 import { canonicalJson, type NodeContext, type Profile } from '../templates/types';
@@ -21,6 +22,7 @@ import {
   type Timer,
 } from './analyze';
 import { applySupportFloors, observe, readTotals } from './observe';
+import { createPartitionedSessionTable, layoutFor, type Layout } from './partitions';
 
 /**
  * Watch runs: a scheduled investigation over a sliding window that pays for new data only.
@@ -301,8 +303,18 @@ export async function observeWatch(
     if (recompute !== null) await saveState(ex, tb.state, opts.watch, { ...pins, pending: true });
     // Slices whose stored rows go: those that slid out of the window since the last run, and the recomputed ones.
     const stale = recompute === null ? [] : [...new Set([...range(Math.floor(pins.from / width), lo), ...recompute])];
-    const so = { lookbackMs, sample: cfg.analysis.sample, vocab, lo, recompute, width, stale };
-    await t('sessionize', () => storeSessions(ex, d, tb, so, signal));
+    // As analyze lays out a run: over the memory budget, a full run sessionizes the users in parts (with their
+    // lookback history, which can hold many times the window's events) and keeps its scratch tables on disk.
+    const layout = layoutFor(cfg, recompute === null ? sessionizedEventsOf(d) : d.totalEvents);
+    const so = { lookbackMs, sample: cfg.analysis.sample, vocab, lo, recompute, width, stale, layout };
+    const onPart = (index: number, count: number) =>
+      opts.onProgress?.({
+        stage: 'sessionize',
+        done: 1,
+        total: 6,
+        message: `watch: sessionizing part ${index + 1} of ${count} of the ${d.spec.user ? 'users' : 'groups'} (over the memory budget of ${cfg.analysis.memory_budget_gb} GB in one pass)`,
+      });
+    await t('sessionize', () => storeSessions(ex, d, tb, so, signal, onPart));
     if (recompute === null) {
       // New pins: measured over the stored window, as analyze measures them over its session table.
       pins.profile = opts.pinned?.profile ?? (await t('profile', () => profileOf(ex, d, tb.sessions, vocab, followWithinOf(pins.plan), signal)));
@@ -316,7 +328,7 @@ export async function observeWatch(
       changed = qualified(db, `sess_${runTag}_new`);
       scratch.push(changed);
       await ex.command(
-        `CREATE TABLE ${changed} ENGINE = Memory AS SELECT * FROM ${tb.sessions} WHERE ${SLICE} IN {w_slices:Array(Int64)}\n${MEMORY_TABLE_SETTINGS}`,
+        `CREATE TABLE ${changed} ENGINE = ${layout.scratch.engine} AS SELECT * FROM ${tb.sessions} WHERE ${SLICE} IN {w_slices:Array(Int64)}\n${layout.scratch.settings}`,
         { w_slices: recompute },
         { label: 'watch: the changed slices', signal }
       );
@@ -329,9 +341,10 @@ export async function observeWatch(
       partialsBy: SLICE,
       storeKeys: true,
       keysTableOf: scratchKeys,
+      scratch: layout.scratch,
     });
     for (const q of partial.queries) if (q.store) scratch.push(q.store.table);
-    const dag = compileDag(pins.plan.items, d, ctxBase, view, minSupport, buckets, { storeKeys: true });
+    const dag = compileDag(pins.plan.items, d, ctxBase, view, minSupport, buckets, { storeKeys: true, scratch: layout.scratch });
     for (const q of dag.queries) if (q.store) scratch.push(q.store.table);
     if (recompute === null && dag.skipped.length) pins.plan.notes.push(...dag.skipped);
     await t('aggregate', () => storePartials(ex, partial, tb, { lo, recompute, stale }, signal));
@@ -348,7 +361,7 @@ export async function observeWatch(
     const copyStart = performance.now();
     await t('sessionize', () =>
       ex.command(
-        `CREATE TABLE ${view} ENGINE = Memory AS SELECT * EXCEPT ${SLICE} FROM ${tb.sessions} WHERE ${SLICE} >= ${lo} AND ${SLICE} < ${hi}\n${MEMORY_TABLE_SETTINGS}`,
+        `CREATE TABLE ${view} ENGINE = ${layout.scratch.engine} AS SELECT * EXCEPT ${SLICE} FROM ${tb.sessions} WHERE ${SLICE} >= ${lo} AND ${SLICE} < ${hi}\n${layout.scratch.settings}`,
         {},
         { label: 'watch: the window’s sessions for the leads', signal }
       )
@@ -357,7 +370,7 @@ export async function observeWatch(
       if (!q.store) continue;
       await t('sessionize', () =>
         ex.command(
-          `CREATE TABLE ${q.store!.table} ENGINE = Memory AS SELECT * EXCEPT ${SLICE} FROM ${tb.keys(q.id)} WHERE ${SLICE} >= ${lo} AND ${SLICE} < ${hi}\n${MEMORY_TABLE_SETTINGS}`,
+          `CREATE TABLE ${q.store!.table} ENGINE = ${layout.scratch.engine} AS SELECT * EXCEPT ${SLICE} FROM ${tb.keys(q.id)} WHERE ${SLICE} >= ${lo} AND ${SLICE} < ${hi}\n${layout.scratch.settings}`,
           {},
           { label: `watch: the window’s stored keys of ${q.id} for the leads`, signal }
         )
@@ -427,18 +440,32 @@ async function storeSessions(
   ex: Executor,
   d: Dataset,
   tb: WatchTables,
-  o: { lookbackMs: number; sample: number; vocab: string[]; lo: number; recompute: number[] | null; width: number; stale: number[] },
-  signal?: AbortSignal
+  o: {
+    lookbackMs: number;
+    sample: number;
+    vocab: string[];
+    lo: number;
+    recompute: number[] | null;
+    width: number;
+    stale: number[];
+    layout: Layout;
+  },
+  signal?: AbortSignal,
+  onPart?: (index: number, count: number) => void
 ): Promise<void> {
   const so = { from: d.range.from, to: d.range.to, lookbackMs: o.lookbackMs, sample: o.sample, vocab: o.vocab };
   if (o.recompute === null) {
-    const sz = sessionizeSql(d, so);
     await ex.command(`DROP TABLE IF EXISTS ${tb.sessions}`, {}, { label: 'watch: drop old sessions', signal });
-    await ex.command(
-      `CREATE TABLE ${tb.sessions} ENGINE = MergeTree PARTITION BY ${SLICE} ORDER BY ${SLICE} AS\nSELECT intDiv(t0, ${o.width}) AS ${SLICE}, * FROM (${sz.select})`,
-      sz.params,
-      { label: 'watch: sessionize the window', signal }
-    );
+    await createPartitionedSessionTable(ex, d, tb.sessions, so, o.layout, {
+      label: 'watch: sessionize the window',
+      signal,
+      onPart,
+      table: {
+        engine: `MergeTree PARTITION BY ${SLICE} ORDER BY ${SLICE}`,
+        settings: DISK_SCRATCH.settings,
+        rows: (sessions) => `SELECT intDiv(t0, ${o.width}) AS ${SLICE}, * FROM (${sessions})`,
+      },
+    });
     return;
   }
   await dropSlices(ex, tb.sessions, o.stale, signal);
