@@ -10,7 +10,7 @@ export const NOTES = {
   peak_rss_mb_by_stage: 'peak RSS (MB) of the child process during each analyze() stage: the new maxRSS when it grew in that stage, else the highest RSS sampled (every 20 ms and at each change of stage) during it',
   peak_rss_mb: 'process maxRSS of the child process right after analyze() returned (chdb is in-process; baseline RSS of node + chdb included, see rss_before_analysis_mb)',
   ratio_vs_per_query_sql: 'mean seconds of one standalone SQL query per sampled hypothesis / (wall_s / hypotheses.total)',
-  watch: 'with --watch: a 7-day window of the dataset, ending on its last whole hour. full = analyze() of that window; watch_first = the watch\'s first (full) run an hour earlier, storing per-slice partials; watch_rerun = the watch re-run after one more hour; rerun_over_full = watch_rerun.wall_s / full.wall_s; measured on a machine shared with other work',
+  watch: 'with --watch: a 7-day window of the dataset, ending on its last whole hour. full = analyze() of that window; watch_first = the watch\'s first (full) run an hour earlier, storing per-slice partials; watch_rerun = the watch re-run after one more hour; rerun_over_full = watch_rerun.wall_s / full.wall_s; peak_rss_mb = the peak of the process that ran all four; measured on a machine shared with other work',
   extras_skipped: 'sizes above config.extras_max_events run without the baselines and isolated family scans (each per-query baseline query sessionizes the raw events on its own: minutes per query at 100M events, and more memory than the run); then ratio_vs_* and baselines come from the largest size that ran them (baselines_events)',
   partitions: 'how the run was laid out (pipeline/partitions.ts): partitions of the users sessionized one at a time, scratch tables on disk when more than one',
   ratio_vs_sampled_aho_corasick: '(fetch + build + scan seconds of the sampled Aho-Corasick baseline / pattern×KPI hypotheses counted) / (wall_s / hypotheses.total); it reads only a sample of groups',
@@ -33,7 +33,7 @@ export function assemble(runs: Run[], machine: Record<string, unknown>, config: 
     partitions: r.partitions ?? null,
     stages: r.stages,
     watch: r.watch
-      ? { window_events: r.watch.window_events, full_s: r.watch.full.wall_s, rerun_s: r.watch.watch_rerun.wall_s, rerun_over_full: r.watch.rerun_over_full }
+      ? { window_events: r.watch.window_events, full_s: r.watch.full.wall_s, rerun_s: r.watch.watch_rerun.wall_s, rerun_over_full: r.watch.rerun_over_full, peak_rss_mb: r.watch.peak_rss_mb ?? null }
       : null,
   }));
   const spm = curve.map((c) => c.s_per_m_events);

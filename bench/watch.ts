@@ -9,7 +9,7 @@ import { Executor } from '../pkg/execute/executor';
 import { analyze, type Report } from '../pkg/pipeline/analyze';
 import { inspectDataset } from '../pkg/dataset/inspect';
 import { recordingExecutor } from './recording';
-import { watchAnalyze, watchPins, watchWindow, type WatchInfo } from '../pkg/pipeline/watch';
+import { dropWatch, watchAnalyze, watchPins, watchWindow, type WatchInfo } from '../pkg/pipeline/watch';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const H = 3_600_000;
@@ -38,6 +38,8 @@ export interface WatchFigure {
   rerun_over_full_before_experts: number;
   /** The re-run's leads (KPI/hypothesis, cohort size, p to 6 digits) equal a full run's with the same pinned inputs. */
   same_leads: boolean;
+  /** Peak resident memory of the process that ran all four runs (the watch's first run is the largest). */
+  peak_rss_mb: number;
 }
 
 const runOf = (r: Report & { watch?: WatchInfo }, wall: number): WatchRun => ({
@@ -63,6 +65,7 @@ export async function watchChild(dir: string): Promise<WatchFigure> {
     maxExecutionTimeS: cfg.analysis.max_execution_time_s,
     maxMemoryBytes: Math.round(cfg.analysis.max_memory_gb * 1024 ** 3),
   });
+  const watch = `bench-${Date.now()}`;
   try {
     const [range] = await ex.query<{ hi: number }>(
       `SELECT toUnixTimestamp64Milli(max(ts)) AS hi FROM file({f:String})`,
@@ -74,7 +77,6 @@ export async function watchChild(dir: string): Promise<WatchFigure> {
     // Both start on a slice (3 h) boundary, as a watch rounds them; the later one is the earlier one plus an hour of data.
     const W2 = watchWindow(end - 7 * DAY, end);
     const W1 = { from: W2.from, to: W2.to - H };
-    const watch = `bench-${Date.now()}`;
     const timed = async <T>(what: string, fn: () => Promise<T>): Promise<[T, number]> => {
       const s = performance.now();
       const r = await fn();
@@ -109,8 +111,11 @@ export async function watchChild(dir: string): Promise<WatchFigure> {
       rerun_over_full: +(rerunWall / fullWall).toFixed(4),
       rerun_over_full_before_experts: +(before(rerunRun) / before(fullRun)).toFixed(4),
       same_leads: leadKeys(pinned) === leadKeys(rerun),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   } finally {
+    // The bench's watch is not anyone's investigation: its stored partials would stay in the dataset's store.
+    await dropWatch(ex, cfg, watch).catch(() => undefined);
     await ex.close();
   }
 }

@@ -191,6 +191,9 @@ interface WatchTables {
   prefix: string;
 }
 
+/** How a watch's tables are named: `watch_<hash of its id>_<pin>_…` (ids are free text; the hash is a name). */
+export const watchTablePrefix = (watch: string): string => `watch_${sha(watch).slice(0, 12)}_`;
+
 function tablesOf(db: string, watch: string, pin: string): WatchTables {
   const w = sha(watch).slice(0, 12);
   return {
@@ -199,7 +202,7 @@ function tablesOf(db: string, watch: string, pin: string): WatchTables {
     partials: (id) => qualified(db, `watch_${w}_${pin}_${id}`),
     sums: (id) => qualified(db, `watch_${w}_${pin}_${id}_sum`),
     keys: (template) => qualified(db, `watch_${w}_${pin}_keys_${template}`),
-    prefix: `watch_${w}_`,
+    prefix: watchTablePrefix(watch),
   };
 }
 
@@ -622,12 +625,32 @@ async function dropSlices(ex: Executor, table: string, slices: number[], signal?
 
 /** Tables of the watch's earlier pins: their partials mean other keys, so a full run drops them. */
 async function dropOtherPins(ex: Executor, db: string, prefix: string, pin: string, signal?: AbortSignal): Promise<void> {
+  await dropWatchTables(ex, db, prefix, `${prefix}${pin}_`, signal);
+}
+
+/** Drops the tables named with this watch prefix (but not those with `keep`'s); returns their names. */
+async function dropWatchTables(ex: Executor, db: string, prefix: string, keep: string | null, signal?: AbortSignal): Promise<string[]> {
   const rows = await ex.query<{ name: string }>(
-    'SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {prefix:String}) AND NOT startsWith(name, {mine:String})',
-    { db, prefix, mine: `${prefix}${pin}_` },
-    { label: 'watch: earlier pins', signal }
+    `SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {prefix:String})${keep ? ' AND NOT startsWith(name, {keep:String})' : ''}`,
+    { db, prefix, ...(keep ? { keep } : {}) },
+    { label: keep ? 'watch: earlier pins' : 'watch: its tables', signal }
   );
-  for (const r of rows) await ex.command(`DROP TABLE IF EXISTS ${qualified(db, r.name)}`, {}, { label: 'watch: drop earlier pin' });
+  for (const r of rows) await ex.command(`DROP TABLE IF EXISTS ${qualified(db, r.name)}`, {}, { label: keep ? 'watch: drop earlier pin' : 'watch: drop its tables' });
+  return rows.map((r) => r.name);
+}
+
+/**
+ * Ends a watch (its investigation was deleted): drops everything it stored (sessions, per-slice partials, window
+ * sums, keys) and forgets its pinned inputs, which would otherwise stay in the results database for good. Returns
+ * the tables dropped. The caller stops the watch's running run first.
+ */
+export async function dropWatch(ex: Executor, cfg: LoadedConfig, watch: string): Promise<string[]> {
+  const db = cfg.store.results_database;
+  const t = tablesOf(db, watch, 'x');
+  const dropped = await dropWatchTables(ex, db, t.prefix, null);
+  if (await tableExists(ex, db, t.state))
+    await ex.command(`ALTER TABLE ${t.state} DELETE WHERE watch = {watch:String}`, { watch }, { label: 'watch: forget its pinned inputs', settings: { mutations_sync: '2' } });
+  return dropped;
 }
 
 /** A watch's pinned inputs as its last run used them (null before its first run): what a comparable full run needs. */

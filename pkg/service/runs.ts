@@ -11,6 +11,7 @@ import { inspectDataset } from '../dataset/inspect';
 import { CancelledError, QueryError, type Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
 import type { Opportunity, Progress } from '../pipeline/analyze';
+import { dropWatch } from '../pipeline/watch';
 import { makePlan } from '../planner/index';
 import type { FeedbackSummary, PlanRequest } from '../planner/types';
 import { planScope, settleScope } from '../planner/scope';
@@ -171,6 +172,16 @@ export class RunManager {
   activeForInvestigation(invId: string): RunRecord | undefined {
     for (const l of this.live.values()) if (l.run.investigation_id === invId) return this.get(l.run.id);
     return undefined;
+  }
+
+  /**
+   * Ends a deleted investigation's watch: cancels its queued or running run here (a watch run would store its
+   * tables again), then drops what its scheduled runs stored (pipeline/watch.ts). Returns the tables dropped.
+   */
+  async forgetWatch(investigationId: string): Promise<string[]> {
+    const active = this.activeForInvestigation(investigationId);
+    if (active) await this.cancel(active.id);
+    return dropWatch(this.o.ex.onControl(), this.o.cfg, investigationId);
   }
 
   /** Cancels a queued or running run; undefined when this process does not run it (finished, or unknown). */

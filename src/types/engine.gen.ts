@@ -541,7 +541,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a saved investigation (its runs stay) */
+        /** Delete a saved investigation (its runs stay; its running run is cancelled and what its scheduled runs stored for incremental re-runs is dropped) */
         delete: {
             parameters: {
                 query?: never;

@@ -16,6 +16,7 @@ import { generateSynthetic } from '../../pkg/dataset/synthetic';
 import { Executor } from '../../pkg/execute/executor';
 import { pushAnnotations } from '../../pkg/service/grafana';
 import { RESTART_REASON, SHUTDOWN_REASON } from '../../pkg/service/runs';
+import { watchTablePrefix } from '../../pkg/pipeline/watch';
 import { opportunityId } from '../../pkg/store/leads';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 
@@ -554,7 +555,17 @@ describe('HTTP API on an embedded store', () => {
     expect(off.body).toMatchObject({ enabled: false, name: 'slow pages' });
     const other = await post('/api/investigations', { name: 'to delete', request: {} });
     expect(other.body.schedule).toBeNull();
+    // Deleting an investigation drops what its watch stored (a table named as its watch names them, here), and
+    // leaves other investigations' watch tables alone.
+    const db = cfg.store.results_database;
+    const tablesOf = async (id: string) =>
+      (await ex.query<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {p:String})', { db, p: watchTablePrefix(id) })).map((r) => r.name);
+    await ex.command(`CREATE TABLE \`${db}\`.\`${watchTablePrefix(other.body.id)}p1_sessions\` (g String) ENGINE = MergeTree ORDER BY g`);
+    const kept = await tablesOf(inv.id);
+    expect(kept.length).toBeGreaterThan(3);
     expect((await call({ method: 'DELETE', url: `/api/investigations/${other.body.id}` })).status).toBe(204);
+    expect(await tablesOf(other.body.id)).toEqual([]);
+    expect(await tablesOf(inv.id)).toEqual(kept);
     expect((await get(`/api/investigations/${other.body.id}`)).status).toBe(404);
     expect((await get('/api/investigations')).body).toMatchObject({ items: [{ id: inv.id }], total: 1, limit: 50, offset: 0 });
   });

@@ -7,7 +7,7 @@ import { inspectDataset } from '../../pkg/dataset/inspect';
 import { Executor } from '../../pkg/execute/executor';
 import type { KpiStats, Observation } from '../../pkg/experts/types';
 import { analyze, observeFastPath, type AnalyzeOptions, type FastPath, type Report } from '../../pkg/pipeline/analyze';
-import { observeWatch, sliceWidth, watchAnalyze, watchPins, watchWindow } from '../../pkg/pipeline/watch';
+import { dropWatch, observeWatch, sliceWidth, watchAnalyze, watchPins, watchTablePrefix, watchWindow } from '../../pkg/pipeline/watch';
 
 /**
  * A watch re-run (only the new, still-open and lifecycle-changed hour slices sessionized and scanned; the rest
@@ -187,5 +187,20 @@ describe('watch re-run equals a full run (embedded ClickHouse)', () => {
     expect(small.opportunities.map((o) => `${o.fingerprint} #${o.rank}`)).toEqual(plain.opportunities.map((o) => `${o.fingerprint} #${o.rank}`));
     // The stored partials and pins were not touched: the watch's next run goes on from them.
     expect(JSON.stringify(await watchPins(ex, cfg, 'inv-1'))).toBe(before);
+  }, 600_000);
+
+  it('ends a watch: its tables and pinned inputs go, and its next run starts over in full', async () => {
+    const db = cfg.store.results_database;
+    const tables = async () =>
+      (await ex.query<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {p:String})', { db, p: watchTablePrefix('inv-1') })).map((r) => r.name).sort();
+    const before = await tables();
+    // Sessions, per-slice partials and window sums of every scan, stored keys.
+    expect(before.length).toBeGreaterThan(10);
+    expect((await dropWatch(ex, cfg, 'inv-1')).sort()).toEqual(before);
+    expect(await tables()).toEqual([]);
+    expect(await watchPins(ex, cfg, 'inv-1')).toBeNull();
+    const next = await observeWatch(ex, cfg, { watch: 'inv-1', ...W });
+    await next.fast.drop();
+    expect(next.info).toMatchObject({ incremental: false, reason: 'full run: first run of this watch' });
   }, 600_000);
 });

@@ -107,7 +107,7 @@ export const investigationRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app,
     '/api/investigations/:id',
     {
       schema: {
-        ...doc('Delete a saved investigation (its runs stay)'),
+        ...doc('Delete a saved investigation (its runs stay; its running run is cancelled and what its scheduled runs stored for incremental re-runs is dropped)'),
         tags: ['investigations'],
         params: S.IdParam,
         response: { 204: z.undefined().describe('Deleted'), ...S.errorsOf(400, 401, 404) },
@@ -115,6 +115,14 @@ export const investigationRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app,
     },
     async (req, reply) => {
       if (!(await store.deleteInvestigation(req.params.id))) throw notFound(`no investigation with id ${req.params.id}`);
+      // Deleted first, so the scheduler submits no more of its runs; then its watch's tables go with it.
+      try {
+        const dropped = await runs.forgetWatch(req.params.id);
+        if (dropped.length) req.log.info({ investigation: req.params.id, tables: dropped.length }, 'dropped the watch tables of a deleted investigation');
+      } catch (e) {
+        // The investigation is gone either way; its tables are only space, and the log names what stayed.
+        req.log.warn({ investigation: req.params.id, err: e }, 'could not drop the watch tables of a deleted investigation (watch_<hash>_* in the results database)');
+      }
       return reply.code(204).send();
     },
   );
