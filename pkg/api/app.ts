@@ -105,6 +105,9 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
   const stale = await store.dropScratchTables(executor.kind === 'embedded');
   if (stale.length) log.warn({ tables: stale }, 'scratch tables left by interrupted runs dropped');
   const runs = new RunManager({ cfg, ex: executor, store, log, maxConcurrent: cfg.server.max_concurrent_runs });
+  // Watch tables of deleted investigations (a delete whose drop failed, or from before deletes dropped them).
+  const orphaned = await runs.dropStoredWatches(await store.deletedInvestigationIds());
+  if (orphaned.length) log.warn({ tables: orphaned.length }, 'watch tables of deleted investigations dropped');
   const scheduler = new Scheduler({ cfg, store, runs, log, intervalMs: o.schedulerIntervalMs ?? 30_000 });
   app.decorate('surfacer', { store, runs, scheduler, interrupted });
   app.addHook('onReady', async () => scheduler.start());

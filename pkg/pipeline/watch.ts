@@ -653,6 +653,26 @@ export async function dropWatch(ex: Executor, cfg: LoadedConfig, watch: string):
   return dropped;
 }
 
+/**
+ * dropWatch for each of these watches that still has tables (the service at startup, for investigations deleted
+ * while their tables could not be dropped): one listing of the watch tables, then only the watches found in it.
+ */
+export async function dropStoredWatches(ex: Executor, cfg: LoadedConfig, watches: string[]): Promise<string[]> {
+  if (!watches.length) return [];
+  const rows = await ex.query<{ name: string }>(
+    "SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, 'watch_') AND name != 'watch_state'",
+    { db: cfg.store.results_database },
+    { label: 'watch: stored watch tables' }
+  );
+  const names = rows.map((r) => r.name);
+  const dropped: string[] = [];
+  for (const w of watches) {
+    const prefix = watchTablePrefix(w);
+    if (names.some((n) => n.startsWith(prefix))) dropped.push(...(await dropWatch(ex, cfg, w)));
+  }
+  return dropped;
+}
+
 /** A watch's pinned inputs as its last run used them (null before its first run): what a comparable full run needs. */
 export async function watchPins(
   ex: Executor,

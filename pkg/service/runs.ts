@@ -11,7 +11,7 @@ import { inspectDataset } from '../dataset/inspect';
 import { CancelledError, QueryError, type Executor } from '../execute/executor';
 import { quoteIdent } from '../execute/sql';
 import type { Opportunity, Progress } from '../pipeline/analyze';
-import { dropWatch } from '../pipeline/watch';
+import { dropStoredWatches, dropWatch } from '../pipeline/watch';
 import { makePlan } from '../planner/index';
 import type { FeedbackSummary, PlanRequest } from '../planner/types';
 import { planScope, settleScope } from '../planner/scope';
@@ -182,6 +182,11 @@ export class RunManager {
     const active = this.activeForInvestigation(investigationId);
     if (active) await this.cancel(active.id);
     return dropWatch(this.o.ex.onControl(), this.o.cfg, investigationId);
+  }
+
+  /** What these watches stored, for those that still have tables (deleted investigations' at startup). */
+  dropStoredWatches(investigationIds: string[]): Promise<string[]> {
+    return dropStoredWatches(this.o.ex.onControl(), this.o.cfg, investigationIds);
   }
 
   /** Cancels a queued or running run; undefined when this process does not run it (finished, or unknown). */

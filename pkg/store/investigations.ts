@@ -38,6 +38,13 @@ export class InvestigationRepo {
     return rows[0] ? toInvestigation(rows[0]) : null;
   }
 
+  /** Ids of deleted investigations (what the service may still hold for them, their watch tables, can go). */
+  async deletedIds(): Promise<string[]> {
+    const where = new Where(COLUMNS).eq('deleted', 'deleted', 'UInt8', 1);
+    const rows = await this.db.q<{ id: string }>(`SELECT id FROM ${this.db.t('investigations')} FINAL ${where.sql()} ORDER BY id`, where.params);
+    return rows.map((r) => String(r.id));
+  }
+
   list(f: { limit: number; offset: number }): Promise<{ items: InvestigationRecord[]; total: number }> {
     return this.db.listed(['investigations'], ['investigations', f], () => this.read(f));
   }

@@ -126,4 +126,7 @@ export class ResultStore {
   deleteInvestigation(id: string): Promise<boolean> {
     return this.investigations.delete(id);
   }
+  deletedInvestigationIds(): Promise<string[]> {
+    return this.investigations.deletedIds();
+  }
 }

@@ -575,6 +575,16 @@ describe('HTTP API on an embedded store', () => {
     const leadsBefore = (await get('/api/opportunities?limit=500')).body;
     const triageBefore = (await get(`/api/opportunities/${leads1[0].id}`)).body.triage;
     const planBefore = (await get(`/api/runs/${run2.id}/plan`)).body;
+    // An investigation deleted while its watch tables could not be dropped (deleted in the store alone, here): the
+    // restarted service drops them; a live investigation's stay.
+    const db = cfg.store.results_database;
+    const watchTables = async (id: string) =>
+      (await ex.query<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {p:String})', { db, p: watchTablePrefix(id) })).map((r) => r.name);
+    const gone = (await post('/api/investigations', { name: 'deleted, tables left', request: {} })).body;
+    expect(await app.surfacer.store.deleteInvestigation(gone.id)).toBe(true);
+    await ex.command(`CREATE TABLE \`${db}\`.\`${watchTablePrefix(gone.id)}p1_sessions\` (g String) ENGINE = MergeTree ORDER BY g`);
+    const liveWatch = await watchTables(inv.id);
+    expect(liveWatch.length).toBeGreaterThan(3);
     const invBefore = (await get('/api/investigations')).body;
 
     // A graceful stop while a run is going: the run ends failed, saying why.
@@ -616,6 +626,8 @@ describe('HTTP API on an embedded store', () => {
     expect((await get(`/api/runs/${run2.id}/plan`)).body).toEqual(planBefore);
     expect((await get('/api/investigations')).body).toEqual(invBefore);
     expect((await get(`/api/runs/${run1.id}`)).body.summary).toEqual(run1.summary);
+    expect(await watchTables(gone.id)).toEqual([]);
+    expect(await watchTables(inv.id)).toEqual(liveWatch);
   });
 
   it('plans with the LLM planner when configured, telling it what earlier triage said', async () => {
