@@ -195,14 +195,14 @@ interface WatchTables {
 export const watchTablePrefix = (watch: string): string => `watch_${sha(watch).slice(0, 12)}_`;
 
 function tablesOf(db: string, watch: string, pin: string): WatchTables {
-  const w = sha(watch).slice(0, 12);
+  const prefix = watchTablePrefix(watch);
   return {
     state: qualified(db, 'watch_state'),
-    sessions: qualified(db, `watch_${w}_${pin}_sessions`),
-    partials: (id) => qualified(db, `watch_${w}_${pin}_${id}`),
-    sums: (id) => qualified(db, `watch_${w}_${pin}_${id}_sum`),
-    keys: (template) => qualified(db, `watch_${w}_${pin}_keys_${template}`),
-    prefix: watchTablePrefix(watch),
+    sessions: qualified(db, `${prefix}${pin}_sessions`),
+    partials: (id) => qualified(db, `${prefix}${pin}_${id}`),
+    sums: (id) => qualified(db, `${prefix}${pin}_${id}_sum`),
+    keys: (template) => qualified(db, `${prefix}${pin}_keys_${template}`),
+    prefix,
   };
 }
 
