@@ -159,25 +159,23 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
     { ...events.params, ...win.params, vocab_limit: opts.vocabLimit ?? 2000 },
     { label: 'event vocabulary' }
   );
-  const stats = await ex.query<{ n: number; lo: number; hi: number; groups: number }>(
-    `SELECT count() AS n, min(${timeMs}) AS lo, max(${timeMs}) AS hi, uniq(${g}) AS groups FROM ${events.from} WHERE ${win.sql}`,
-    { ...events.params, ...win.params },
+  // The same scan counts the lookback before the window, which sessionizing reads for the lifecycle columns (what a
+  // run's memory grows with). Without a start the window begins at the first event: nothing before it is read.
+  const lookbackMs = cfg.analysis.lookback_days * 86_400_000;
+  const reach =
+    opts.from !== undefined && lookbackMs > 0
+      ? `${timeMs} >= {lb_from:Int64}${opts.to !== undefined ? ` AND ${timeMs} < {win_to:Int64}` : ''}`
+      : win.sql;
+  const stats = await ex.query<{ n: number; lo: number; hi: number; groups: number; sessionized: number }>(
+    `SELECT countIf(${win.sql}) AS n, minIf(${timeMs}, ${win.sql}) AS lo, maxIf(${timeMs}, ${win.sql}) AS hi,
+            uniqIf(${g}, ${win.sql}) AS groups, count() AS sessionized
+     FROM ${events.from} WHERE ${reach}`,
+    { ...events.params, ...win.params, ...(opts.from !== undefined ? { lb_from: opts.from - lookbackMs } : {}) },
     { label: 'time range' }
   );
   const s = stats[0]!;
   if (Number(s.n) === 0)
     throw new SchemaError(`no events in ${events.label}${opts.from || opts.to ? ' in the requested time range' : ''}`);
-  // Without a start the window begins at the first event: there is nothing before it to read.
-  const lookbackMs = cfg.analysis.lookback_days * 86_400_000;
-  let before = 0;
-  if (opts.from !== undefined && lookbackMs > 0) {
-    const rows = await ex.query<{ n: number }>(
-      `SELECT count() AS n FROM ${events.from} WHERE ${timeMs} >= {lb_from:Int64} AND ${timeMs} < {lb_to:Int64}`,
-      { ...events.params, lb_from: opts.from - lookbackMs, lb_to: opts.from },
-      { label: 'events in the lookback' }
-    );
-    before = Number(rows[0]!.n);
-  }
   const vocab = vocabRows.map((r) => ({ name: r.name, events: Number(r.events), groups: Number(r.groups) }));
   const known = new Set(vocab.map((v) => v.name));
   for (const k of kpis) {
@@ -223,7 +221,7 @@ export async function inspectDataset(ex: Executor, cfg: LoadedConfig, opts: Insp
     range: { from: opts.from ?? Number(s.lo), to: opts.to ?? Number(s.hi) + 1 },
     groups: Number(s.groups),
     totalEvents: Number(s.n),
-    sessionizedEvents: Number(s.n) + before,
+    sessionizedEvents: Number(s.sessionized),
   };
 }
 

@@ -357,7 +357,7 @@ export async function observeWatch(
     const observations = await t('aggregate', () =>
       observe(ex, dag, d, totals, minSupport, { signal, rowsOf: sum })
     );
-    if (recompute === null) await dropOtherPins(ex, db, tb.prefix, pins.pin, signal);
+    if (recompute === null) await dropWatchTables(ex, db, tb.prefix, `${tb.prefix}${pins.pin}_`, signal);
     await saveState(ex, tb.state, opts.watch, { ...pins, from, to, pending: false });
     // The leads' membership reads the window's groups many times: from memory, as analyze's session table. This
     // copy is the part of a re-run that still grows with the window (WatchInfo.window_copy_s).
@@ -623,12 +623,10 @@ async function dropSlices(ex: Executor, table: string, slices: number[], signal?
   await ex.command(`ALTER TABLE ${table} ${parts.join(', ')}`, {}, { label: `watch: drop ${slices.length} stale slices`, signal });
 }
 
-/** Tables of the watch's earlier pins: their partials mean other keys, so a full run drops them. */
-async function dropOtherPins(ex: Executor, db: string, prefix: string, pin: string, signal?: AbortSignal): Promise<void> {
-  await dropWatchTables(ex, db, prefix, `${prefix}${pin}_`, signal);
-}
-
-/** Drops the tables named with this watch prefix (but not those with `keep`'s); returns their names. */
+/**
+ * Drops the tables named with this watch prefix (but not those with `keep`'s: a full run keeps its own pin's and
+ * drops the earlier pins', whose partials mean other keys); returns their names.
+ */
 async function dropWatchTables(ex: Executor, db: string, prefix: string, keep: string | null, signal?: AbortSignal): Promise<string[]> {
   const rows = await ex.query<{ name: string }>(
     `SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {prefix:String})${keep ? ' AND NOT startsWith(name, {keep:String})' : ''}`,
